@@ -1,0 +1,1 @@
+"""Nexus: self-hostable AI production platform."""

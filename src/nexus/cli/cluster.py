@@ -1,0 +1,77 @@
+"""Cluster-mode processes: ``nexus orchestrator`` and ``nexus worker --pool NAME``.
+
+Both run until SIGTERM/SIGINT and shut down gracefully; any number of each may run on any
+machine, sharing one database, broker, cache and object store (selected by settings URLs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from typing import Annotated
+
+import typer
+
+from nexus.cli.common import console, report_errors, run_async, settings_from_env
+from nexus.contracts.errors import ErrorCode
+from nexus.core.errors import NexusError
+from nexus.platform import Platform
+
+
+async def _until_stopped() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+@report_errors
+def orchestrator() -> None:
+    """Recover runs, reclaim expired leases and relay the outbox (run 1..N replicas)."""
+    settings = settings_from_env()
+
+    async def go() -> None:
+        platform = Platform(settings)
+        try:
+            await platform.open()
+            await platform.start_orchestrator()
+            console.print("orchestrator running; Ctrl-C or SIGTERM stops it")
+            await _until_stopped()
+        finally:
+            await platform.close()
+
+    run_async(go())
+
+
+@report_errors
+def worker(
+    pool: Annotated[list[str], typer.Option("--pool", help="Pool(s) to consume, e.g. cpu, gpu.")],
+    skills: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated skills this worker must be able to run (checked at start)."
+        ),
+    ] = None,
+    concurrency: Annotated[int | None, typer.Option(help="Parallel jobs.")] = None,
+) -> None:
+    """Consume jobs of the given pool(s) and run their skills."""
+    settings = settings_from_env()
+    if concurrency is not None:
+        settings.orchestrator.concurrency = concurrency
+
+    async def go() -> None:
+        platform = Platform(settings)
+        wanted = [s for s in (skills or "").split(",") if s]
+        unknown = [s for s in wanted if s not in platform.registry.skills]
+        if unknown:
+            raise NexusError(ErrorCode.SKILL_NOT_FOUND, f"unknown skills: {', '.join(unknown)}")
+        try:
+            await platform.open()
+            await platform.start_workers(pools=pool)
+            console.print(f"worker consuming {', '.join(pool)}")
+            await _until_stopped()
+        finally:
+            await platform.close()
+
+    run_async(go())

@@ -1,0 +1,138 @@
+"""``nexus produce`` (story -> video) and ``nexus revise`` (edit one shot, re-run only it)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from nexus.cli.common import console, embedded, report_errors, run_async, settings_from_env
+from nexus.cli.display import follow_run, print_summary
+from nexus.cli.export import export_run
+from nexus.contracts.errors import ErrorCode
+from nexus.core.errors import NexusError
+from nexus.orchestrator import queries
+from nexus.planner import ingest_story
+from nexus.platform import Platform
+
+
+def read_story(path: Path, max_bytes: int) -> str:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise NexusError(ErrorCode.INPUT_UNREADABLE, f"cannot read {path}: {exc.strerror}") from exc
+    ingest_story(raw, max_bytes=max_bytes)  # refuse empty, binary or oversized input up front
+    return raw.decode("utf-8-sig")
+
+
+async def _produce(
+    platform: Platform,
+    params: dict[str, Any],
+    out: Path,
+    *,
+    parent_run_id: str | None = None,
+    quiet: bool = False,
+) -> int:
+    run_id, _ = await platform.create_run("studio", params, parent_run_id=parent_run_id)
+    console.print(f"run [bold]{run_id}[/] -> {out}")
+    run = await follow_run(platform, run_id, quiet=quiet)
+    await print_summary(platform, run_id)
+    if run.status != "succeeded":
+        return 1
+    summary = await export_run(platform, run_id, out)
+    table = Table("stage", "jobs", "executed", "cached", "seconds")
+    for skill, s in sorted(summary["stages"].items()):
+        table.add_row(
+            skill, str(s["jobs"]), str(s["executed"]), str(s["cache_hits"]), f"{s['seconds']:.1f}"
+        )
+    console.print(table)
+    console.print(
+        f"{summary['video_seconds']:.1f} s of video in {summary['wall_seconds']:.1f} s"
+        f" (realtime factor {summary['realtime_factor']}); wrote {out}/final.mp4"
+    )
+    return 0
+
+
+@report_errors
+def produce(
+    story: Annotated[Path, typer.Argument(help="A .md or .txt story (UTF-8).")],
+    out: Annotated[Path | None, typer.Option("-o", "--out", help="Output folder.")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="auto, zh or en")] = "auto",
+    resolution: Annotated[
+        str, typer.Option(help="1280x720, 1920x1080, 1080x1920, or 640x360 for a quick draft")
+    ] = "1280x720",
+    narrator: Annotated[str | None, typer.Option(help="Narrator voice id.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Turn a story into a narrated, subtitled video, offline."""
+    settings = settings_from_env()
+    params = {
+        "story": read_story(story, settings.gateway.max_story_bytes),
+        "language": lang,
+        "resolution": resolution,
+        "narrator": narrator,
+    }
+    target = out or Path("out") / story.stem
+
+    async def go() -> int:
+        async with embedded(settings) as platform:
+            return await _produce(platform, params, target, quiet=quiet)
+
+    raise typer.Exit(run_async(go()))
+
+
+def _resolve_run(ref: str) -> tuple[str, Path | None]:
+    path = Path(ref)
+    if (path / "run.json").is_file():
+        return str(json.loads((path / "run.json").read_text())["run_id"]), path
+    return ref, None
+
+
+@report_errors
+def revise(
+    run: Annotated[str, typer.Argument(help="A run id, or the output folder of a run.")],
+    shot: Annotated[int, typer.Option("--shot", help="Shot number, 1-based as in shots.json.")],
+    text: Annotated[str | None, typer.Option(help="New text for the shot.")] = None,
+    voice: Annotated[str | None, typer.Option(help="New voice id for its speaker.")] = None,
+    duration: Annotated[float | None, typer.Option(help="New target duration (s).")] = None,
+    variant: Annotated[bool, typer.Option("--variant", help="Another visual/voice take.")] = False,
+    out: Annotated[Path | None, typer.Option("-o", "--out")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Edit one shot and regenerate only that shot's nodes and the composition."""
+    if not any([text, voice, duration, variant]):
+        raise NexusError(
+            ErrorCode.VALIDATION_FAILED,
+            "say what to change: --text, --voice, --duration or --variant",
+        )
+    settings = settings_from_env()
+    run_id, folder = _resolve_run(run)
+    edit = {
+        k: v
+        for k, v in {
+            "text": text,
+            "voice": voice,
+            "duration_s": duration,
+            "variant": "next" if variant else None,
+        }.items()
+        if v is not None
+    }
+
+    async def go() -> int:
+        async with embedded(settings) as platform:
+            async with platform.db.read() as conn:
+                old = await queries.read_run(conn, run_id)
+            if old.pipeline != "studio":
+                raise NexusError(ErrorCode.VALIDATION_FAILED, f"run {run_id} is not a studio run")
+            params = dict(old.params)
+            edits = {str(k): v for k, v in (params.get("edits") or {}).items()}
+            index = str(shot - 1)
+            edits[index] = {**edits.get(index, {}), **edit}
+            params["edits"] = edits
+            target = out or folder or Path("out") / run_id
+            return await _produce(platform, params, target, parent_run_id=run_id, quiet=quiet)
+
+    raise typer.Exit(run_async(go()))

@@ -1,0 +1,1 @@
+"""The composer: final assembly and export of a timeline with ffmpeg (segments, mix, subtitles)."""

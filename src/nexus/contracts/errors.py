@@ -1,0 +1,126 @@
+"""The ErrorCode registry: every stable error code with its HTTP status and retryability."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import NamedTuple
+
+
+class ErrorSpec(NamedTuple):
+    http_status: int
+    retryable: bool
+    message: str
+
+
+class ErrorCode(StrEnum):
+    """Stable error codes. The value is the wire form; never rename a member."""
+
+    # input and API
+    VALIDATION_FAILED = "validation_failed"
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+    UNAUTHENTICATED = "unauthenticated"
+    FORBIDDEN = "forbidden"
+    RATE_LIMITED = "rate_limited"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    IDEMPOTENCY_MISMATCH = "idempotency_mismatch"
+    IDEMPOTENCY_IN_PROGRESS = "idempotency_in_progress"
+    # story input
+    INPUT_EMPTY = "input_empty"
+    INPUT_BINARY = "input_binary"
+    INPUT_TOO_LARGE = "input_too_large"
+    INPUT_ENCODING = "input_encoding"
+    INPUT_UNREADABLE = "input_unreadable"
+    # orchestration
+    PIPELINE_NOT_FOUND = "pipeline_not_found"
+    SKILL_NOT_FOUND = "skill_not_found"
+    RUN_NOT_FOUND = "run_not_found"
+    JOB_NOT_FOUND = "job_not_found"
+    ILLEGAL_TRANSITION = "illegal_transition"
+    STALE_ATTEMPT = "stale_attempt"
+    LEASE_EXPIRED = "lease_expired"
+    JOB_TIMEOUT = "job_timeout"
+    WORKER_CRASHED = "worker_crashed"
+    UPSTREAM_FAILED = "upstream_failed"
+    RUN_CANCELLED = "run_cancelled"
+    APPROVAL_REJECTED = "approval_rejected"
+    RETRIES_EXHAUSTED = "retries_exhausted"
+    SKILL_FAILED = "skill_failed"
+    TRANSIENT_FAILURE = "transient_failure"
+    # governance (seams for later issues)
+    BUDGET_EXCEEDED = "budget_exceeded"
+    POLICY_DENIED = "policy_denied"
+    # media engines
+    MEDIA_TOOL_FAILED = "media_tool_failed"
+    TTS_FAILED = "tts_failed"
+    RENDER_FAILED = "render_failed"
+    # infrastructure
+    STORAGE_ERROR = "storage_error"
+    ARTIFACT_CORRUPT = "artifact_corrupt"
+    DEPENDENCY_UNAVAILABLE = "dependency_unavailable"
+    CONFIG_INVALID = "config_invalid"
+    INTERNAL = "internal"
+
+    @property
+    def spec(self) -> ErrorSpec:
+        return REGISTRY[self]
+
+    @property
+    def http_status(self) -> int:
+        return REGISTRY[self].http_status
+
+    @property
+    def retryable(self) -> bool:
+        return REGISTRY[self].retryable
+
+    @property
+    def message(self) -> str:
+        return REGISTRY[self].message
+
+
+E = ErrorSpec
+REGISTRY: dict[ErrorCode, ErrorSpec] = {
+    ErrorCode.VALIDATION_FAILED: E(422, False, "The request failed validation."),
+    ErrorCode.NOT_FOUND: E(404, False, "No such object."),
+    ErrorCode.CONFLICT: E(409, False, "The object changed or already exists."),
+    ErrorCode.UNAUTHENTICATED: E(401, False, "Missing, expired or invalid credentials."),
+    ErrorCode.FORBIDDEN: E(403, False, "Your role does not allow this action."),
+    ErrorCode.RATE_LIMITED: E(429, True, "Too many requests; retry later."),
+    ErrorCode.PAYLOAD_TOO_LARGE: E(413, False, "The request body is too large."),
+    ErrorCode.IDEMPOTENCY_MISMATCH: E(
+        422, False, "This Idempotency-Key was used with a different request body."
+    ),
+    ErrorCode.IDEMPOTENCY_IN_PROGRESS: E(
+        409, True, "A request with this Idempotency-Key is still being processed."
+    ),
+    ErrorCode.INPUT_EMPTY: E(422, False, "The story is empty."),
+    ErrorCode.INPUT_BINARY: E(422, False, "The input is binary, not text."),
+    ErrorCode.INPUT_TOO_LARGE: E(413, False, "The story is larger than the allowed size."),
+    ErrorCode.INPUT_ENCODING: E(422, False, "The input is not valid UTF-8 text."),
+    ErrorCode.INPUT_UNREADABLE: E(422, False, "The input file cannot be read."),
+    ErrorCode.PIPELINE_NOT_FOUND: E(404, False, "No pipeline with that name is registered."),
+    ErrorCode.SKILL_NOT_FOUND: E(500, False, "No skill with that name and version is registered."),
+    ErrorCode.RUN_NOT_FOUND: E(404, False, "No such run."),
+    ErrorCode.JOB_NOT_FOUND: E(404, False, "No such job."),
+    ErrorCode.ILLEGAL_TRANSITION: E(409, False, "That state change is not allowed now."),
+    ErrorCode.STALE_ATTEMPT: E(409, False, "The claim was superseded by a newer attempt."),
+    ErrorCode.LEASE_EXPIRED: E(503, True, "The worker's lease expired before it finished."),
+    ErrorCode.JOB_TIMEOUT: E(504, True, "The job ran past its timeout."),
+    ErrorCode.WORKER_CRASHED: E(503, True, "The worker process died while running the job."),
+    ErrorCode.UPSTREAM_FAILED: E(424, False, "A job this one depends on failed."),
+    ErrorCode.RUN_CANCELLED: E(409, False, "The run was cancelled."),
+    ErrorCode.APPROVAL_REJECTED: E(403, False, "The approval for this job was rejected."),
+    ErrorCode.RETRIES_EXHAUSTED: E(500, False, "The job failed on every allowed attempt."),
+    ErrorCode.SKILL_FAILED: E(500, False, "The skill raised an unexpected error."),
+    ErrorCode.TRANSIENT_FAILURE: E(503, True, "A transient failure; the job will be retried."),
+    ErrorCode.BUDGET_EXCEEDED: E(402, False, "The budget does not cover this work."),
+    ErrorCode.POLICY_DENIED: E(403, False, "A policy forbids this action."),
+    ErrorCode.MEDIA_TOOL_FAILED: E(500, True, "The media tool (ffmpeg) failed."),
+    ErrorCode.TTS_FAILED: E(500, True, "Speech synthesis failed."),
+    ErrorCode.RENDER_FAILED: E(500, True, "Rendering a frame or clip failed."),
+    ErrorCode.STORAGE_ERROR: E(503, True, "The artifact store could not be reached or written."),
+    ErrorCode.ARTIFACT_CORRUPT: E(500, False, "An artifact's content does not match its checksum."),
+    ErrorCode.DEPENDENCY_UNAVAILABLE: E(503, True, "A backing service is unavailable."),
+    ErrorCode.CONFIG_INVALID: E(500, False, "The configuration is invalid."),
+    ErrorCode.INTERNAL: E(500, False, "An internal error occurred."),
+}

@@ -1,0 +1,1 @@
+"""Cross-cutting infrastructure: settings, errors, logging, database, storage, broker, cache."""

@@ -1,0 +1,170 @@
+"""Database access for SQLite (embedded) and PostgreSQL (cluster): engines and transactions.
+
+PostgreSQL goes through asyncpg. SQLite statements run synchronously on the event loop
+behind the same async-shaped ``Conn`` interface: a local SQLite statement takes tens of
+microseconds, while a hop to aiosqlite's thread costs ~0.25 ms (ADR 0004). Write
+transactions on SQLite begin IMMEDIATE (other processes queue on the lock instead of failing
+on upgrade) and are serialised in-process by an asyncio lock, so a coroutine never blocks
+the loop waiting for a lock another coroutine holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, DateTime, MetaData, TypeDecorator, event
+from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import NullPool
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them without a zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given; use nexus.core.ids.utcnow()")
+        return None if value is None else value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    """Declarative base for every module's ``tables.py``; one metadata, one migration history."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # isolation_level=None hands transaction control to the "begin" hook below.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    # NORMAL in WAL mode survives process crashes (SIGKILL); only power loss may drop
+    # the last commits. See docs/adr/0004-sqlite-embedded-store.md.
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    readonly = conn.get_execution_options().get("nexus_readonly", False)
+    conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+
+def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(
+            url, echo=echo, poolclass=NullPool if ":memory:" in url else None
+        )
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        return engine
+    return create_async_engine(
+        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+    )
+
+
+class Conn(Protocol):
+    """The connection interface command and query functions use (async or adapted sync)."""
+
+    @property
+    def dialect(self) -> Any: ...
+
+    @property
+    def info(self) -> dict[Any, Any]: ...
+
+    async def execute(self, statement: Any, parameters: Any = None) -> Any: ...
+
+    async def run_sync(self, fn: Any, *args: Any, **kwargs: Any) -> Any: ...
+
+
+class SyncConn:
+    """A sync SQLAlchemy connection presented with the async API (SQLite only, see above)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self.dialect = conn.dialect
+        self.info = conn.info
+
+    async def execute(self, statement: Any, parameters: Any = None) -> Any:
+        if parameters is None:
+            return self._conn.execute(statement)
+        return self._conn.execute(statement, parameters)
+
+    async def run_sync(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        return fn(self._conn, *args, **kwargs)
+
+
+def _sync_sqlite_engine(url: str) -> Engine:
+    sync_url = make_url(url).set(drivername="sqlite")
+    engine = create_sync_engine(sync_url)
+    event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+class Database:
+    """An engine plus the one way to open a transaction. Command functions own transactions."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.is_sqlite = engine.dialect.name == "sqlite"
+        self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        self._sync = _sync_sqlite_engine(str(engine.url)) if self.is_sqlite else None
+
+    @classmethod
+    def from_url(cls, url: str, *, pool_size: int = 10, echo: bool = False) -> Database:
+        return cls(create_engine(url, pool_size=pool_size, echo=echo))
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncGenerator[Conn, None]:
+        """A read-write transaction, committed on success and rolled back on any error."""
+        if self._sync is None or self._write_lock is None:
+            async with self.engine.begin() as conn:
+                yield conn
+            return
+        async with self._write_lock:
+            with self._sync.begin() as sync_conn:
+                yield SyncConn(sync_conn)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncGenerator[Conn, None]:
+        """A read-only connection (no write lock taken on SQLite)."""
+        if self._sync is None:
+            async with self.engine.connect() as conn:
+                yield conn
+            return
+        with self._sync.connect() as sync_conn:
+            sync_conn.execution_options(nexus_readonly=True)
+            yield SyncConn(sync_conn)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+        if self._sync is not None:
+            self._sync.dispose()

@@ -1,0 +1,56 @@
+"""Structured logging: JSON or console, bound run_id/job_id/trace_id, secrets redacted."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import MutableMapping
+from typing import Any
+
+import structlog
+
+SECRET_KEYS = ("password", "secret", "token", "api_key", "authorization", "cookie")
+REDACTED = "***"
+
+
+def _redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    for key in list(event):
+        if any(part in key.lower() for part in SECRET_KEYS):
+            event[key] = REDACTED
+    return event
+
+
+def configure_logging(fmt: str = "console", level: str = "INFO") -> None:
+    """Configure structlog and stdlib logging once per process (entry points call this)."""
+    renderer: Any = (
+        structlog.processors.JSONRenderer()
+        if fmt == "json"
+        else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            _redact,
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level]),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(message)s")
+
+
+def get_logger(name: str) -> Any:
+    return structlog.get_logger(name)
+
+
+def bind_context(**values: str) -> None:
+    """Bind ids (run_id, job_id, trace_id) to every log line of the current task."""
+    structlog.contextvars.bind_contextvars(**values)
+
+
+def clear_context() -> None:
+    structlog.contextvars.clear_contextvars()

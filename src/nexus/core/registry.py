@@ -1,0 +1,155 @@
+"""Skills, pipelines and expanders: the registry every process builds at its entry point.
+
+A skill is a versioned capability with typed input and output, a resource class, a retry
+policy and a timeout. Handlers are plain functions (async, or sync for the thread and
+process executors) taking ``(input_model, SkillContext)`` and returning the output model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from nexus.contracts.errors import ErrorCode
+from nexus.contracts.graph import NodeSpec
+from nexus.contracts.tasks import ResourceClass
+from nexus.core.errors import NexusError
+from nexus.core.storage import file_sha256
+
+Executor = Literal["async", "thread", "process"]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 3
+    base_s: float = 0.5
+    max_s: float = 30.0
+
+
+@dataclass(frozen=True)
+class KeptFile:
+    """A file a skill asks to keep as an artifact; uploaded by the worker hub after it returns."""
+
+    path: Path
+    sha256: str
+    size_bytes: int
+    media_type: str
+    name: str
+
+
+@dataclass
+class SkillContext:
+    """What a running skill may know and do. Picklable, so process-pool skills get it too."""
+
+    run_id: str
+    job_id: str
+    node_key: str
+    attempt: int
+    workdir_path: Path
+    upstream: dict[str, dict[str, Any]] = field(default_factory=dict)
+    artifact_paths: dict[str, Path] = field(default_factory=dict)
+    progress_sink: Any = None
+    kept: list[KeptFile] = field(default_factory=list)
+
+    @property
+    def workdir(self) -> Path:
+        """A private scratch folder, created on first use and removed after the job."""
+        self.workdir_path.mkdir(parents=True, exist_ok=True)
+        return self.workdir_path
+
+    def progress(self, fraction: float, message: str = "") -> None:
+        """Report progress (0..1); recorded as a ``nexus.job.progressed`` event."""
+        if self.progress_sink is not None:
+            self.progress_sink.put((self.job_id, max(0.0, min(1.0, fraction)), message))
+
+    def keep(self, path: Path, *, media_type: str, name: str) -> str:
+        """Keep ``path`` as an artifact of this job; returns its sha256 for the output."""
+        sha, size = file_sha256(path)
+        self.kept.append(KeptFile(path, sha, size, media_type, name))
+        return sha
+
+    def artifact_path(self, sha256: str) -> Path:
+        """A local path of an upstream artifact (materialised before the skill started)."""
+        try:
+            return self.artifact_paths[sha256]
+        except KeyError:
+            raise NexusError(
+                ErrorCode.NOT_FOUND, f"artifact {sha256} is not an upstream artifact of this job"
+            ) from None
+
+
+@dataclass(frozen=True)
+class Skill:
+    name: str
+    version: str
+    input_model: type[BaseModel]
+    output_model: type[BaseModel]
+    handler: Callable[..., Any]
+    resource_class: ResourceClass = "cpu"
+    executor: Executor = "async"
+    retry: RetryPolicy = RetryPolicy()
+    timeout_s: float = 600.0
+    compensate: Callable[..., Any] | None = None
+    description: str = ""
+    pool: str = ""  # empty: the pool of the resource class (gpu -> "gpu", else "cpu")
+
+    @property
+    def queue_pool(self) -> str:
+        return self.pool or ("gpu" if self.resource_class == "gpu" else "cpu")
+
+
+Expander = Callable[[NodeSpec, dict[str, Any], dict[str, Any]], list[NodeSpec]]
+"""(parent node, parent output, run params) -> child nodes."""
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    name: str
+    params_model: type[BaseModel]
+    build: Callable[[Any], list[NodeSpec]]
+    description: str = ""
+
+
+class Registry:
+    """Name -> skill / pipeline / expander. Built once per process; no module-level state."""
+
+    def __init__(self) -> None:
+        self.skills: dict[str, Skill] = {}
+        self.pipelines: dict[str, Pipeline] = {}
+        self.expanders: dict[str, Expander] = {}
+
+    def add_skill(self, skill: Skill) -> None:
+        if skill.name in self.skills:
+            raise NexusError(ErrorCode.CONFIG_INVALID, f"skill {skill.name!r} registered twice")
+        self.skills[skill.name] = skill
+
+    def add_pipeline(self, pipeline: Pipeline) -> None:
+        self.pipelines[pipeline.name] = pipeline
+
+    def add_expander(self, name: str, expander: Expander) -> None:
+        self.expanders[name] = expander
+
+    def skill(self, name: str) -> Skill:
+        try:
+            return self.skills[name]
+        except KeyError:
+            raise NexusError(ErrorCode.SKILL_NOT_FOUND, f"no skill named {name!r}") from None
+
+    def pipeline(self, name: str) -> Pipeline:
+        try:
+            return self.pipelines[name]
+        except KeyError:
+            known = ", ".join(sorted(self.pipelines)) or "none"
+            raise NexusError(
+                ErrorCode.PIPELINE_NOT_FOUND, f"no pipeline named {name!r} (known: {known})"
+            ) from None
+
+    def expander(self, name: str) -> Expander:
+        try:
+            return self.expanders[name]
+        except KeyError:
+            raise NexusError(ErrorCode.CONFIG_INVALID, f"no expander named {name!r}") from None

@@ -1,0 +1,153 @@
+"""The typed settings tree. Built once per entry point with ``load_settings`` and passed down.
+
+Every value comes from ``NEXUS_*`` environment variables (nested with ``__``), an optional
+YAML settings file (``NEXUS_SETTINGS_FILE``), or the defaults below, in that order of
+precedence. Cluster mode is selected by URLs alone: a ``postgresql+asyncpg://`` database,
+an ``amqp://`` broker, a ``redis://`` cache and an ``s3://`` store.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import BaseModel, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+from nexus.contracts.errors import ErrorCode
+from nexus.core.errors import NexusError
+
+PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "dev-secret"}
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("nexus", appauthor=False))
+
+
+class DatabaseSettings(BaseModel):
+    url: str | None = Field(
+        default=None, description="SQLAlchemy async URL; default: SQLite file in data_dir."
+    )
+    pool_size: int = Field(default=10, ge=1)
+    echo: bool = False
+    auto_migrate: bool = Field(
+        default=True, description="Apply migrations on first use (embedded mode)."
+    )
+
+
+class StorageSettings(BaseModel):
+    url: str | None = Field(default=None, description="file:///path or s3://bucket/prefix.")
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key: SecretStr | None = None
+    s3_secret_key: SecretStr | None = None
+    presign_ttl_s: int = Field(default=300, ge=1)
+
+
+class BrokerSettings(BaseModel):
+    url: str = Field(default="memory://", description="memory:// or amqp://user:pass@host/vhost")
+    prefetch: int = Field(default=4, ge=1)
+
+
+class CacheSettings(BaseModel):
+    url: str = Field(default="memory://", description="memory:// or redis://host:port/db")
+    key_prefix: str = "nexus:"
+
+
+class OrchestratorSettings(BaseModel):
+    lease_s: float = Field(default=30.0, gt=0)
+    heartbeat_s: float | None = Field(default=None, description="Default: a third of lease_s.")
+    concurrency: int = Field(default=4, ge=1, description="Async worker slots per process.")
+    process_workers: int = Field(default=2, ge=0, description="Process pool for cpu skills.")
+    sweep_interval_s: float = Field(default=2.0, gt=0)
+    retry_base_s: float = Field(default=0.5, gt=0)
+    retry_max_s: float = Field(default=60.0, gt=0)
+    default_timeout_s: float = Field(default=600.0, gt=0)
+
+    @property
+    def heartbeat_interval_s(self) -> float:
+        return self.heartbeat_s if self.heartbeat_s is not None else self.lease_s / 3
+
+
+class GatewaySettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    jwt_secret: SecretStr = SecretStr("")
+    access_token_ttl_s: int = Field(default=900, ge=30)
+    refresh_token_ttl_s: int = Field(default=14 * 24 * 3600, ge=60)
+    cors_origins: list[str] = Field(default_factory=list)
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    max_story_bytes: int = Field(default=512 * 1024, ge=1024)
+    rate_limit_per_minute: int = Field(default=600, ge=1)
+    login_attempts_per_minute: int = Field(default=10, ge=1)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="NEXUS_", env_nested_delimiter="__", extra="forbid", validate_default=True
+    )
+
+    env: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Field(default_factory=default_data_dir)
+    log_format: Literal["console", "json"] = "console"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    broker: BrokerSettings = Field(default_factory=BrokerSettings)
+    cache: CacheSettings = Field(default_factory=CacheSettings)
+    orchestrator: OrchestratorSettings = Field(default_factory=OrchestratorSettings)
+    gateway: GatewaySettings = Field(default_factory=GatewaySettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        settings_file = os.environ.get("NEXUS_SETTINGS_FILE")
+        if settings_file:
+            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=settings_file))
+        return tuple(sources)
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Settings:
+        if self.env == "production":
+            secret = self.gateway.jwt_secret.get_secret_value()
+            if secret in PLACEHOLDER_SECRETS or len(secret) < 32:
+                raise ValueError(
+                    "gateway.jwt_secret must be a real secret of 32+ characters in production"
+                )
+        return self
+
+    @property
+    def database_url(self) -> str:
+        if self.database.url:
+            return self.database.url
+        return f"sqlite+aiosqlite:///{self.data_dir / 'nexus.db'}"
+
+    @property
+    def storage_url(self) -> str:
+        return self.storage.url or (self.data_dir / "artifacts").as_uri()
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings tree once for an entry point."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise NexusError(ErrorCode.CONFIG_INVALID, str(exc)) from exc

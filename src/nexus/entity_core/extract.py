@@ -1,0 +1,261 @@
+"""extract_entities: Story -> EntityPack (characters, places, props; aliases merged; continuity)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from nexus.contracts import studio
+from nexus.entity_core import gender, lexicon, names_en, names_zh, things
+from nexus.entity_core.continuity import Gender, assign_voices, entity_id_for, look_for
+from nexus.entity_core.mentions import MentionIndex, build_mention_index
+
+_ZH_NICK = re.compile(
+    r"(?:小名|乳名|外号|绰号|昵称)(?:叫|是)?[“「]?(?P<alias>[\u4e00-\u9fff]{2,3})"
+)
+_ZH_CALL = re.compile(r"(?:叫|喊|称)(?:她|他)(?:作|做)?[“「]?(?P<alias>[\u4e00-\u9fff]{2,3})")
+_EN_CALL = re.compile(
+    r"\b(?:called|call|calls)\s+(?:him|her)\s+(?P<alias>[A-Z][a-z]+)|"
+    r"\b(?:known as|nicknamed)\s+(?P<alias2>[A-Z][a-z]+)"
+)
+
+
+@dataclass
+class _Person:
+    name: str
+    aliases: set[str] = field(default_factory=set[str])
+    gender: Gender = "unknown"
+    first_pos: int = 0
+
+
+def _pieces(story: studio.Story) -> Iterator[tuple[int, str]]:
+    """(offset, text) of every sentence part, offsets running through the whole story."""
+    offset = 0
+    for scene in story.scenes:
+        for sentence in scene.sentences:
+            for part in sentence.parts:
+                yield offset, part.text
+                offset += len(part.text) + 1
+
+
+def _full_text(story: studio.Story) -> str:
+    """The story's sentences, one paragraph per line."""
+    paragraphs: dict[int, list[str]] = {}
+    for scene in story.scenes:
+        for sentence in scene.sentences:
+            paragraphs.setdefault(sentence.paragraph_index, []).append(sentence.text)
+    return "\n".join(" ".join(texts) for texts in paragraphs.values())
+
+
+def _english_people(story: studio.Story, speakers: list[str]) -> list[_Person]:
+    stats = names_en.collect_names(_pieces(story), speakers)
+    clusters = names_en.merge_aliases(names_en.select_people(stats), list(stats.values()))
+    people: list[_Person] = []
+    for cluster in clusters:
+        name = cluster.canonical()
+        aliases = {s for s in cluster.surfaces() if s != name}
+        aliases |= {" ".join(s.words) for s in cluster.stats} - {name}
+        gender: Gender = names_en.title_gender(cluster)  # type: ignore[assignment]
+        people.append(_Person(name, aliases, gender, cluster.first_pos))
+    return people
+
+
+def _english_places(story: studio.Story, people: list[_Person]) -> list[tuple[str, set[str], int]]:
+    stats = names_en.collect_names(_pieces(story))
+    person_words = {w for p in people for a in (p.name, *p.aliases) for w in a.split()}
+    named = [
+        (" ".join(s.words), set[str](), s.first_pos)
+        for s in stats.values()
+        if names_en.is_place(s) and not set(s.words) & person_words
+    ]
+    common = things.english_places(_pieces(story))
+    return named + [(t.name(), set(t.aliases()), t.first_pos) for t in common]
+
+
+def _chinese_people(story: studio.Story, speakers: list[str]) -> list[_Person]:
+    text = _full_text(story)
+    found = names_zh.find_person_names(text)
+    names = [c.name for c in found]
+    for speaker in speakers:
+        if re.fullmatch(r"[\u4e00-\u9fff]{2,4}", speaker) and speaker not in names:
+            names.append(speaker)
+    people = {n: _Person(n, first_pos=text.find(n)) for n in names}
+    _link_chinese_aliases(text, people)
+    return list(people.values())
+
+
+def _merge(people: dict[str, _Person], alias: str, into: str) -> None:
+    if alias == into or into not in people:
+        return
+    target = people[into]
+    target.aliases.add(alias)
+    absorbed = people.pop(alias, None)
+    if absorbed is not None:
+        target.aliases |= absorbed.aliases
+
+
+def _link_chinese_aliases(text: str, people: dict[str, _Person]) -> None:
+    """Given-name aliases (张小雨 -> 小雨), 老/小 + surname when unique, and linked nicknames."""
+    for full in [n for n in people if len(n) == 3 and n[0] in lexicon.CHINESE_SURNAMES]:
+        given = full[1:]
+        if given in people or text.replace(full, "").count(given) > 0:
+            _merge(people, given, full)
+    for short in [n for n in people if len(n) == 2 and n[0] in ("老", "小")]:
+        owners = [n for n in people if len(n) >= 2 and n[0] == short[1] and n != short]
+        if len(owners) == 1 and people[owners[0]].name == owners[0]:
+            _merge(people, short, owners[0])
+    for pattern in (_ZH_NICK, _ZH_CALL):
+        for match in pattern.finditer(text):
+            alias = match.group("alias")
+            owner = _nearest_before(text, match.start(), [n for n in people if n != alias])
+            if owner and (alias in people or text.count(alias) >= 2):
+                _merge(people, alias, owner)
+
+
+def _nearest_before(text: str, pos: int, names: list[str]) -> str | None:
+    """The name mentioned last before ``pos`` within the same paragraph."""
+    start = text.rfind("\n", 0, pos) + 1
+    best: tuple[int, str] | None = None
+    for name in names:
+        at = text.rfind(name, start, pos)
+        if at >= 0 and (best is None or at > best[0]):
+            best = (at, name)
+    return best[1] if best else None
+
+
+def _link_english_nicknames(story: studio.Story, people: list[_Person]) -> list[_Person]:
+    text = _full_text(story)
+    by_name = {p.name: p for p in people}
+    for match in _EN_CALL.finditer(text):
+        alias = match.group("alias") or match.group("alias2")
+        forms = [a for p in people for a in (p.name, *p.aliases) if a != alias]
+        owner_form = _nearest_before(text, match.start(), forms)
+        owner = next((p for p in people if owner_form in (p.name, *p.aliases)), None)
+        if owner is None:
+            continue
+        owner.aliases.add(alias)
+        absorbed = by_name.pop(alias, None)
+        if absorbed is not None and absorbed is not owner:
+            owner.aliases |= absorbed.aliases
+            people = [p for p in people if p is not absorbed]
+    return people
+
+
+def _speakers(story: studio.Story) -> list[str]:
+    return [
+        p.speaker for scene in story.scenes for s in scene.sentences for p in s.parts if p.speaker
+    ]
+
+
+def _people(story: studio.Story) -> list[_Person]:
+    speakers = _speakers(story)
+    people: list[_Person] = []
+    if story.language != "zh":
+        people += _link_english_nicknames(story, _english_people(story, speakers))
+    if story.language != "en":
+        for person in _chinese_people(story, speakers):
+            person.gender = gender.chinese_name_gender(person.name)
+            people.append(person)
+    return people
+
+
+def _places_and_props(
+    story: studio.Story, people: list[_Person]
+) -> tuple[list[tuple[str, set[str], int]], list[tuple[str, set[str], int]]]:
+    person_forms = {a for p in people for a in (p.name, *p.aliases)}
+    places: list[tuple[str, set[str], int]] = []
+    props: list[tuple[str, set[str], int]] = []
+    if story.language != "zh":
+        places += _english_places(story, people)
+        place_heads = {name.split()[-1].lower() for name, _, _ in places}
+        props += [
+            (t.name(), set(t.aliases()), t.first_pos)
+            for t in things.english_props(_pieces(story))
+            if t.head not in place_heads
+        ]
+    if story.language != "en":
+        zh_places, zh_props = things.chinese_places_and_props(_full_text(story), person_forms)
+        places += [(t.name(), set(), t.first_pos) for t in zh_places]
+        props += [(t.name(), set(), t.first_pos) for t in zh_props]
+    places = [p for p in places if p[0] not in person_forms]
+    return places, props
+
+
+def _entities(
+    kind: studio.EntityKind, found: list[tuple[str, set[str], int]]
+) -> list[tuple[studio.Entity, int]]:
+    seen: set[str] = set()
+    result: list[tuple[studio.Entity, int]] = []
+    for name, aliases, first_pos in found:
+        entity_id = entity_id_for(kind, name)
+        if entity_id in seen:
+            continue
+        seen.add(entity_id)
+        entity = studio.Entity(entity_id=entity_id, kind=kind, name=name, aliases=sorted(aliases))
+        result.append((entity, first_pos))
+    return result
+
+
+def _with_counts(
+    entities: list[tuple[studio.Entity, int]], index: MentionIndex, text: str
+) -> list[studio.Entity]:
+    """Count mentions with the final alias index; order by mentions, then first appearance."""
+    counts: dict[str, int] = {}
+    for _, entity_id in index.find(text):
+        counts[entity_id] = counts.get(entity_id, 0) + 1
+    ranked = sorted(entities, key=lambda ef: (-counts.get(ef[0].entity_id, 0), ef[1], ef[0].name))
+    return [
+        e.model_copy(update={"mentions": counts.get(e.entity_id, 0)})
+        for e, _ in ranked
+        if counts.get(e.entity_id, 0) > 0
+    ]
+
+
+def extract_entities(
+    story: studio.Story,
+    *,
+    voices: list[str],
+    narrator_voice: str,
+    voice_genders: dict[str, Gender] | None = None,
+) -> studio.EntityPack:
+    """Characters, places and props of a story, with stable ids, one voice and one look each.
+
+    Deterministic: the same story and voices always give the same pack. ``voice_genders``
+    (optional, from the TTS catalogue) lets a character get a voice of its gender.
+    """
+    people = _people(story)
+    places, props = _places_and_props(story, people)
+    chars = _entities("character", [(p.name, p.aliases, p.first_pos) for p in people])
+    all_pairs = chars + _entities("place", places) + _entities("prop", props)
+    index = build_mention_index(e for e, _ in all_pairs)
+    text = _full_text(story)
+    priors: dict[str, Gender] = {
+        entity_id_for("character", p.name): p.gender
+        if p.gender != "unknown"
+        else gender.apposition_gender(text, p.name)
+        for p in people
+    }
+    votes = gender.pronoun_votes(story, index)
+    characters = [
+        c.model_copy(
+            update={
+                "gender": gender.decide_gender(priors[c.entity_id], votes.get(c.entity_id), c.name)
+            }
+        )
+        for c in _with_counts(chars, index, text)
+    ]
+    assigned = assign_voices(
+        [(c.entity_id, c.gender) for c in characters], voices, narrator_voice, voice_genders
+    )
+    characters = [
+        c.model_copy(update={"voice": assigned[c.entity_id], "look": look_for(c.entity_id)})
+        for c in characters
+    ]
+    return studio.EntityPack(
+        language=story.language,
+        characters=characters,
+        places=_with_counts(_entities("place", places), index, text),
+        props=_with_counts(_entities("prop", props), index, text),
+        narrator_voice=narrator_voice,
+    )

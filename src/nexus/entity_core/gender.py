@@ -1,0 +1,96 @@
+"""Gender guesses for characters: titles and kinship words first, then nearby pronouns."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from nexus.contracts import studio
+from nexus.entity_core import lexicon
+from nexus.entity_core.continuity import Gender
+from nexus.entity_core.mentions import MentionIndex
+
+# Subject, possessive and reflexive forms only: "Anna thanked him" says nothing about Anna.
+_HE = re.compile(r"\b(?:[Hh]e|his|His|himself)\b|他")
+_SHE = re.compile(r"\b(?:[Ss]he|hers|herself)\b|她")
+_LEADING = re.compile(r"^(?:He|She)\b|^[他她]")
+
+
+def _narration(sentence: studio.Sentence) -> str:
+    return " ".join(p.text for p in sentence.parts if p.kind == "narration")
+
+
+def pronoun_votes(story: studio.Story, index: MentionIndex) -> dict[str, Counter[str]]:
+    """Count he/she (他/她) after a lone character mention, up to two sentences on.
+
+    Dialogue is skipped: "I" and "you" in speech say nothing about the speaker's gender.
+    """
+    votes: dict[str, Counter[str]] = {}
+    sentences = [s for scene in story.scenes for s in scene.sentences]
+    for i, sentence in enumerate(sentences):
+        text = _narration(sentence)
+        found = index.find(text)
+        people = {eid for _, eid in found if eid.startswith("chr_")}
+        if len(people) != 1:
+            continue
+        owner = next(iter(people))
+        tail = text[found[0][0] :]
+        for following in sentences[i + 1 : i + 3]:
+            if following.paragraph_index != sentence.paragraph_index:
+                break
+            narration = _narration(following)
+            if any(e.startswith("chr_") for e in index.ordered_ids(narration)):
+                # Only a sentence-opening pronoun still points back: "她握住王伯的手".
+                lead = _LEADING.match(narration)
+                tail += " " + (lead.group(0) if lead else "")
+                break
+            tail += " " + narration
+        bucket = votes.setdefault(owner, Counter())
+        bucket["male"] += len(_HE.findall(tail))
+        bucket["female"] += len(_SHE.findall(tail))
+    return votes
+
+
+_MALE_ROLES = (
+    "brother|son|father|husband|uncle|nephew|grandfather|哥哥|弟弟|爸爸|父亲|儿子|丈夫|叔叔"
+)
+_FEMALE_ROLES = (
+    "sister|daughter|mother|wife|aunt|niece|grandmother|姐姐|妹妹|妈妈|母亲|女儿|妻子|阿姨"
+)
+
+
+def apposition_gender(text: str, name: str) -> Gender:
+    """ "Mara's brother, Felix" / "林月的哥哥林海": a kinship word right before the name."""
+    escaped = re.escape(name)
+    if re.search(rf"(?:{_MALE_ROLES}),?\s*{escaped}", text):
+        return "male"
+    if re.search(rf"(?:{_FEMALE_ROLES}),?\s*{escaped}", text):
+        return "female"
+    return "unknown"
+
+
+def chinese_name_gender(name: str) -> Gender:
+    """Kinship suffixes (王伯, 陈阿姨) decide; a given-name character like 月 hints female."""
+    for suffix, gender in sorted(lexicon.CHINESE_KIN_SUFFIXES.items(), key=lambda kv: -len(kv[0])):
+        if name.endswith(suffix) and gender != "unknown":
+            return gender  # type: ignore[return-value]
+    if name in ("阿婆", "阿姨", "奶奶", "婆婆"):
+        return "female"
+    if name in ("阿公", "爷爷", "大爷"):
+        return "male"
+    return "unknown"
+
+
+def decide_gender(prior: Gender, votes: Counter[str] | None, name: str) -> Gender:
+    """A title or kinship word wins; else pronouns need a clear majority; else name hints."""
+    if prior != "unknown":
+        return prior
+    if votes:
+        male, female = votes["male"], votes["female"]
+        if male >= 2 * max(female, 1) or (male >= 1 and female == 0):
+            return "male"
+        if female >= 2 * max(male, 1) or (female >= 1 and male == 0):
+            return "female"
+    if re.fullmatch(r"[\u4e00-\u9fff]{2,4}", name) and name[-1] in lexicon.CHINESE_FEMALE_CHARS:
+        return "female"
+    return "unknown"

@@ -1,0 +1,1 @@
+"""The gateway: HTTP and SSE entry — authentication, validation, idempotency, rate limits."""

@@ -1,0 +1,1 @@
+"""Gateway services: the gateway's own commands (each owns its transaction) and queries."""

@@ -1,0 +1,91 @@
+"""The studio seam: how the gateway reads shots from a run and turns shot edits into work.
+
+STUDIO BINDING: everything pipeline-specific sits in ``StudioBinding`` below so the lead can
+point it at the studio pipeline's real node keys and parameter names without touching routes.
+Assumed today: the plan node is ``plan`` and its output holds ``shots`` (a list of ShotPlan);
+one shot's nodes are ``<shot_id>.tts.<n>|frame|clip|segment``; the pipeline accepts
+``story`` (text), ``language``, ``resolution``, ``narrator`` and ``edits``
+({shot index: ShotEdit}) parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from nexus.contracts import studio
+from nexus.contracts.errors import ErrorCode
+from nexus.core.db import Conn
+from nexus.core.errors import NexusError
+from nexus.orchestrator import queries
+
+RESOLUTIONS = {"480p": "854x480", "720p": "1280x720", "1080p": "1920x1080"}
+
+
+@dataclass(frozen=True)
+class StudioBinding:
+    plan_node: str = "plan"
+    shots_field: str = "shots"
+    shot_node: str = "{shot_id}.frame"  # regenerating the frame re-runs clip, segment, final
+    story_param: str = "story"
+    edits_param: str = "edits"
+
+    def shot_node_key(self, shot: studio.ShotPlan) -> str:
+        return self.shot_node.format(index=shot.index, shot_id=shot.shot_id)
+
+    def story_params(
+        self, text: str, project_settings: dict[str, Any], params: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Run parameters for a story: the project's defaults, the caller's params win."""
+        merged: dict[str, Any] = {self.story_param: text}
+        language = project_settings.get("language")
+        if language and language != "auto":
+            merged["language"] = language
+        if project_settings.get("resolution"):
+            merged["resolution"] = RESOLUTIONS.get(
+                project_settings["resolution"], project_settings["resolution"]
+            )
+        if project_settings.get("narrator_voice"):
+            merged["narrator"] = project_settings["narrator_voice"]
+        return {**merged, **params}
+
+    def revision_params(
+        self, run_params: dict[str, Any], shot: studio.ShotPlan, edit: studio.ShotEdit
+    ) -> dict[str, Any]:
+        """The parent run's params plus this edit (earlier edits of other shots are kept)."""
+        edits = dict(run_params.get(self.edits_param) or {})
+        edits[str(shot.index)] = edit.model_dump(mode="json", exclude_none=True)
+        return {**run_params, self.edits_param: edits}
+
+
+BINDING = StudioBinding()
+
+
+async def read_shots(
+    conn: Conn, run_id: str, binding: StudioBinding = BINDING
+) -> tuple[bool, list[studio.ShotPlan]]:
+    """(plan ready, shots). A run without a plan node has no shots and is never ready."""
+    try:
+        job = await queries.read_job_by_key(conn, run_id, binding.plan_node)
+    except NexusError:
+        return False, []
+    output = await queries.read_job_output(conn, job)
+    if output is None:
+        return False, []
+    try:
+        shots = [studio.ShotPlan.model_validate(s) for s in output.get(binding.shots_field, [])]
+    except ValidationError as exc:
+        raise NexusError(ErrorCode.INTERNAL, f"the plan output is not a shot list: {exc}") from exc
+    return True, shots
+
+
+async def read_shot(
+    conn: Conn, run_id: str, shot_id: str, binding: StudioBinding = BINDING
+) -> studio.ShotPlan:
+    _, shots = await read_shots(conn, run_id, binding)
+    for shot in shots:
+        if shot.shot_id == shot_id:
+            return shot
+    raise NexusError(ErrorCode.NOT_FOUND, f"shot {shot_id!r} does not exist in this run")

@@ -1,0 +1,11 @@
+"""Collects every module's tables into the one metadata Alembic compares against."""
+
+from __future__ import annotations
+
+from nexus.core.db import Base
+from nexus.gateway import tables as gateway_tables
+from nexus.observer import tables as observer_tables
+from nexus.orchestrator import tables as orchestrator_tables
+
+target_metadata = Base.metadata
+MODULE_TABLES = (orchestrator_tables, gateway_tables, observer_tables)

@@ -1,0 +1,1 @@
+"""The observer: audit log (and later cost and metrics). Observes; never changes run state."""

@@ -1,0 +1,1 @@
+"""The orchestrator: the only authority over flow state (runs, jobs, events, retries, recovery)."""

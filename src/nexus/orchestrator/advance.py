@@ -1,0 +1,401 @@
+"""Moving a run forward inside one transaction: readiness, cache hits, expansion, finishing,
+failure cascades and compensation. Called only by the command functions in ``service``.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import bindparam, select
+
+from nexus.contracts.errors import ErrorCode
+from nexus.contracts.graph import NodeSpec
+from nexus.core.db import Conn
+from nexus.core.ids import sha256_hex, utcnow
+from nexus.core.registry import Registry
+from nexus.orchestrator import cachekeys, gate, graph, tables
+from nexus.orchestrator.states import JOB_TERMINAL, JobState, RunState
+from nexus.orchestrator.transitions import (
+    COMPENSATION_PREFIX,
+    buffer_outbox,
+    discard_outbox,
+    transition_job,
+    transition_run,
+)
+
+JOBS = tables.JOBS
+RUNS = tables.RUNS
+OUTPUTS = tables.NODE_OUTPUTS
+OUTBOX = tables.OUTBOX
+NON_TERMINAL = [s.value for s in JobState if s not in JOB_TERMINAL]
+
+
+@dataclass(frozen=True)
+class Wiring:
+    registry: Registry
+    gate: gate.DispatchGate
+    retry_base_s: float = 0.5
+    retry_max_s: float = 60.0
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """A job to publish after commit (its outbox row was written in the same transaction)."""
+
+    job_id: str
+    queue: str
+    deliver_after: datetime | None = None
+
+
+def retry_delay(attempt: int, base_s: float, max_s: float) -> float:
+    """Exponential backoff with equal jitter: half fixed, half random (never zero)."""
+    ceiling = min(max_s, base_s * 2 ** max(0, attempt - 1))
+    return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+
+READ_RUN = select(RUNS).where(RUNS.c.run_id == bindparam("run_id"))
+LOCK_RUN = READ_RUN.with_for_update()
+
+
+async def read_run(conn: Conn, run_id: str, *, lock: bool = False) -> Any:
+    """``lock`` serialises decisions about the whole run (PostgreSQL; SQLite is serial)."""
+    stmt = LOCK_RUN if lock and conn.dialect.name == "postgresql" else READ_RUN
+    return (await conn.execute(stmt, {"run_id": run_id})).one()
+
+
+READ_OUTPUT = select(OUTPUTS.c.output).where(OUTPUTS.c.cache_key == bindparam("cache_key"))
+OPEN_JOB = (
+    select(JOBS.c.job_id)
+    .where(
+        JOBS.c.run_id == bindparam("run_id"),
+        JOBS.c.status.in_(NON_TERMINAL),
+        JOBS.c.deleted_at.is_(None),
+    )
+    .limit(1)
+)
+
+
+async def read_output(conn: Conn, cache_key: str) -> dict[str, Any] | None:
+    row = (await conn.execute(READ_OUTPUT, {"cache_key": cache_key})).first()
+    return None if row is None else row[0]
+
+
+async def enqueue(
+    conn: Conn, job_id: str, pool: str, deliver_after: datetime | None = None
+) -> Dispatch:
+    queue = gate.queue_for(pool)
+    buffer_outbox(
+        conn, {"job_id": job_id, "queue": queue, "deliver_after": deliver_after or utcnow()}
+    )
+    return Dispatch(job_id, queue, deliver_after)
+
+
+async def _key_for(conn: Conn, job: Any, via: Any | None) -> str:
+    if job.node_key.startswith(COMPENSATION_PREFIX):
+        return sha256_hex(f"compensation:{job.job_id}")
+    if via is not None and job.deps_total == 1 and via.cache_key:
+        upstream = [(via.node_key, via.cache_key)]  # the only upstream is the one just done
+    else:
+        upstream = await graph.upstream_keys(conn, job.job_id)
+    return cachekeys.compute_cache_key(
+        skill=job.skill,
+        skill_version=job.skill_version,
+        params=job.params,
+        variant=job.variant,
+        upstream=upstream,
+    )
+
+
+@dataclass(frozen=True)
+class Readiness:
+    status: str  # cache_hit | held | denied | ready | rejected
+    job: Any
+    dispatch: Dispatch | None = None
+    payload: dict[str, Any] | None = None
+
+
+async def make_ready(
+    conn: Conn, w: Wiring, run: Any, job: Any, via: Any | None = None
+) -> Readiness:
+    """Decide a satisfied pending job: cache hit, hold for approval, deny, or dispatch."""
+    key = await _key_for(conn, job, via)
+    run_state = RunState(run.status)
+    cached = await read_output(conn, key)
+    if cached is not None:
+        await transition_job(
+            conn,
+            job,
+            JobState.SUCCEEDED,
+            run_state=run_state,
+            verb="cache_hit",
+            values={"cache_key": key, "cache_hit": True, "progress": 1.0, "finished_at": utcnow()},
+        )
+        return Readiness(
+            "cache_hit", SimpleNamespace(**{**job._asdict(), "cache_key": key}), payload=cached
+        )
+    if job.requires_approval and job.approved_by is None:
+        await transition_job(
+            conn, job, JobState.AWAITING_APPROVAL, run_state=run_state, values={"cache_key": key}
+        )
+        return Readiness("held", job)
+    verdict = w.gate.review(
+        gate.GateRequest(
+            run.run_id,
+            job.job_id,
+            job.node_key,
+            job.skill,
+            job.skill_version,
+            job.resource_class,
+            job.pool,
+            job.tenant_id,
+            job.project_id,
+        )
+    )
+    if verdict.action == "hold":
+        await transition_job(
+            conn,
+            job,
+            JobState.AWAITING_APPROVAL,
+            run_state=run_state,
+            values={"cache_key": key},
+            payload={"reason": verdict.reason},
+        )
+        return Readiness("held", job)
+    if verdict.action == "deny":
+        return Readiness(
+            "denied",
+            job,
+            payload={
+                "code": (verdict.code or ErrorCode.POLICY_DENIED).value,
+                "reason": verdict.reason,
+            },
+        )
+    pool = verdict.decision.pool if verdict.decision else job.pool
+    outcome = await transition_job(
+        conn,
+        job,
+        JobState.READY,
+        run_state=run_state,
+        values={"cache_key": key, "pool": pool, "not_before": None},
+    )
+    if not outcome.accepted:
+        return Readiness("rejected", job)
+    return Readiness("ready", job, dispatch=await enqueue(conn, job.job_id, pool))
+
+
+def _node_spec(job: Any) -> NodeSpec:
+    return NodeSpec(
+        key=job.node_key, skill=job.skill, params=job.params, expand=job.expand, gather=job.gather
+    )
+
+
+async def advance(
+    conn: Conn, w: Wiring, run: Any, finished: list[tuple[Any, dict[str, Any]]]
+) -> list[Dispatch]:
+    """Propagate jobs that just succeeded (row, output) through the graph; returns dispatches."""
+    dispatches: list[Dispatch] = []
+    work: deque[tuple[Any, dict[str, Any]]] = deque(finished)
+    while work:
+        job, output = work.popleft()
+        rows = await graph.increment_dependents(conn, job.job_id)
+        if job.expand:
+            children = w.registry.expander(job.expand)(_node_spec(job), output, run.params)
+            more, changed = await graph.expand(conn, run, job, children, w.registry)
+            refresh = {*more, *await reset_jobs(conn, run, changed)}
+            rows = [r for r in rows if r.job_id not in refresh]
+            rows.extend(await graph.read_rows(conn, refresh))
+        for cand in graph.satisfied(rows):
+            ready = await make_ready(conn, w, run, cand, via=job)
+            if ready.status == "cache_hit" and ready.payload is not None:
+                work.append((ready.job, ready.payload))
+            elif ready.dispatch is not None:
+                dispatches.append(ready.dispatch)
+            elif ready.status == "denied" and ready.payload is not None:
+                dispatches.extend(
+                    await fail_run(
+                        conn,
+                        w,
+                        run,
+                        ErrorCode(ready.payload["code"]),
+                        ready.payload["reason"],
+                        failed_job=cand,
+                    )
+                )
+                return dispatches
+    if not dispatches:  # a dispatched job is open, so the run cannot be finished
+        await finish_run_if_done(conn, run.run_id)
+    return dispatches
+
+
+async def start_ready_roots(conn: Conn, w: Wiring, run: Any, job_ids: list[str]) -> list[Dispatch]:
+    """Readiness for freshly inserted or reset jobs: start those whose deps are satisfied."""
+    hits: list[tuple[Any, dict[str, Any]]] = []
+    dispatches: list[Dispatch] = []
+    for cand in graph.satisfied(await graph.read_rows(conn, job_ids)):
+        ready = await make_ready(conn, w, run, cand)
+        if ready.status == "cache_hit" and ready.payload is not None:
+            hits.append((ready.job, ready.payload))
+        elif ready.dispatch is not None:
+            dispatches.append(ready.dispatch)
+    dispatches.extend(await advance(conn, w, run, hits))
+    return dispatches
+
+
+async def reset_jobs(
+    conn: Conn, run: Any, job_ids: list[str], *, variants: dict[str, int] | None = None
+) -> list[str]:
+    """Send jobs and all their descendants back to PENDING (regenerate / changed inputs)."""
+    affected = list(dict.fromkeys(job_ids))
+    for job_id in job_ids:
+        affected.extend(d for d in await graph.descendants(conn, job_id) if d not in affected)
+    rows = await conn.execute(
+        select(JOBS).where(JOBS.c.job_id.in_(affected), JOBS.c.deleted_at.is_(None))
+    )
+    for job in rows.all():
+        if job.status == JobState.PENDING.value and not (variants and job.job_id in variants):
+            continue
+        values: dict[str, Any] = {
+            "cache_key": None,
+            "cache_hit": False,
+            "progress": 0.0,
+            "lease_owner": None,
+            "lease_expires_at": None,
+            "not_before": None,
+            "error_code": None,
+            "error_message": None,
+            "max_attempts": job.attempt + job.max_attempts,
+        }
+        if variants and job.job_id in variants:
+            values["variant"] = variants[job.job_id]
+        await transition_job(
+            conn, job, JobState.PENDING, run_state=RunState(run.status), values=values
+        )
+    await discard_outbox(conn, affected)
+    await graph.recount_deps(conn, affected)
+    return affected
+
+
+async def _has_open_jobs(conn: Conn, run_id: str) -> bool:
+    return (await conn.execute(OPEN_JOB, {"run_id": run_id})).first() is not None
+
+
+async def finish_run_if_done(conn: Conn, run_id: str) -> None:
+    # Lock the run first: two last jobs finishing concurrently would otherwise each see the
+    # other still open (write skew) and nobody would finish the run.
+    run = await read_run(conn, run_id, lock=True)
+    if run.status not in (RunState.RUNNING.value, RunState.COMPENSATING.value):
+        return
+    if await _has_open_jobs(conn, run_id):
+        return
+    now = utcnow()
+    if run.status == RunState.RUNNING.value:
+        await transition_run(conn, run, RunState.SUCCEEDED, values={"finished_at": now})
+    else:
+        final = (
+            RunState.CANCELLED
+            if run.error_code == ErrorCode.RUN_CANCELLED.value
+            else RunState.FAILED
+        )
+        await transition_run(conn, run, final, values={"finished_at": now})
+
+
+async def fail_run(
+    conn: Conn,
+    w: Wiring,
+    run: Any,
+    code: ErrorCode,
+    message: str,
+    *,
+    failed_job: Any | None = None,
+    cancel: bool = False,
+) -> list[Dispatch]:
+    """Stop a run: close every open job, then compensate what succeeded (reverse topo order)."""
+    run = await read_run(conn, run.run_id, lock=True)
+    if failed_job is not None and failed_job.status not in (s.value for s in JOB_TERMINAL):
+        await transition_job(
+            conn,
+            failed_job,
+            JobState.FAILED,
+            run_state=RunState(run.status),
+            values={"error_code": code.value, "error_message": message, "finished_at": utcnow()},
+        )
+    # Lock the open jobs so a claim or commit racing this cancel waits, then sees it.
+    open_jobs = (
+        await conn.execute(
+            select(JOBS)
+            .where(
+                JOBS.c.run_id == run.run_id,
+                JOBS.c.status.in_(NON_TERMINAL),
+                JOBS.c.deleted_at.is_(None),
+            )
+            .with_for_update()
+        )
+    ).all()
+    for job in open_jobs:
+        skip = job.status == JobState.PENDING.value and not cancel
+        await transition_job(
+            conn,
+            job,
+            JobState.SKIPPED if skip else JobState.CANCELLED,
+            run_state=RunState(run.status),
+            values={
+                "error_code": (
+                    ErrorCode.UPSTREAM_FAILED if skip else ErrorCode.RUN_CANCELLED
+                ).value,
+                "lease_owner": None,
+                "finished_at": utcnow(),
+            },
+        )
+    await discard_outbox(conn, [j.job_id for j in open_jobs])
+    return await _compensate_or_finish(conn, w, run, code, message, cancel=cancel)
+
+
+async def _compensate_or_finish(
+    conn: Conn, w: Wiring, run: Any, code: ErrorCode, message: str, *, cancel: bool
+) -> list[Dispatch]:
+    done = (
+        await conn.execute(
+            select(JOBS)
+            .where(
+                JOBS.c.run_id == run.run_id,
+                JOBS.c.status == JobState.SUCCEEDED.value,
+                JOBS.c.deleted_at.is_(None),
+                JOBS.c.cache_hit.is_(False),
+            )
+            .order_by(JOBS.c.topo_order.desc(), JOBS.c.node_key.desc())
+        )
+    ).all()
+    targets = [
+        j
+        for j in done
+        if not j.node_key.startswith(COMPENSATION_PREFIX)
+        and j.skill in w.registry.skills
+        and w.registry.skill(j.skill).compensate
+    ]
+    final_code = ErrorCode.RUN_CANCELLED if cancel else code
+    values = {"error_code": final_code.value, "error_message": message}
+    if not targets or run.status == RunState.COMPENSATING.value:
+        final = RunState.CANCELLED if cancel else RunState.FAILED
+        if run.status == RunState.RUNNING.value:
+            await transition_run(conn, run, final, values={**values, "finished_at": utcnow()})
+        return []
+    await transition_run(conn, run, RunState.COMPENSATING, values=values)
+    run = await read_run(conn, run.run_id)
+    specs: list[NodeSpec] = []
+    for target in targets:
+        after = [specs[-1].key] if specs else []
+        specs.append(
+            NodeSpec(
+                key=f"{COMPENSATION_PREFIX}{target.node_key}",
+                skill=target.skill,
+                params={"target_job_id": target.job_id},
+                after=after,
+            )
+        )
+    new_ids = await graph.insert_nodes(conn, run, specs, w.registry)
+    return await start_ready_roots(conn, w, run, new_ids)

@@ -1,0 +1,53 @@
+"""The dispatch seam: where the model router, budget controller and policy engine plug in.
+
+Every job passes ``DispatchGate.review`` on its way to READY. The default gate lets
+everything through to the skill's own pool; later issues replace it with wrappers that
+route, reserve budget and check policy, without touching the orchestrator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from nexus.contracts.errors import ErrorCode
+from nexus.contracts.tasks import DispatchDecision
+
+
+@dataclass(frozen=True)
+class GateRequest:
+    run_id: str
+    job_id: str
+    node_key: str
+    skill: str
+    skill_version: str
+    resource_class: str
+    pool: str
+    tenant_id: str
+    project_id: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    action: Literal["dispatch", "hold", "deny"]
+    decision: DispatchDecision | None = None
+    code: ErrorCode | None = None
+    reason: str = ""
+
+
+class DispatchGate(Protocol):
+    def review(self, request: GateRequest) -> Verdict: ...
+
+
+class PassThroughGate:
+    """Dispatch every job to its skill's pool with the offline provider."""
+
+    def review(self, request: GateRequest) -> Verdict:
+        return Verdict(
+            "dispatch",
+            DispatchDecision(job_id=request.job_id, pool=request.pool, reason="pass-through"),
+        )
+
+
+def queue_for(pool: str) -> str:
+    return f"nexus.jobs.{pool}"

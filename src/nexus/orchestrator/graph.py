@@ -1,0 +1,289 @@
+"""Graph mutations inside a transaction: insert nodes, expand children, recount readiness.
+
+Readiness is a counter per job (``deps_done`` of ``deps_total``). Hot-path completions
+increment it; any structural change (new nodes, expansion, reset) recounts the affected
+jobs from the edges, which is idempotent and so can never double-count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import and_, bindparam, delete, func, insert, select, update
+
+from nexus.contracts.errors import ErrorCode
+from nexus.contracts.graph import NodeSpec
+from nexus.core.db import Conn
+from nexus.core.errors import NexusError
+from nexus.core.ids import new_id, utcnow
+from nexus.core.registry import Registry
+from nexus.orchestrator import tables
+from nexus.orchestrator.states import JobState
+
+JOBS = tables.JOBS
+DEPS = tables.JOB_DEPS
+UP = JOBS.alias("up")  # built once: an alias copies every column
+
+
+def _job_row(
+    run: Any,
+    spec: NodeSpec,
+    registry: Registry,
+    *,
+    job_id: str,
+    topo: int,
+    parent_job_id: str | None,
+) -> dict[str, Any]:
+    skill = registry.skill(spec.skill)
+    now = utcnow()
+    return {
+        "job_id": job_id,
+        "run_id": run.run_id,
+        "node_key": spec.key,
+        "skill": skill.name,
+        "skill_version": skill.version,
+        "params": spec.params,
+        "status": JobState.PENDING.value,
+        "attempt": 0,
+        "max_attempts": skill.retry.max_attempts,
+        "variant": 0,
+        "deps_total": 0,
+        "deps_done": 0,
+        "topo_order": topo,
+        "expand": spec.expand,
+        "gather": spec.gather,
+        "parent_job_id": parent_job_id,
+        "requires_approval": spec.requires_approval,
+        "resource_class": skill.resource_class,
+        "pool": skill.queue_pool,
+        "timeout_s": skill.timeout_s,
+        "tenant_id": run.tenant_id,
+        "project_id": run.project_id,
+        "trace_id": run.trace_id,
+        "correlation_id": run.correlation_id,
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+        "cache_hit": False,
+        "progress": 0.0,
+    }
+
+
+async def _node_index(conn: Conn, run_id: str) -> dict[str, tuple[str, int]]:
+    rows = await conn.execute(
+        select(JOBS.c.node_key, JOBS.c.job_id, JOBS.c.topo_order).where(
+            JOBS.c.run_id == run_id, JOBS.c.deleted_at.is_(None)
+        )
+    )
+    return {r.node_key: (r.job_id, r.topo_order) for r in rows}
+
+
+def _edges_for(
+    spec: NodeSpec, job_id: str, index: dict[str, tuple[str, int]], run_id: str
+) -> list[dict[str, Any]]:
+    edges = []
+    keys: list[str] = [*spec.after, *([spec.gather] if spec.gather else [])]
+    for key in dict.fromkeys(keys):
+        if key not in index:
+            raise NexusError(
+                ErrorCode.CONFIG_INVALID, f"node {spec.key!r} depends on unknown node {key!r}"
+            )
+        edges.append(
+            {"job_id": job_id, "upstream_job_id": index[key][0], "run_id": run_id, "data": True}
+        )
+    return edges
+
+
+async def insert_nodes(
+    conn: Conn,
+    run: Any,
+    specs: list[NodeSpec],
+    registry: Registry,
+    *,
+    parent_job_id: str | None = None,
+    base_topo: int = 0,
+) -> list[str]:
+    """Insert ``specs`` (in dependency order) with their edges; returns the new job ids."""
+    index = await _node_index(conn, run.run_id)
+    rows: list[dict[str, Any]] = []
+    edges: list[dict[str, Any]] = []
+    for spec in specs:
+        if spec.key in index:
+            raise NexusError(ErrorCode.CONFIG_INVALID, f"node key {spec.key!r} is not unique")
+        job_id = new_id("job")
+        ups = [index[k][1] for k in spec.after if k in index]
+        topo = max([base_topo - 1, *ups]) + 1
+        node_edges = _edges_for(spec, job_id, index, run.run_id)
+        index[spec.key] = (job_id, topo)
+        rows.append(
+            _job_row(run, spec, registry, job_id=job_id, topo=topo, parent_job_id=parent_job_id)
+        )
+        edges.extend(node_edges)
+    if rows:
+        await conn.execute(insert(JOBS), rows)
+    if edges:
+        await conn.execute(insert(DEPS), edges)
+    new_ids = [r["job_id"] for r in rows]
+    await recount_deps(conn, new_ids)
+    return new_ids
+
+
+async def recount_deps(conn: Conn, job_ids: Iterable[str]) -> None:
+    ids = list(job_ids)
+    if not ids:
+        return
+    up = UP
+    total = select(func.count()).select_from(DEPS).where(DEPS.c.job_id == JOBS.c.job_id)
+    done = (
+        select(func.count())
+        .select_from(DEPS.join(up, up.c.job_id == DEPS.c.upstream_job_id))
+        .where(DEPS.c.job_id == JOBS.c.job_id, up.c.status == JobState.SUCCEEDED.value)
+    )
+    for chunk in _chunks(ids, 500):
+        await conn.execute(
+            update(JOBS)
+            .where(JOBS.c.job_id.in_(chunk))
+            .values(deps_total=total.scalar_subquery(), deps_done=done.scalar_subquery())
+        )
+
+
+def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+INCREMENT_DEPENDENTS = (
+    update(JOBS)
+    .where(
+        JOBS.c.job_id.in_(
+            select(DEPS.c.job_id).where(DEPS.c.upstream_job_id == bindparam("upstream_job_id"))
+        )
+    )
+    .values(deps_done=JOBS.c.deps_done + 1)
+    .returning(*JOBS.c)
+)
+
+
+async def increment_dependents(conn: Conn, job_id: str) -> list[Any]:
+    """Count one finished upstream for each dependent; returns the dependents' rows."""
+    result = await conn.execute(INCREMENT_DEPENDENTS, {"upstream_job_id": job_id})
+    return list(result.all())
+
+
+def satisfied(rows: Iterable[Any]) -> list[Any]:
+    """The pending rows whose every dependency is done, in topological order."""
+    return sorted(
+        (
+            r
+            for r in rows
+            if r.status == JobState.PENDING.value
+            and r.deps_done >= r.deps_total
+            and r.deleted_at is None
+        ),
+        key=lambda r: (r.topo_order, r.node_key),
+    )
+
+
+async def descendants(conn: Conn, job_id: str) -> list[str]:
+    """Every job reachable downstream of ``job_id`` along dependency edges."""
+    seed = select(DEPS.c.job_id).where(DEPS.c.upstream_job_id == job_id).cte("desc", recursive=True)
+    step = select(DEPS.c.job_id).join(seed, DEPS.c.upstream_job_id == seed.c.job_id)
+    tree = seed.union(step)
+    return [r[0] for r in await conn.execute(select(tree.c.job_id))]
+
+
+async def expand(
+    conn: Conn,
+    run: Any,
+    parent: Any,
+    specs: list[NodeSpec],
+    registry: Registry,
+) -> tuple[list[str], list[str]]:
+    """Add (or update) the children ``parent``'s expander produced; wire gather nodes.
+
+    Returns (job ids to check for readiness, job ids whose inputs changed and must re-run).
+    Children from an earlier expansion are matched by node key: unchanged ones are kept
+    (with their committed outputs), changed ones are returned for reset, vanished ones are
+    soft-deleted.
+    """
+    existing = {
+        r.node_key: r
+        for r in await conn.execute(
+            select(JOBS).where(JOBS.c.parent_job_id == parent.job_id, JOBS.c.deleted_at.is_(None))
+        )
+    }
+    fresh = [s for s in specs if s.key not in existing]
+    changed = [
+        existing[s.key].job_id
+        for s in specs
+        if s.key in existing
+        and (existing[s.key].params != s.params or existing[s.key].skill != s.skill)
+    ]
+    for spec in specs:
+        if spec.key in existing and existing[spec.key].job_id in changed:
+            await conn.execute(
+                update(JOBS)
+                .where(JOBS.c.job_id == existing[spec.key].job_id)
+                .values(params=spec.params)
+            )
+    gone = [r.job_id for k, r in existing.items() if k not in {s.key for s in specs}]
+    if gone:
+        await retire(conn, gone)
+    new_ids = await insert_nodes(
+        conn, run, fresh, registry, parent_job_id=parent.job_id, base_topo=parent.topo_order + 1
+    )
+    gathers = [
+        r[0]
+        for r in await conn.execute(
+            select(JOBS.c.job_id).where(
+                JOBS.c.run_id == run.run_id,
+                JOBS.c.gather == parent.node_key,
+                JOBS.c.deleted_at.is_(None),
+            )
+        )
+    ]
+    if gathers and new_ids:
+        await conn.execute(
+            insert(DEPS),
+            [
+                {"job_id": g, "upstream_job_id": c, "run_id": run.run_id, "data": True}
+                for g in gathers
+                for c in new_ids
+            ],
+        )
+    await recount_deps(conn, gathers)
+    return [*new_ids, *gathers], changed
+
+
+async def retire(conn: Conn, job_ids: list[str]) -> None:
+    now = utcnow()
+    await conn.execute(
+        delete(DEPS).where((DEPS.c.job_id.in_(job_ids)) | (DEPS.c.upstream_job_id.in_(job_ids)))
+    )
+    # A soft delete, not a state change: the job keeps its last state in the history.
+    await conn.execute(
+        update(JOBS)
+        .where(JOBS.c.job_id.in_(job_ids))
+        .values(deleted_at=now, updated_at=now, version=JOBS.c.version + 1)
+    )
+
+
+async def read_rows(conn: Conn, job_ids: Iterable[str]) -> list[Any]:
+    ids = list(dict.fromkeys(job_ids))
+    found: list[Any] = []
+    for chunk in _chunks(ids, 500):
+        found.extend(await conn.execute(select(JOBS).where(JOBS.c.job_id.in_(chunk))))
+    return found
+
+
+UPSTREAM_KEYS = (
+    select(UP.c.node_key, UP.c.cache_key)
+    .select_from(DEPS.join(UP, UP.c.job_id == DEPS.c.upstream_job_id))
+    .where(and_(DEPS.c.job_id == bindparam("job_id"), DEPS.c.data.is_(True)))
+)
+
+
+async def upstream_keys(conn: Conn, job_id: str) -> list[tuple[str, str]]:
+    rows = await conn.execute(UPSTREAM_KEYS, {"job_id": job_id})
+    return [(r.node_key, r.cache_key or "") for r in rows]

@@ -1,0 +1,391 @@
+"""Job commands: claim under a lease, heartbeat, progress, commit or fail an attempt, approve.
+
+Every method is one transaction (``@atomic``). Results from workers are fenced by the attempt
+number they claimed, so a stale or duplicate worker can never commit an output twice.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from nexus.contracts.errors import ErrorCode
+from nexus.contracts.tasks import ArtifactMeta, Claim, CommitReceipt, TaskSpec
+from nexus.core.db import Conn
+from nexus.core.errors import NexusError
+from nexus.core.ids import new_id, utcnow
+from nexus.orchestrator import advance, graph, rules, tables
+from nexus.orchestrator import events as ev
+from nexus.orchestrator.advance import Dispatch
+from nexus.orchestrator.base import CommandBase, atomic, require, run_view
+from nexus.orchestrator.cachekeys import compute_output_hash
+from nexus.orchestrator.states import JobState, RunState
+from nexus.orchestrator.transitions import (
+    COMPENSATION_PREFIX,
+    append_events,
+    discard_outbox,
+    transition_job,
+)
+from nexus.worker_hub.ports import EagerClaim
+
+JOBS = tables.JOBS
+DEPS = tables.JOB_DEPS
+OUTPUTS = tables.NODE_OUTPUTS
+OUTBOX = tables.OUTBOX
+ARTIFACTS = tables.ARTIFACTS
+
+SELECT_INPUTS = (
+    select(graph.UP.c.node_key, OUTPUTS.c.output, OUTPUTS.c.artifacts)
+    .select_from(
+        DEPS.join(graph.UP, graph.UP.c.job_id == DEPS.c.upstream_job_id).join(
+            OUTPUTS, OUTPUTS.c.cache_key == graph.UP.c.cache_key
+        )
+    )
+    .where(DEPS.c.job_id == bindparam("job_id"), DEPS.c.data.is_(True))
+)
+HEARTBEAT = (
+    update(JOBS)
+    .where(
+        JOBS.c.job_id == bindparam("b_job_id"),
+        JOBS.c.attempt == bindparam("b_attempt"),
+        JOBS.c.status == JobState.RUNNING.value,
+    )
+    .values(lease_expires_at=bindparam("b_expires"))
+)
+SET_PROGRESS = (
+    update(JOBS).where(JOBS.c.job_id == bindparam("b_job_id")).values(progress=bindparam("b_p"))
+)
+INSERT_OUTPUT = {
+    "postgresql": pg_insert(OUTPUTS).on_conflict_do_nothing(),
+    "sqlite": sqlite_insert(OUTPUTS).on_conflict_do_nothing(),
+}
+INSERT_ARTIFACTS = insert(ARTIFACTS)
+NOT_FOUND = CommitReceipt(accepted=False, code=ErrorCode.JOB_NOT_FOUND.value)
+ASYNC_COMMIT = text("SET LOCAL synchronous_commit = off")
+
+
+def receipt(outcome: rules.Outcome) -> CommitReceipt:
+    return CommitReceipt(
+        accepted=False, code=outcome.code.value if outcome.code else None, reason=outcome.reason
+    )
+
+
+class JobCommands(CommandBase):
+    @atomic
+    async def claim_job(
+        self, conn: Conn, job_id: str, *, owner: str, lease_s: float
+    ) -> Claim | None:
+        """READY -> RUNNING under a lease for a new attempt; None if the job is not claimable.
+
+        On PostgreSQL the claim commits without waiting for the WAL flush: a claim lost in a
+        server crash only means the job is claimed again (at-least-once execution), while
+        outputs are always committed durably, once (ADR 0013)."""
+        if conn.dialect.name == "postgresql":
+            await conn.execute(ASYNC_COMMIT)
+        return await self.claim_in(conn, job_id, owner=owner, lease_s=lease_s)
+
+    async def claim_in(
+        self, conn: Conn, job_id: str, *, owner: str, lease_s: float
+    ) -> Claim | None:
+        """The claim, inside the caller's transaction."""
+        job = await self._job(conn, job_id, lock=True)
+        if job is None:
+            return None
+        now = utcnow()
+        outcome = await transition_job(
+            conn,
+            job,
+            JobState.RUNNING,
+            run_state=RunState(job.run_status),
+            now=now,
+            values={
+                "attempt": job.attempt + 1,
+                "lease_owner": owner,
+                "lease_expires_at": now + timedelta(seconds=lease_s),
+                "started_at": now,
+                "progress": 0.0,
+            },
+            payload={"attempt": job.attempt + 1, "owner": owner},
+        )
+        if not outcome.accepted:
+            return None
+        await discard_outbox(conn, [job_id])
+        return await self._build_claim(conn, job, owner, lease_s)
+
+    async def _build_claim(self, conn: Conn, job: Any, owner: str, lease_s: float) -> Claim:
+        rows = (await conn.execute(SELECT_INPUTS, {"job_id": job.job_id})).all()
+        artifacts = [ArtifactMeta.model_validate(a) for r in rows for a in (r.artifacts or [])]
+        compensation = None
+        if job.node_key.startswith(COMPENSATION_PREFIX):
+            target = await self._job(conn, job.params["target_job_id"])
+            if target is not None:
+                out = await advance.read_output(conn, target.cache_key or "")
+                compensation = {"params": target.params, "output": out or {}}
+        task = TaskSpec(
+            run_id=job.run_id,
+            job_id=job.job_id,
+            node_key=job.node_key,
+            attempt=job.attempt + 1,
+            skill=job.skill,
+            skill_version=job.skill_version,
+            params=job.params,
+            inputs={r.node_key: r.output for r in rows},
+            resource_class=job.resource_class,
+            timeout_s=job.timeout_s,
+            cache_key=job.cache_key or "",
+            tenant_id=job.tenant_id,
+            project_id=job.project_id,
+            trace_id=job.trace_id,
+        )
+        return Claim(
+            task=task,
+            lease_owner=owner,
+            lease_s=lease_s,
+            upstream_artifacts=artifacts,
+            compensation=compensation,
+        )
+
+    @atomic
+    async def heartbeat_job(self, conn: Conn, job_id: str, attempt: int, *, lease_s: float) -> bool:
+        """Extend the lease of a running attempt. False: stop working, the job moved on."""
+        result = await conn.execute(
+            HEARTBEAT,
+            {
+                "b_job_id": job_id,
+                "b_attempt": attempt,
+                "b_expires": utcnow() + timedelta(seconds=lease_s),
+            },
+        )
+        return bool(result.rowcount == 1)
+
+    @atomic
+    async def record_progress(
+        self, conn: Conn, job_id: str, attempt: int, fraction: float, message: str
+    ) -> None:
+        job = await self._job(conn, job_id)
+        if job is None or job.attempt != attempt or job.status != JobState.RUNNING.value:
+            return
+        await conn.execute(SET_PROGRESS, {"b_job_id": job_id, "b_p": fraction})
+        await append_events(
+            conn,
+            [ev.job_event(job, "progressed", fraction=fraction, message=message, attempt=attempt)],
+        )
+
+    @atomic
+    async def complete_job(
+        self,
+        conn: Conn,
+        job_id: str,
+        attempt: int,
+        output: dict[str, Any],
+        artifacts: list[ArtifactMeta],
+        claim_next: EagerClaim | None = None,
+    ) -> tuple[CommitReceipt, list[Dispatch]]:
+        """Commit a successful attempt's output exactly once (fenced by attempt).
+
+        With ``claim_next``, a job this commit made ready in one of the caller's queues is
+        claimed in the same transaction (saving a transaction and a broker round trip per
+        step); it is returned in ``claim_next.claimed`` instead of being dispatched."""
+        job = await self._job(conn, job_id, lock=True)
+        if job is None:
+            return NOT_FOUND, []
+        run = run_view(job)
+        outcome = await transition_job(
+            conn,
+            job,
+            JobState.SUCCEEDED,
+            run_state=RunState(job.run_status),
+            claimed_attempt=attempt,
+            values={
+                "lease_owner": None,
+                "lease_expires_at": None,
+                "progress": 1.0,
+                "finished_at": utcnow(),
+            },
+            payload={"attempt": attempt},
+        )
+        if not outcome.accepted:
+            return receipt(outcome), []
+        await self._store_output(conn, job, attempt, output, artifacts)
+        dispatches = await advance.advance(conn, self.wiring, run, [(job, output)])
+        if claim_next is not None:
+            dispatches = await self._claim_eagerly(conn, dispatches, claim_next)
+        return CommitReceipt(accepted=True), dispatches
+
+    async def _claim_eagerly(
+        self, conn: Conn, dispatches: list[Dispatch], eager: EagerClaim
+    ) -> list[Dispatch]:
+        eager.claimed = None
+        for d in dispatches:
+            if d.queue in eager.queues and d.deliver_after is None:
+                eager.claimed = await self.claim_in(
+                    conn, d.job_id, owner=eager.owner, lease_s=eager.lease_s
+                )
+                if eager.claimed is not None:
+                    return [x for x in dispatches if x is not d]
+        return dispatches
+
+    async def _store_output(
+        self,
+        conn: Conn,
+        job: Any,
+        attempt: int,
+        output: dict[str, Any],
+        artifacts: list[ArtifactMeta],
+    ) -> None:
+        metas = [a.model_dump(mode="json") for a in artifacts]
+        await conn.execute(
+            INSERT_OUTPUT[conn.dialect.name],
+            {
+                "cache_key": job.cache_key,
+                "tenant_id": job.tenant_id,
+                "output": output,
+                "output_hash": compute_output_hash(output),
+                "artifacts": metas,
+                "job_id": job.job_id,
+                "attempt": attempt,
+                "created_at": utcnow(),
+            },
+        )
+        if artifacts:
+            now = utcnow()
+            await conn.execute(
+                INSERT_ARTIFACTS,
+                [
+                    {
+                        "artifact_id": new_id("art"),
+                        "run_id": job.run_id,
+                        "job_id": job.job_id,
+                        "sha256": a.sha256,
+                        "size_bytes": a.size_bytes,
+                        "media_type": a.media_type,
+                        "name": a.name,
+                        "uri": a.uri,
+                        "tenant_id": job.tenant_id,
+                        "project_id": job.project_id,
+                        "trace_id": job.trace_id,
+                        "version": 1,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for a in artifacts
+                ],
+            )
+
+    @atomic
+    async def fail_job(
+        self, conn: Conn, job_id: str, attempt: int, code: ErrorCode, message: str
+    ) -> tuple[CommitReceipt, list[Dispatch]]:
+        """Record a failed attempt: retry with backoff if allowed, else fail the run."""
+        job = await self._job(conn, job_id, lock=True)
+        if job is None:
+            return NOT_FOUND, []
+        return await self.fail_attempt(conn, run_view(job), job, code, message, claimed=attempt)
+
+    async def fail_attempt(
+        self, conn: Conn, run: Any, job: Any, code: ErrorCode, message: str, *, claimed: int | None
+    ) -> tuple[CommitReceipt, list[Dispatch]]:
+        """Inside a command's transaction: retry the job, or fail it and then the run."""
+        fence = rules.evaluate_job(
+            rules.JobProposal(
+                current=JobState(job.status),
+                proposed=JobState.FAILED,
+                run_state=RunState(run.status),
+                attempt=job.attempt,
+                claimed_attempt=claimed,
+            )
+        )
+        if not fence.accepted:
+            return receipt(fence), []
+        delay = advance.retry_delay(job.attempt, self.wiring.retry_base_s, self.wiring.retry_max_s)
+        not_before = utcnow() + timedelta(seconds=delay)
+        retry = await transition_job(
+            conn,
+            job,
+            JobState.READY,
+            run_state=RunState(run.status),
+            claimed_attempt=claimed,
+            error_retryable=code.retryable,
+            verb="rescheduled",
+            values={
+                "lease_owner": None,
+                "lease_expires_at": None,
+                "not_before": not_before,
+                "error_code": code.value,
+                "error_message": message[:4000],
+            },
+            payload={"attempt": job.attempt, "error_code": code.value, "delay_s": delay},
+        )
+        if retry.accepted:
+            return CommitReceipt(accepted=True), [
+                await advance.enqueue(conn, job.job_id, job.pool, not_before)
+            ]
+        final_code = code if not code.retryable else ErrorCode.RETRIES_EXHAUSTED
+        outcome = await transition_job(
+            conn,
+            job,
+            JobState.FAILED,
+            run_state=RunState(run.status),
+            claimed_attempt=claimed,
+            values={
+                "lease_owner": None,
+                "lease_expires_at": None,
+                "finished_at": utcnow(),
+                "error_code": final_code.value,
+                "error_message": message[:4000],
+            },
+            payload={
+                "attempt": job.attempt,
+                "error_code": final_code.value,
+                "message": message[:500],
+            },
+        )
+        if not outcome.accepted:
+            return receipt(outcome), []
+        if run.status == RunState.COMPENSATING.value:
+            await advance.finish_run_if_done(conn, run.run_id)
+            return CommitReceipt(accepted=True), []
+        return CommitReceipt(accepted=True), await advance.fail_run(
+            conn, self.wiring, run, final_code, f"{job.node_key}: {message}"[:4000]
+        )
+
+    @atomic
+    async def approve_job(self, conn: Conn, job_id: str, *, user_id: str) -> list[Dispatch]:
+        """Release a held job; the approver must differ from the user who created the run."""
+        job = await self._job(conn, job_id, lock=True)
+        if job is None:
+            raise NexusError(ErrorCode.JOB_NOT_FOUND, f"job {job_id!r} does not exist")
+        run = await advance.read_run(conn, job.run_id)
+        require(
+            await transition_job(
+                conn,
+                job,
+                JobState.READY,
+                run_state=RunState(run.status),
+                verb="approved",
+                approved_by_other=run.created_by is None or run.created_by != user_id,
+                values={"approved_by": user_id},
+                payload={"approved_by": user_id},
+            )
+        )
+        return [await advance.enqueue(conn, job.job_id, job.pool)]
+
+    @atomic
+    async def reject_job(
+        self, conn: Conn, job_id: str, *, user_id: str, reason: str = ""
+    ) -> list[Dispatch]:
+        """Refuse a held job: it fails (not retryable) and the run fails with compensation."""
+        job = await self._job(conn, job_id, lock=True)
+        if job is None:
+            raise NexusError(ErrorCode.JOB_NOT_FOUND, f"job {job_id!r} does not exist")
+        if job.status != JobState.AWAITING_APPROVAL.value:
+            raise NexusError(ErrorCode.ILLEGAL_TRANSITION, f"job is {job.status}")
+        run = await advance.read_run(conn, job.run_id)
+        message = f"{job.node_key}: rejected by {user_id}" + (f": {reason}" if reason else "")
+        return await advance.fail_run(
+            conn, self.wiring, run, ErrorCode.APPROVAL_REJECTED, message, failed_job=job
+        )

@@ -1,0 +1,69 @@
+"""Resolving who speaks each quotation: named tags, pronoun tags, action beats, alternation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from nexus.contracts import studio
+from nexus.entity_core.mentions import MentionIndex
+
+
+@dataclass
+class SpeakerContext:
+    """What one scene has seen so far: who was mentioned or spoke, most recent last."""
+
+    recent: list[str] = field(default_factory=list)
+    turns: list[tuple[int, str | None]] = field(default_factory=list)  # (paragraph, speaker)
+
+    def saw(self, entity_id: str) -> None:
+        if entity_id in self.recent:
+            self.recent.remove(entity_id)
+        self.recent.append(entity_id)
+
+
+def _by_surface(surface: str, index: MentionIndex) -> str | None:
+    direct = index.ids.get(surface)
+    if direct and direct.startswith("chr_"):
+        return direct
+    found = [eid for eid in index.ordered_ids(surface) if eid.startswith("chr_")]
+    return found[0] if found else None
+
+
+def _by_pronoun(pronoun: str, ctx: SpeakerContext, genders: dict[str, str]) -> str | None:
+    """The most recent character the pronoun can refer to (its gender, or gender unknown)."""
+    wanted = "male" if pronoun == "he" else "female"
+    for entity_id in reversed(ctx.recent):
+        if genders.get(entity_id, "unknown") in (wanted, "unknown"):
+            return entity_id
+    return None
+
+
+def _by_alternation(paragraph: int, ctx: SpeakerContext) -> str | None:
+    """A, B, then an untagged quotation in the next paragraph: A again (prose convention)."""
+    if len(ctx.turns) < 2:
+        return None
+    (p1, a), (p2, b) = ctx.turns[-2], ctx.turns[-1]
+    if a and b and a != b and p2 == paragraph - 1 and p1 == paragraph - 2:
+        return a
+    return None
+
+
+def resolve_speaker(
+    part: studio.SentencePart,
+    *,
+    paragraph: int,
+    paragraph_people: list[str],
+    ctx: SpeakerContext,
+    index: MentionIndex,
+    genders: dict[str, str],
+) -> str | None:
+    """The character id speaking ``part`` (a dialogue part), or None for the narrator."""
+    if part.speaker:
+        found = _by_surface(part.speaker, index)
+        if found:
+            return found
+    if part.speaker_pronoun:
+        return _by_pronoun(part.speaker_pronoun, ctx, genders)
+    if len(paragraph_people) == 1:
+        return paragraph_people[0]  # an action beat: 'Anna laughed. "It never does."'
+    return _by_alternation(paragraph, ctx)

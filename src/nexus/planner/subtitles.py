@@ -1,0 +1,138 @@
+"""Subtitle fitting: wrap text into at most two lines, and cut long text into cue-sized pieces.
+
+Limits: 42 characters per line, 16 when the text holds CJK, at most 2 lines per cue. Every
+SpeechLine the planner makes passes ``fits_cue``, so one line of speech is one subtitle cue.
+"""
+
+from __future__ import annotations
+
+import re
+
+import rjieba
+
+from nexus.planner.text import HAN_RE
+
+MAX_LINE_CHARS = 42
+MAX_LINE_CHARS_CJK = 16
+MAX_LINES = 2
+
+_NO_LINE_START = set("，。！？、；：,.!?;:”」』）)…—’%")
+_NO_LINE_END = set("“「『（(‘")
+_SENTENCE_END = re.compile(r"[.!?。！？…]+[”」』\"’)）]*")
+_CLAUSE_END = re.compile(r"[,;:，；：、—–]+[”」』\"’)）]*")
+
+
+def line_limit(text: str, lang: str = "en") -> int:
+    """16 characters per line for Chinese or any text holding Han characters, else 42."""
+    return MAX_LINE_CHARS_CJK if lang == "zh" or HAN_RE.search(text) else MAX_LINE_CHARS
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _break_points(text: str) -> list[int]:
+    """Indices where a line may break (the break is before text[i]; a space there is dropped)."""
+    points: list[int] = []
+    for i in range(1, len(text)):
+        prev, cur = text[i - 1], text[i]
+        cjk_gap = (
+            prev != " "
+            and (HAN_RE.match(cur) or HAN_RE.match(prev) or cur in "“「『")
+            and cur not in _NO_LINE_START
+            and prev not in _NO_LINE_END
+        )
+        if cur == " " or cjk_gap:
+            points.append(i)
+    return points
+
+
+def _split_at(text: str, i: int) -> tuple[str, str]:
+    return text[:i].rstrip(), text[i:].lstrip()
+
+
+def _greedy(text: str, limit: int) -> list[str]:
+    lines: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        points = [p for p in _break_points(rest) if p <= limit]
+        cut = points[-1] if points else limit
+        head, rest = _split_at(rest, cut)
+        lines.append(head)
+    return [*lines, rest] if rest else lines
+
+
+def wrap_subtitle(text: str, lang: str = "en") -> str:
+    """Wrap ``text`` for display: one line if it fits, else two balanced lines joined by "\\n".
+
+    Text too long for two lines is wrapped greedily into more; ``fits_cue`` reports that.
+    """
+    text = _clean(text)
+    limit = line_limit(text, lang)
+    if len(text) <= limit:
+        return text
+    best: tuple[float, int] | None = None
+    for i in _break_points(text):
+        first, second = _split_at(text, i)
+        if len(first) <= limit and len(second) <= limit:
+            # Balanced lines read best; a break after punctuation reads better still.
+            score = abs(len(first) - len(second)) - (
+                3 if first[-1] in ",;:，；：、.!?。！？" else 0
+            )
+            if best is None or score < best[0]:
+                best = (score, i)
+    if best is not None:
+        return "\n".join(_split_at(text, best[1]))
+    return "\n".join(_greedy(text, limit))
+
+
+def fits_cue(text: str, lang: str = "en") -> bool:
+    lines = wrap_subtitle(text, lang).split("\n")
+    limit = line_limit(text, lang)
+    return len(lines) <= MAX_LINES and all(len(line) <= limit for line in lines)
+
+
+def _cut_candidates(text: str) -> list[list[int]]:
+    """Cut positions by preference: sentence ends, clause punctuation, then word boundaries."""
+    sentence = [m.end() for m in _SENTENCE_END.finditer(text) if m.end() < len(text)]
+    clause = [m.end() for m in _CLAUSE_END.finditer(text) if m.end() < len(text)]
+    if HAN_RE.search(text):
+        words: list[int] = []
+        pos = 0
+        for token in rjieba.cut(text):
+            pos += len(token)
+            if 0 < pos < len(text) and text[pos] not in _NO_LINE_START:
+                words.append(pos)
+        words += [i for i in _break_points(text) if text[i] == " "]
+    else:
+        words = [i for i, ch in enumerate(text) if ch == " "]
+    return [sentence, clause, sorted(set(words))]
+
+
+def _best_cut(text: str, lang: str) -> int:
+    min_left = max(4, len(text) // 4)  # no stub pieces: a cut leaves a quarter at least
+    for level, cuts in enumerate(_cut_candidates(text)):
+        fitting = [c for c in cuts if c >= min_left and fits_cue(text[:c], lang)]
+        if not fitting:
+            continue
+        if level == 2:
+            balanced = [c for c in fitting if fits_cue(text[c:], lang)]
+            if balanced:
+                return min(balanced, key=lambda c: abs(2 * c - len(text)))
+        return fitting[-1]
+    # No boundary fits (one enormous word): cut hard at the line capacity.
+    return max(1, MAX_LINES * line_limit(text, lang) - 1)
+
+
+def split_for_cues(text: str, lang: str = "en") -> list[str]:
+    """Cut text into pieces that each fit one subtitle cue, preferring sentence then clause ends."""
+    text = _clean(text)
+    if not text:
+        return []
+    if fits_cue(text, lang):
+        return [text]
+    cut = _best_cut(text, lang)
+    left, right = text[:cut].strip(), text[cut:].strip()
+    if not left or not right:
+        left, right = text[: len(text) // 2], text[len(text) // 2 :]
+    return split_for_cues(left, lang) + split_for_cues(right, lang)

@@ -1,0 +1,165 @@
+"""The composition root: builds every component of one process from the settings.
+
+Embedded mode runs the orchestrator daemon and a worker runtime in one process over the
+in-process broker; cluster entry points use the same object with other adapters selected
+by the settings' URLs, and start only the parts they run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from nexus.core.backends import create_artifact_store, create_broker, create_cache
+from nexus.core.broker import InProcessBroker
+from nexus.core.db import Database
+from nexus.core.migrate import migrate
+from nexus.core.registry import Registry
+from nexus.core.settings import Settings
+from nexus.orchestrator import queries
+from nexus.orchestrator.advance import Dispatch
+from nexus.orchestrator.daemon import OrchestratorDaemon
+from nexus.orchestrator.recovery import lease_owner_id
+from nexus.orchestrator.service import Orchestrator
+from nexus.orchestrator.states import RUN_TERMINAL, RunState
+from nexus.studio import pipeline as studio_pipeline
+from nexus.worker_hub.publisher import Publisher
+from nexus.worker_hub.runtime import WorkerRuntime
+from nexus.workers.demo import pipelines as demo_pipelines
+
+
+def build_registry() -> Registry:
+    registry = Registry()
+    demo_pipelines.register(registry)
+    studio_pipeline.register(registry)
+    return registry
+
+
+class Platform:
+    def __init__(self, settings: Settings, registry: Registry | None = None) -> None:
+        self.settings = settings
+        self.registry = registry or build_registry()
+        self.db = Database.from_url(
+            settings.database_url,
+            pool_size=settings.database.pool_size,
+            echo=settings.database.echo,
+        )
+        self.store = create_artifact_store(settings)
+        self.broker = create_broker(settings)
+        self.cache = create_cache(settings)
+        o = settings.orchestrator
+        self.orch = Orchestrator(
+            self.db, self.registry, retry_base_s=o.retry_base_s, retry_max_s=o.retry_max_s
+        )
+        self.publisher = Publisher(self.broker)
+        self.daemon: OrchestratorDaemon | None = None
+        self.runtime: WorkerRuntime | None = None
+
+    async def open(self) -> Platform:
+        if self.settings.database.auto_migrate:
+            await migrate(self.db.engine)
+        return self
+
+    async def publish(self, dispatches: Sequence[Dispatch]) -> None:
+        await self.publisher.publish(dispatches)
+
+    async def start_orchestrator(self) -> None:
+        o = self.settings.orchestrator
+        in_process = isinstance(self.broker, InProcessBroker)
+        self.daemon = OrchestratorDaemon(
+            self.orch,
+            self.publish,
+            sweep_interval_s=o.sweep_interval_s,
+            republish_after_s=None if in_process else max(30.0, o.lease_s),
+        )
+        await self.daemon.start()
+
+    async def start_workers(self, pools: list[str] | None = None) -> None:
+        o = self.settings.orchestrator
+        pools = pools or sorted({s.queue_pool for s in self.registry.skills.values()})
+        self.runtime = WorkerRuntime(
+            self.orch,
+            self.broker,
+            self.store,
+            self.registry,
+            pools=pools,
+            concurrency=o.concurrency,
+            lease_s=o.lease_s,
+            heartbeat_s=o.heartbeat_interval_s,
+            workdir=self.settings.data_dir / "work",
+            process_workers=o.process_workers,
+            owner=lease_owner_id(_nonce()),
+        )
+        await self.runtime.start()
+
+    async def start_embedded(self) -> Platform:
+        """Workers first, so the recovery backlog has consumers the moment it is published."""
+        await self.open()
+        await self.start_workers()
+        await self.start_orchestrator()
+        return self
+
+    async def close(self) -> None:
+        if self.daemon is not None:
+            await self.daemon.stop()
+        if self.runtime is not None:
+            await self.runtime.stop()
+        self.publisher.close()
+        await self.broker.close()
+        await self.cache.close()
+        await self.db.dispose()
+
+    # Commands that publish what they made ready.
+    async def create_run(
+        self, pipeline: str, params: dict[str, Any], **kw: Any
+    ) -> tuple[str, bool]:
+        run_id, created, dispatches = await self.orch.create_run(pipeline, params, **kw)
+        await self.publish(dispatches)
+        return run_id, created
+
+    async def cancel_run(self, run_id: str) -> None:
+        await self.publish(await self.orch.cancel_run(run_id))
+
+    async def retry_run(self, run_id: str) -> None:
+        await self.publish(await self.orch.retry_run(run_id))
+
+    async def regenerate(
+        self, run_id: str, node_key: str, *, variant: int | None = None
+    ) -> list[str]:
+        affected, dispatches = await self.orch.regenerate(run_id, node_key, variant=variant)
+        await self.publish(dispatches)
+        return affected
+
+    async def approve_job(self, job_id: str, *, user_id: str) -> None:
+        await self.publish(await self.orch.approve_job(job_id, user_id=user_id))
+
+    async def reject_job(self, job_id: str, *, user_id: str, reason: str = "") -> None:
+        await self.publish(await self.orch.reject_job(job_id, user_id=user_id, reason=reason))
+
+    async def wait_for_run(
+        self,
+        run_id: str,
+        *,
+        poll_s: float = 0.1,
+        on_tick: Callable[[Any], Awaitable[None]] | None = None,
+        timeout_s: float | None = None,
+    ) -> Any:
+        """Wait until the run is terminal (polls the database for display, not dispatch)."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout_s is None else loop.time() + timeout_s
+        while True:
+            async with self.db.read() as conn:
+                run = await queries.read_run(conn, run_id)
+            if on_tick is not None:
+                await on_tick(run)
+            if RunState(run.status) in RUN_TERMINAL:
+                return run
+            if deadline is not None and loop.time() > deadline:
+                raise TimeoutError(f"run {run_id} still {run.status}")
+            await asyncio.sleep(poll_s)
+
+
+def _nonce() -> str:
+    return secrets.token_hex(4)

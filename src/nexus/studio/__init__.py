@@ -1,0 +1,1 @@
+"""The studio pipeline: story -> narrated, subtitled video, as a DAG of skills."""

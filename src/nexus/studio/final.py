@@ -1,0 +1,115 @@
+"""``studio.final``: assemble the film timeline from the shots' clips, compose the final
+video with its subtitles and poster, and keep the plan documents beside it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from nexus.composer.skills import FinalIn, compose_final_skill
+from nexus.contracts.studio import AudioTrack, TimelinePlan
+from nexus.core.registry import SkillContext
+from nexus.studio.plan import PlanOut
+from nexus.studio.render import ClipOut, SegmentGlueOut
+
+MUSIC_GAIN_DB = -18.0
+
+
+class FinalGlueIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    music_key: str | None = "music"
+
+
+class FinalGlueOut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    final_mp4_sha256: str
+    srt_sha256: str
+    vtt_sha256: str
+    poster_sha256: str
+    timeline_sha256: str
+    entities_sha256: str
+    shots_sha256: str
+    duration_s: float
+    integrated_lufs: float
+    true_peak_dbtp: float
+    shots: int
+
+
+def _ordered(upstream: dict[str, dict[str, Any]], suffix: str) -> list[dict[str, Any]]:
+    return [upstream[k] for k in sorted(k for k in upstream if k.endswith(suffix))]
+
+
+def assemble_timeline(clips: list[ClipOut], *, width: int, height: int, fps: int) -> TimelinePlan:
+    """Concatenate the shots' own clocks into the film's (clips are back to back)."""
+    start, clip_rows, audio, subs = 0.0, [], [], []
+    for clip in clips:
+        clip_rows.append(clip.clip.model_copy(update={"start_s": start}))
+        audio += [a.model_copy(update={"start_s": start + a.start_s}) for a in clip.audio]
+        subs += [
+            s.model_copy(update={"start_s": start + s.start_s, "end_s": start + s.end_s})
+            for s in clip.subtitles
+        ]
+        start += clip.duration_s
+    audio.append(AudioTrack(kind="music", start_s=0.0, duration_s=start, gain_db=MUSIC_GAIN_DB))
+    return TimelinePlan(
+        width=width,
+        height=height,
+        fps=fps,
+        clips=clip_rows,
+        audio=audio,
+        subtitles=subs,
+        duration_s=start,
+    )
+
+
+def _keep_json(ctx: SkillContext, name: str, value: Any) -> str:
+    path = ctx.workdir / name
+    path.write_text(json.dumps(value, ensure_ascii=False, indent=2), encoding="utf-8")
+    return ctx.keep(path, media_type="application/json", name=name)
+
+
+def compose_film(inp: FinalGlueIn, ctx: SkillContext) -> FinalGlueOut:
+    plan = PlanOut.model_validate(ctx.upstream["plan"])
+    clips = sorted(
+        (ClipOut.model_validate(c) for c in _ordered(ctx.upstream, ".clip")),
+        key=lambda c: c.shot.index,
+    )
+    segments = {
+        s.shot_id: s
+        for s in (SegmentGlueOut.model_validate(v) for v in _ordered(ctx.upstream, ".segment"))
+    }
+    timeline = assemble_timeline(clips, width=plan.width, height=plan.height, fps=plan.fps)
+    intervals = [
+        (c.start_s + s, c.start_s + e)
+        for c in timeline.clips
+        for s, e in segments[c.shot_id].speech_intervals
+    ]
+    music = ctx.upstream.get(inp.music_key or "", {}).get("audio_sha256")
+    ctx.progress(0.1, "mixing and encoding the film")
+    out = compose_final_skill(
+        FinalIn(
+            timeline=timeline,
+            segment_sha256s=[segments[c.shot_id].segment_sha256 for c in timeline.clips],
+            speech_intervals=intervals,
+            music_sha256=music,
+        ),
+        ctx,
+    )
+    return FinalGlueOut(
+        final_mp4_sha256=out.final_mp4_sha256,
+        srt_sha256=out.srt_sha256,
+        vtt_sha256=out.vtt_sha256,
+        poster_sha256=out.poster_sha256,
+        timeline_sha256=_keep_json(ctx, "timeline.json", timeline.model_dump(mode="json")),
+        entities_sha256=_keep_json(ctx, "entities.json", plan.pack.model_dump(mode="json")),
+        shots_sha256=_keep_json(ctx, "shots.json", [c.shot.model_dump(mode="json") for c in clips]),
+        duration_s=out.duration_s,
+        integrated_lufs=out.integrated_lufs,
+        true_peak_dbtp=out.true_peak_dbtp,
+        shots=len(clips),
+    )

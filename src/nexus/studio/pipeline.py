@@ -1,0 +1,182 @@
+"""The ``studio`` pipeline graph and its registration.
+
+plan --expand--> per shot: tts (one per spoken line), frame, clip (layout + lip-sync),
+segment (one ffmpeg filtergraph); plus one music bed; final gathers them all.
+Shot edits (revision) are applied when the plan is expanded, so the plan itself stays a
+cache hit and only the edited shot's nodes and the final composition run again.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from nexus.contracts.graph import NodeSpec
+from nexus.contracts.studio import ShotEdit
+from nexus.core.registry import Pipeline, Registry, RetryPolicy, Skill
+from nexus.planner import apply_shot_edits
+from nexus.studio import final, plan, render
+from nexus.workers import register_workers
+
+MUSIC_SECONDS_PER_SHOT = 8.0  # an upper bound, so text edits never change the music bed
+
+
+class StudioParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    story: str = Field(min_length=1, max_length=512 * 1024)
+    language: Literal["auto", "zh", "en"] = "auto"
+    resolution: plan.Resolution = "1280x720"
+    narrator: str | None = None
+    max_shots: int = Field(default=40, ge=1, le=200)
+    edits: dict[int, ShotEdit] = Field(default_factory=dict, description="By shot index.")
+
+
+def build_studio(p: StudioParams) -> list[NodeSpec]:
+    plan_params = p.model_dump(mode="json", exclude={"edits"})
+    return [
+        NodeSpec(key="plan", skill="studio.plan", params=plan_params, expand="studio.expand_shots"),
+        NodeSpec(key="final", skill="studio.final", params={}, after=["plan"], gather="plan"),
+    ]
+
+
+def _shot_nodes(shot: Any, prev: Any | None, nxt: Any | None, out: plan.PlanOut) -> list[NodeSpec]:
+    sid = shot.shot_id
+    tts = [
+        NodeSpec(
+            key=f"{sid}.tts.{j}",
+            skill="audio.tts",
+            params={
+                "text": line.text,
+                "voice": line.voice,
+                "seed": shot.variant,
+                "language": getattr(line, "language", None) or out.language,
+            },
+        )
+        for j, line in enumerate(shot.lines)
+    ]
+    size = {"width": out.width, "height": out.height}
+    frame = NodeSpec(
+        key=f"{sid}.frame",
+        skill="video.storyboard",
+        params={
+            "shot": shot.model_dump(mode="json"),
+            "pack": out.pack.model_dump(mode="json"),
+            **size,
+        },
+    )
+    clip = NodeSpec(
+        key=f"{sid}.clip",
+        skill="studio.clip",
+        params={
+            "shot": shot.model_dump(mode="json"),
+            "frame_key": frame.key,
+            "tts_keys": [t.key for t in tts],
+            "fps": out.fps,
+            **size,
+        },
+        after=[frame.key, *[t.key for t in tts]],
+    )
+    prev_id = prev.shot_id if prev is not None and shot.transition_in == "dissolve" else None
+    after = [clip.key, frame.key, *[t.key for t in tts]]
+    if prev_id:
+        after += [f"{prev_id}.clip", f"{prev_id}.frame"]
+    segment = NodeSpec(
+        key=f"{sid}.segment",
+        skill="studio.segment",
+        params={
+            "clip_key": clip.key,
+            "prev_clip_key": f"{prev_id}.clip" if prev_id else None,
+            "fade_out": bool(nxt is not None and nxt.transition_in == "fade"),
+            "fps": out.fps,
+            **size,
+        },
+        after=after,
+    )
+    return [*tts, frame, clip, segment]
+
+
+def expand_shots(parent: NodeSpec, output: dict[str, Any], run: dict[str, Any]) -> list[NodeSpec]:
+    out = plan.PlanOut.model_validate(output)
+    edits = {int(k): ShotEdit.model_validate(v) for k, v in (run.get("edits") or {}).items()}
+    shots = apply_shot_edits(out.shots, edits, narrator_voice=out.pack.narrator_voice)
+    nodes: list[NodeSpec] = []
+    for i, shot in enumerate(shots):
+        prev = shots[i - 1] if i else None
+        nxt = shots[i + 1] if i + 1 < len(shots) else None
+        nodes.extend(_shot_nodes(shot, prev, nxt, out))
+    nodes.append(
+        NodeSpec(
+            key="music",
+            skill="music.bed",
+            params={
+                "duration_s": min(900.0, MUSIC_SECONDS_PER_SHOT * len(shots) + 20),
+                "mood": "calm",
+                "seed": 0,
+            },
+        )
+    )
+    return nodes
+
+
+def register(registry: Registry) -> None:
+    register_workers(registry)
+    retry = RetryPolicy(max_attempts=3, base_s=0.5, max_s=10)
+    registry.add_skill(
+        Skill(
+            "studio.plan",
+            "1",
+            plan.PlanIn,
+            plan.PlanOut,
+            plan.plan_story,
+            executor="thread",
+            timeout_s=120,
+            retry=retry,
+        )
+    )
+    registry.add_skill(
+        Skill(
+            "studio.clip",
+            "1",
+            render.ClipIn,
+            render.ClipOut,
+            render.lay_out_clip,
+            executor="process",
+            timeout_s=300,
+            retry=retry,
+        )
+    )
+    registry.add_skill(
+        Skill(
+            "studio.segment",
+            "1",
+            render.SegmentGlueIn,
+            render.SegmentGlueOut,
+            render.render_shot_segment,
+            executor="thread",
+            timeout_s=600,
+            retry=retry,
+        )
+    )
+    registry.add_skill(
+        Skill(
+            "studio.final",
+            "1",
+            final.FinalGlueIn,
+            final.FinalGlueOut,
+            final.compose_film,
+            executor="thread",
+            timeout_s=1200,
+            retry=retry,
+        )
+    )
+    registry.add_expander("studio.expand_shots", expand_shots)
+    registry.add_pipeline(
+        Pipeline(
+            "studio",
+            StudioParams,
+            build_studio,
+            "Story to narrated, subtitled video (offline engines).",
+        )
+    )

@@ -1,0 +1,1 @@
+"""The worker hub: consumes dispatched jobs, runs skills, reports results. No business state."""

@@ -1,0 +1,251 @@
+"""The worker runtime: consume a pool's queue, claim, execute under a lease, report back.
+
+The consume handler only waits for a free slot and claims the job; execution continues in
+a task after the handler returns, so a broker acks right after the claim and no broker
+consumer timeout can ever kill a long job. The orchestrator owns retries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import shutil
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from nexus.contracts.errors import ErrorCode
+from nexus.contracts.tasks import ArtifactMeta, Claim
+from nexus.core.broker import Broker, Message
+from nexus.core.errors import NexusError, from_exception
+from nexus.core.ids import utcnow
+from nexus.core.logging import bind_context, get_logger
+from nexus.core.registry import Registry, SkillContext
+from nexus.core.storage import ArtifactStore
+from nexus.worker_hub.executor import SkillExecutor
+from nexus.worker_hub.ports import EagerClaim, JobLedger
+from nexus.worker_hub.publisher import Publisher
+
+log = get_logger(__name__)
+PROGRESS_MIN_INTERVAL_S = 0.5
+CLAIM_RETRY_S = 1.0
+CLAIM_RETRY_MAX_S = 60.0
+
+
+class WorkerRuntime:
+    def __init__(
+        self,
+        ledger: JobLedger,
+        broker: Broker,
+        store: ArtifactStore,
+        registry: Registry,
+        *,
+        pools: list[str],
+        concurrency: int,
+        lease_s: float,
+        heartbeat_s: float,
+        workdir: Path,
+        process_workers: int,
+        owner: str,
+    ) -> None:
+        self.ledger = ledger
+        self.broker = broker
+        self.store = store
+        self.registry = registry
+        self.pools = pools
+        self.lease_s = lease_s
+        self.heartbeat_s = heartbeat_s
+        self.workdir = workdir
+        self.owner = owner
+        self.publisher = Publisher(broker)
+        self._slots = asyncio.Semaphore(concurrency)
+        self._concurrency = concurrency
+        self._progress: asyncio.Queue[Any] = asyncio.Queue()
+        self.executor = SkillExecutor(process_workers=process_workers, progress=self._progress)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._consumers: list[asyncio.Task[None]] = []
+        self._attempts: dict[str, int] = {}
+        self._last_progress: dict[str, float] = {}
+        self._claim_failures: dict[str, int] = {}
+        self._queues = frozenset(f"nexus.jobs.{pool}" for pool in pools)
+
+    async def start(self) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        for pool in self.pools:
+            queue = f"nexus.jobs.{pool}"
+            self._consumers.append(
+                asyncio.create_task(
+                    self.broker.consume(
+                        queue,
+                        functools.partial(self._on_message, queue),
+                        prefetch=self._concurrency,
+                    )
+                )
+            )
+        self._consumers.append(asyncio.create_task(self._report_progress()))
+
+    async def stop(self) -> None:
+        for task in [*self._consumers, *self._tasks]:
+            task.cancel()
+        await asyncio.gather(*self._consumers, *self._tasks, return_exceptions=True)
+        self.publisher.close()
+        self.executor.close()
+
+    @property
+    def busy(self) -> int:
+        return len(self._tasks)
+
+    async def _on_message(self, queue: str, message: Message) -> None:
+        await self._slots.acquire()
+        job_id = str(message["job_id"])
+        try:
+            claim = await self.ledger.claim_job(job_id, owner=self.owner, lease_s=self.lease_s)
+        except asyncio.CancelledError:
+            self._slots.release()
+            raise
+        except Exception:
+            self._slots.release()
+            failures = self._claim_failures.get(job_id, 0) + 1
+            self._claim_failures[job_id] = failures
+            delay = min(CLAIM_RETRY_MAX_S, CLAIM_RETRY_S * 2 ** (failures - 1))
+            log.exception("claim.failed", job_id=job_id, retry_in_s=delay)
+            await self.publisher.publish(
+                [_Retry(job_id, queue, utcnow() + timedelta(seconds=delay))]
+            )
+            return
+        self._claim_failures.pop(job_id, None)
+        if claim is None:
+            self._slots.release()
+            return
+        task = asyncio.create_task(self._execute(claim))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _execute(self, claim: Claim) -> None:
+        """Run a claimed job, then any job its commit claimed for us, holding one slot."""
+        current: Claim | None = claim
+        try:
+            while current is not None:
+                current = await self._run_one(current)
+        finally:
+            self._slots.release()
+
+    async def _run_one(self, claim: Claim) -> Claim | None:
+        task = claim.task
+        bind_context(run_id=task.run_id, job_id=task.job_id, trace_id=task.trace_id)
+        workdir = self.workdir / f"{task.job_id}-{task.attempt}-{uuid.uuid4().hex[:6]}"
+        self._attempts[task.job_id] = task.attempt
+        work: asyncio.Task[dict[str, Any]] | None = None
+        heartbeat: asyncio.Task[None] | None = None
+        try:
+            ctx = SkillContext(
+                run_id=task.run_id,
+                job_id=task.job_id,
+                node_key=task.node_key,
+                attempt=task.attempt,
+                workdir_path=workdir,
+                upstream=task.inputs,
+                artifact_paths=await self._materialise(claim.upstream_artifacts),
+            )
+            skill = self.registry.skill(task.skill)
+            work = asyncio.create_task(
+                self.executor.invoke(skill, task.params, ctx, claim.compensation)
+            )
+            heartbeat = asyncio.create_task(self._heartbeat(task.job_id, task.attempt, work))
+            output = await asyncio.wait_for(asyncio.shield(work), timeout=task.timeout_s)
+            artifacts = [
+                await self.store.put_file(k.path, media_type=k.media_type, name=k.name)
+                for k in ctx.kept
+            ]
+            eager = EagerClaim(self.owner, self.lease_s, self._queues)
+            _, dispatches = await self.ledger.complete_job(
+                task.job_id, task.attempt, output, artifacts, claim_next=eager
+            )
+            await self.publisher.publish(dispatches)
+            return eager.claimed
+        except asyncio.CancelledError:
+            if work is not None and work.cancelled() and not _current_cancelling():
+                log.info("job.abandoned", reason="lease lost or job cancelled")
+            else:
+                raise
+        except TimeoutError:
+            await self._report_failure(
+                task.job_id,
+                task.attempt,
+                NexusError(ErrorCode.JOB_TIMEOUT, f"exceeded {task.timeout_s:.0f}s"),
+            )
+        except Exception as exc:  # noqa: BLE001 - every skill error becomes a job failure
+            await self._report_failure(task.job_id, task.attempt, from_exception(exc))
+        finally:
+            for t in (heartbeat, work):
+                if t is not None and not t.done():
+                    t.cancel()
+            self._attempts.pop(task.job_id, None)
+            self._last_progress.pop(task.job_id, None)
+            if workdir.exists():
+                shutil.rmtree(workdir, ignore_errors=True)
+        return None
+
+    async def _report_failure(self, job_id: str, attempt: int, err: NexusError) -> None:
+        log.warning("job.failed", error_code=err.code.value, detail=err.detail[:300])
+        try:
+            _, dispatches = await self.ledger.fail_job(job_id, attempt, err.code, err.detail)
+        except Exception:
+            log.exception("job.failure_not_recorded", job_id=job_id)
+            return
+        await self.publisher.publish(dispatches)
+
+    async def _heartbeat(self, job_id: str, attempt: int, work: asyncio.Task[Any]) -> None:
+        while not work.done():
+            await asyncio.sleep(self.heartbeat_s)
+            try:
+                alive = await self.ledger.heartbeat_job(job_id, attempt, lease_s=self.lease_s)
+            except Exception:
+                log.warning("heartbeat.failed", job_id=job_id, exc_info=True)
+                continue
+            if not alive:
+                work.cancel()
+                return
+
+    async def _materialise(self, artifacts: list[ArtifactMeta]) -> dict[str, Path]:
+        paths: dict[str, Path] = {}
+        cache = self.workdir / "_cache"
+        for meta in artifacts:
+            local = await self.store.local_path(meta.sha256)
+            if local is None:
+                target = cache / meta.sha256
+                local = target if target.exists() else await self.store.fetch(meta.sha256, target)
+            paths[meta.sha256] = local
+        return paths
+
+    async def _report_progress(self) -> None:
+        while True:
+            job_id, fraction, message = await self._progress.get()
+            now = time.monotonic()
+            attempt = self._attempts.get(job_id)
+            if attempt is None:
+                continue
+            if (
+                fraction < 1.0
+                and now - self._last_progress.get(job_id, 0.0) < PROGRESS_MIN_INTERVAL_S
+            ):
+                continue
+            self._last_progress[job_id] = now
+            with contextlib.suppress(Exception):
+                await self.ledger.record_progress(job_id, attempt, fraction, message)
+
+
+@dataclass(frozen=True)
+class _Retry:
+    job_id: str
+    queue: str
+    deliver_after: datetime | None
+
+
+def _current_cancelling() -> bool:
+    task = asyncio.current_task()
+    return bool(task and task.cancelling())

@@ -1,0 +1,24 @@
+"""Registers the lip-sync skills (``lipsync.animate``) on a registry."""
+
+from __future__ import annotations
+
+from nexus.core.registry import Registry, RetryPolicy, Skill
+from nexus.workers.lipsync.handlers import LipsyncInput, LipsyncOutput, animate_mouth
+
+
+def register(registry: Registry) -> None:
+    # "process": mouth drawing and frame bytes are Python work next to the x264 subprocess.
+    registry.add_skill(
+        Skill(
+            name="lipsync.animate",
+            version="1",
+            input_model=LipsyncInput,
+            output_model=LipsyncOutput,
+            handler=animate_mouth,
+            resource_class="cpu",
+            executor="process",
+            retry=RetryPolicy(max_attempts=2),
+            timeout_s=300.0,
+            description="Mouth animation from the speech envelope, encoded frame-accurately.",
+        )
+    )

@@ -1,0 +1,1 @@
+"""Offline music beds: a gentle chord progression (pad, arpeggio, bass) synthesised with numpy."""

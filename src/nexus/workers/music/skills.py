@@ -1,0 +1,24 @@
+"""Registers the music skills (``music.bed``) on a registry."""
+
+from __future__ import annotations
+
+from nexus.core.registry import Registry, RetryPolicy, Skill
+from nexus.workers.music.handlers import MusicBedInput, MusicBedOutput, compose_music_bed
+
+
+def register(registry: Registry) -> None:
+    # "process": many small numpy calls per note hold the GIL in between.
+    registry.add_skill(
+        Skill(
+            name="music.bed",
+            version="1",
+            input_model=MusicBedInput,
+            output_model=MusicBedOutput,
+            handler=compose_music_bed,
+            resource_class="cpu",
+            executor="process",
+            retry=RetryPolicy(max_attempts=2),
+            timeout_s=300.0,
+            description="Offline music bed: pad, arpeggio and bass in a mood, from a seed.",
+        )
+    )

@@ -1,0 +1,1 @@
+"""Storyboard renderer: place backdrops, stable character portraits and composed shot frames."""

@@ -1,0 +1,145 @@
+"""Real TTS engines: piper (English) and espeak-ng cmn-latn-pinyin (Mandarin)."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import wave
+from collections.abc import Callable
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nexus.contracts.errors import ErrorCode
+from nexus.core.errors import NexusError
+from nexus.core.registry import Registry, SkillContext
+from nexus.workers.audio import skills
+from nexus.workers.audio.handlers import TtsInput, synthesize_speech
+from nexus.workers.audio.tts import EngineSet, default_engines, synthesize
+from nexus.workers.audio.voices import list_voices, pick_character_voice
+from nexus.workers.audio.wavio import read_wav
+
+EN = "The lighthouse keeper looked out over the grey sea."
+ZH = "你好，我是小明。今天天气很好。"
+
+
+@pytest.fixture(scope="module")
+def engines() -> EngineSet:
+    return default_engines()  # the handler uses it too: piper loads once
+
+
+def median_f0(samples: np.ndarray, rate: int, fmin: float = 55, fmax: float = 450) -> float:
+    """YIN pitch estimate (median over voiced 30 ms frames), differences computed by FFT."""
+    win, hop = int(0.03 * rate), int(0.01 * rate)
+    tmin, tmax = int(rate / fmax), int(rate / fmin)
+    n_fft = 1 << (win + tmax).bit_length()
+    found: list[float] = []
+    for i in range(0, len(samples) - win - tmax, hop):
+        seg = samples[i : i + win + tmax].astype(np.float64)
+        head = seg[:win]
+        if np.sqrt(np.mean(head**2)) < 0.03:
+            continue
+        corr = np.fft.irfft(np.conj(np.fft.rfft(head, n_fft)) * np.fft.rfft(seg, n_fft))[:tmax]
+        energy = np.concatenate([[0.0], np.cumsum(seg**2)])
+        shifted = energy[win : win + tmax] - energy[:tmax]
+        diff = (np.sum(head**2) + shifted - 2 * corr)[1:]
+        cmnd = diff * np.arange(1, tmax) / np.maximum(np.cumsum(diff), 1e-12)
+        below = np.nonzero(cmnd[tmin - 1 :] < 0.15)[0]
+        if below.size:
+            found.append(rate / (below[0] + tmin))
+    return float(np.median(found))
+
+
+def speak(engines: EngineSet, tmp_path: Path, text: str, voice: str, seed: int = 0) -> Path:
+    out = tmp_path / f"{voice}-{seed}-{hashlib.sha1(text.encode()).hexdigest()[:6]}.wav"
+    synthesize(text, voice, out, seed=seed, engines=engines)
+    return out
+
+
+def test_english_speech_is_trimmed_non_silent_24k_mono(engines: EngineSet, tmp_path: Path) -> None:
+    out = tmp_path / "en.wav"
+    duration = synthesize(EN, "en-narrator", out, engines=engines)
+    with wave.open(str(out)) as fh:
+        assert (fh.getframerate(), fh.getnchannels(), fh.getsampwidth()) == (24000, 1, 2)
+        assert fh.getnframes() / 24000 == pytest.approx(duration, abs=1e-6)
+    samples, _ = read_wav(out)
+    assert 2.0 < duration < 5.0
+    assert np.sqrt(np.mean(samples**2)) > 0.05
+    # trimmed: sound starts within 40 ms and ends within 100 ms of the file edges
+    audible = np.nonzero(np.abs(samples) > 0.01)[0]
+    assert audible[0] < 0.04 * 24000
+    assert len(samples) - audible[-1] < 0.1 * 24000
+
+
+def test_same_voice_gives_identical_audio(engines: EngineSet, tmp_path: Path) -> None:
+    first, second = tmp_path / "first.wav", tmp_path / "second.wav"
+    synthesize(EN, "en-male-2", first, engines=engines)
+    synthesize(EN, "en-male-2", second, engines=engines)
+    assert first.read_bytes() == second.read_bytes()
+    other_seed = speak(engines, tmp_path, EN, "en-male-2", seed=7)
+    assert other_seed.read_bytes() != first.read_bytes()
+
+
+def test_character_voices_are_distinct(engines: EngineSet, tmp_path: Path) -> None:
+    for language, text in (("en", EN), ("zh", ZH)):
+        f0 = {}
+        for voice in (v for v in list_voices(language) if v.role == "character"):
+            samples, rate = read_wav(speak(engines, tmp_path, text, voice.voice_id))
+            f0[voice.voice_id] = median_f0(samples, rate)
+        for a, b in combinations(sorted(f0), 2):
+            assert abs(np.log(f0[a] / f0[b])) > np.log(1.08), (a, b, f0[a], f0[b])
+        male = f0[f"{language}-male-1"]
+        female = f0[f"{language}-female-1"]
+        assert female / male > 1.5
+
+
+def test_mandarin_reads_hanzi_as_pinyin_with_tones(engines: EngineSet, tmp_path: Path) -> None:
+    short = synthesize("你好。", "zh-narrator", tmp_path / "s.wav", engines=engines)
+    long = synthesize(ZH, "zh-narrator", tmp_path / "l.wav", engines=engines)
+    assert 0.4 < short < 1.6
+    assert 2.0 < long < 6.0
+    samples, _ = read_wav(tmp_path / "l.wav")
+    assert np.sqrt(np.mean(samples**2)) > 0.03
+    phonemes = subprocess.run(
+        ["espeak-ng", "-q", "-x", "-v", "cmn-latn-pinyin", "你好"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert "(en)" not in phonemes and "214" in phonemes  # tone 3 on hao, no English fallback
+
+
+def test_english_voice_refuses_chinese_text(engines: EngineSet, tmp_path: Path) -> None:
+    with pytest.raises(NexusError) as err:
+        synthesize(ZH, "en-narrator", tmp_path / "x.wav", engines=engines)
+    assert err.value.code is ErrorCode.VALIDATION_FAILED
+
+
+def test_voice_catalogue_and_picking() -> None:
+    for language in ("en", "zh"):
+        voices = list_voices(language)
+        assert voices[0].role == "narrator"
+        assert {v.gender for v in voices if v.role == "character"} == {"male", "female"}
+    assert list_voices("mixed") == list_voices("zh")
+    assert pick_character_voice("en", "female", 0) == "en-female-1"
+    assert pick_character_voice("en", "female", 3) == "en-female-1"
+    assert pick_character_voice("zh", "unknown", 0) != pick_character_voice("zh", "unknown", 1)
+
+
+def test_tts_handler_keeps_the_wav(make_ctx: Callable[[], SkillContext]) -> None:
+    ctx = make_ctx()
+    out = synthesize_speech(TtsInput(text="Come quickly!", voice="en-female-2", language="en"), ctx)
+    (kept,) = ctx.kept
+    assert kept.sha256 == out.audio_sha256 and kept.media_type == "audio/wav"
+    assert out.sample_rate == 24000 and out.voice == "en-female-2"
+    with wave.open(str(kept.path)) as fh:
+        assert fh.getnframes() / fh.getframerate() == pytest.approx(out.duration_s, abs=1e-5)
+    with pytest.raises(NexusError):
+        synthesize_speech(TtsInput(text="你好", voice="en-narrator", language="zh"), make_ctx())
+
+
+def test_skill_is_registered() -> None:
+    registry = Registry()
+    skills.register(registry)
+    skill = registry.skill("audio.tts")
+    assert (skill.version, skill.executor, skill.input_model) == ("1", "thread", TtsInput)
