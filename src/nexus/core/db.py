@@ -20,9 +20,11 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, DateTime, MetaData, TypeDecorator, event
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import NullPool
+
+from nexus.core.prepared import Prepared, run_asyncpg, run_sqlite
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -44,10 +46,20 @@ class UtcDateTime(TypeDecorator[datetime]):
             raise ValueError("naive datetime given; use nexus.core.ids.utcnow()")
         return None if value is None else value.astimezone(UTC)
 
+    def result_processor(self, dialect: Any, coltype: Any) -> Any:
+        if dialect.name == "sqlite":
+            return _sqlite_utc  # what SQLite's own regex parser does, ~10x faster
+        return super().result_processor(dialect, coltype)
+
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value
+
+
+def _sqlite_utc(value: str | None) -> datetime | None:
+    """SQLite stores 'YYYY-MM-DD HH:MM:SS[.ffffff]' in UTC (see ``process_bind_param``)."""
+    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
 class Base(DeclarativeBase):
@@ -71,7 +83,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_begin(conn: Any) -> None:
     readonly = conn.get_execution_options().get("nexus_readonly", False)
-    conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+    # Straight to the driver: exec_driver_sql costs ~0.1 ms of CPU per transaction.
+    conn.connection.dbapi_connection.execute("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
 def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
@@ -111,14 +124,56 @@ class SyncConn:
         self._conn = conn
         self.dialect = conn.dialect
         self.info = conn.info
+        self._dbapi: Any = None
 
     async def execute(self, statement: Any, parameters: Any = None) -> Any:
+        if isinstance(statement, Prepared):
+            if self._dbapi is None:
+                self._dbapi = self._conn.connection.dbapi_connection
+            return run_sqlite(self._dbapi, statement, self.dialect, parameters)
         if parameters is None:
             return self._conn.execute(statement)
         return self._conn.execute(statement, parameters)
 
     async def run_sync(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         return fn(self._conn, *args, **kwargs)
+
+
+class PgConn:
+    """An async SQLAlchemy connection that also runs ``Prepared`` statements on asyncpg.
+
+    The asyncpg connection is the one under the SQLAlchemy transaction; its transaction is
+    started the way SQLAlchemy's adapter starts it, so both kinds of statement share it."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+        self.dialect = conn.dialect
+        self.info = conn.info
+        self._driver: Any = None
+
+    async def execute(self, statement: Any, parameters: Any = None) -> Any:
+        if isinstance(statement, Prepared):
+            driver = self._driver or await self._attach()
+            try:
+                return await run_asyncpg(driver, statement, self.dialect, parameters)
+            except Exception:
+                if driver.is_closed():  # tell the pool, as SQLAlchemy would for its statements
+                    await self._conn.invalidate()
+                raise
+        if parameters is None:
+            return await self._conn.execute(statement)
+        return await self._conn.execute(statement, parameters)
+
+    async def run_sync(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        return await self._conn.run_sync(fn, *args, **kwargs)
+
+    async def _attach(self) -> Any:
+        raw = await self._conn.get_raw_connection()
+        adapter: Any = raw.dbapi_connection
+        if self._conn.in_transaction() and adapter._transaction is None:
+            await adapter._start_transaction()
+        self._driver = raw.driver_connection
+        return self._driver
 
 
 def _sync_sqlite_engine(url: str) -> Engine:
@@ -147,7 +202,7 @@ class Database:
         """A read-write transaction, committed on success and rolled back on any error."""
         if self._sync is None or self._write_lock is None:
             async with self.engine.begin() as conn:
-                yield conn
+                yield PgConn(conn)
             return
         async with self._write_lock:
             with self._sync.begin() as sync_conn:
@@ -158,7 +213,7 @@ class Database:
         """A read-only connection (no write lock taken on SQLite)."""
         if self._sync is None:
             async with self.engine.connect() as conn:
-                yield conn
+                yield PgConn(conn)
             return
         with self._sync.connect() as sync_conn:
             sync_conn.execution_options(nexus_readonly=True)

@@ -17,6 +17,7 @@ from nexus.contracts.errors import ErrorCode
 from nexus.contracts.graph import NodeSpec
 from nexus.core.db import Conn
 from nexus.core.ids import sha256_hex, utcnow
+from nexus.core.prepared import Prepared
 from nexus.core.registry import Registry
 from nexus.orchestrator import cachekeys, gate, graph, tables
 from nexus.orchestrator.states import JOB_TERMINAL, JobState, RunState
@@ -58,8 +59,9 @@ def retry_delay(attempt: int, base_s: float, max_s: float) -> float:
     return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
-READ_RUN = select(RUNS).where(RUNS.c.run_id == bindparam("run_id"))
-LOCK_RUN = READ_RUN.with_for_update()
+_RUN = select(RUNS).where(RUNS.c.run_id == bindparam("run_id"))
+READ_RUN = Prepared(_RUN)
+LOCK_RUN = Prepared(_RUN.with_for_update())
 
 
 async def read_run(conn: Conn, run_id: str, *, lock: bool = False) -> Any:
@@ -68,8 +70,10 @@ async def read_run(conn: Conn, run_id: str, *, lock: bool = False) -> Any:
     return (await conn.execute(stmt, {"run_id": run_id})).one()
 
 
-READ_OUTPUT = select(OUTPUTS.c.output).where(OUTPUTS.c.cache_key == bindparam("cache_key"))
-OPEN_JOB = (
+READ_OUTPUT = Prepared(
+    select(OUTPUTS.c.output).where(OUTPUTS.c.cache_key == bindparam("cache_key"))
+)
+OPEN_JOB = Prepared(
     select(JOBS.c.job_id)
     .where(
         JOBS.c.run_id == bindparam("run_id"),

@@ -17,6 +17,7 @@ from nexus.contracts.graph import NodeSpec
 from nexus.core.db import Conn
 from nexus.core.errors import NexusError
 from nexus.core.ids import new_id, utcnow
+from nexus.core.prepared import Prepared
 from nexus.core.registry import Registry
 from nexus.orchestrator import tables
 from nexus.orchestrator.states import JobState
@@ -153,7 +154,7 @@ def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
         yield items[i : i + size]
 
 
-INCREMENT_DEPENDENTS = (
+INCREMENT_DEPENDENTS = Prepared(
     update(JOBS)
     .where(
         JOBS.c.job_id.in_(
@@ -277,7 +278,7 @@ async def read_rows(conn: Conn, job_ids: Iterable[str]) -> list[Any]:
     return found
 
 
-UPSTREAM_KEYS = (
+UPSTREAM_KEYS = Prepared(
     select(UP.c.node_key, UP.c.cache_key)
     .select_from(DEPS.join(UP, UP.c.job_id == DEPS.c.upstream_job_id))
     .where(and_(DEPS.c.job_id == bindparam("job_id"), DEPS.c.data.is_(True)))

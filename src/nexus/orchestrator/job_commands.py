@@ -18,6 +18,7 @@ from nexus.contracts.tasks import ArtifactMeta, Claim, CommitReceipt, TaskSpec
 from nexus.core.db import Conn
 from nexus.core.errors import NexusError
 from nexus.core.ids import new_id, utcnow
+from nexus.core.prepared import Prepared
 from nexus.orchestrator import advance, graph, rules, tables
 from nexus.orchestrator import events as ev
 from nexus.orchestrator.advance import Dispatch
@@ -38,7 +39,7 @@ OUTPUTS = tables.NODE_OUTPUTS
 OUTBOX = tables.OUTBOX
 ARTIFACTS = tables.ARTIFACTS
 
-SELECT_INPUTS = (
+SELECT_INPUTS = Prepared(
     select(graph.UP.c.node_key, OUTPUTS.c.output, OUTPUTS.c.artifacts)
     .select_from(
         DEPS.join(graph.UP, graph.UP.c.job_id == DEPS.c.upstream_job_id).join(
@@ -47,7 +48,7 @@ SELECT_INPUTS = (
     )
     .where(DEPS.c.job_id == bindparam("job_id"), DEPS.c.data.is_(True))
 )
-HEARTBEAT = (
+HEARTBEAT = Prepared(
     update(JOBS)
     .where(
         JOBS.c.job_id == bindparam("b_job_id"),
@@ -56,16 +57,16 @@ HEARTBEAT = (
     )
     .values(lease_expires_at=bindparam("b_expires"))
 )
-SET_PROGRESS = (
+SET_PROGRESS = Prepared(
     update(JOBS).where(JOBS.c.job_id == bindparam("b_job_id")).values(progress=bindparam("b_p"))
 )
 INSERT_OUTPUT = {
-    "postgresql": pg_insert(OUTPUTS).on_conflict_do_nothing(),
-    "sqlite": sqlite_insert(OUTPUTS).on_conflict_do_nothing(),
+    "postgresql": Prepared(pg_insert(OUTPUTS).on_conflict_do_nothing()),
+    "sqlite": Prepared(sqlite_insert(OUTPUTS).on_conflict_do_nothing()),
 }
-INSERT_ARTIFACTS = insert(ARTIFACTS)
+INSERT_ARTIFACTS = Prepared(insert(ARTIFACTS))
 NOT_FOUND = CommitReceipt(accepted=False, code=ErrorCode.JOB_NOT_FOUND.value)
-ASYNC_COMMIT = text("SET LOCAL synchronous_commit = off")
+ASYNC_COMMIT = Prepared(text("SET LOCAL synchronous_commit = off"))
 
 
 def receipt(outcome: rules.Outcome) -> CommitReceipt:

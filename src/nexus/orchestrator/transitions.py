@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, delete, insert, update
 from nexus.contracts.errors import ErrorCode
 from nexus.core.db import Conn
 from nexus.core.ids import utcnow
+from nexus.core.prepared import Prepared
 from nexus.orchestrator import events, rules, tables
 from nexus.orchestrator.states import JobState, RunState
 
@@ -27,8 +28,8 @@ OUTBOX = tables.OUTBOX
 
 PENDING_EVENTS = "nexus.pending_events"
 PENDING_OUTBOX = "nexus.pending_outbox"
-INSERT_EVENTS = insert(EVENTS)
-INSERT_OUTBOX = insert(OUTBOX)
+INSERT_EVENTS = Prepared(insert(EVENTS))
+INSERT_OUTBOX = Prepared(insert(OUTBOX))
 
 
 GUARDED = {"jobs": (JOBS, JOBS.c.job_id), "runs": (RUNS, RUNS.c.run_id)}
@@ -39,7 +40,7 @@ def _guarded_update(table: str, keys: frozenset[str]) -> Any:
     """A prebuilt UPDATE of ``keys`` guarded by id, status and version, cached per column set
     (building statements per call costs ~7x; ADR 0004)."""
     target, id_column = GUARDED[table]
-    return (
+    return Prepared(
         update(target)
         .where(
             id_column == bindparam("w_id"),
@@ -48,6 +49,16 @@ def _guarded_update(table: str, keys: frozenset[str]) -> Any:
         )
         .values({k: bindparam(f"v_{k}") for k in keys})
     )
+
+
+async def _guarded_write(
+    conn: Conn, table: str, row_id: str, row: Any, values: dict[str, Any]
+) -> bool:
+    """UPDATE one row from the state it was read in; False if it changed since."""
+    params = {f"v_{k}": v for k, v in values.items()}
+    params.update(w_id=row_id, w_status=row.status, w_version=row.version)
+    result = await conn.execute(_guarded_update(table, frozenset(values)), params)
+    return bool(result.rowcount == 1)
 
 
 async def append_events(conn: Conn, rows: list[dict[str, Any]]) -> None:
@@ -111,14 +122,8 @@ async def transition_job(
     outcome = rules.evaluate_job(proposal)
     if not outcome.accepted:
         return outcome
-    result = await conn.execute(
-        update(JOBS)
-        .where(
-            JOBS.c.job_id == job.job_id, JOBS.c.status == job.status, JOBS.c.version == job.version
-        )
-        .values(status=to.value, version=job.version + 1, updated_at=now, **(values or {}))
-    )
-    if result.rowcount != 1:
+    changes = {"status": to.value, "version": job.version + 1, "updated_at": now, **(values or {})}
+    if not await _guarded_write(conn, "jobs", job.job_id, job, changes):
         return rules.reject(ErrorCode.CONFLICT, "the job changed concurrently")
     if to != current or verb:
         event_verb = verb or events.JOB_EVENT_BY_STATE[to.value]
@@ -138,14 +143,8 @@ async def transition_run(
     if not outcome.accepted:
         return outcome
     now = utcnow()
-    result = await conn.execute(
-        update(RUNS)
-        .where(
-            RUNS.c.run_id == run.run_id, RUNS.c.status == run.status, RUNS.c.version == run.version
-        )
-        .values(status=to.value, version=run.version + 1, updated_at=now, **(values or {}))
-    )
-    if result.rowcount != 1:
+    changes = {"status": to.value, "version": run.version + 1, "updated_at": now, **(values or {})}
+    if not await _guarded_write(conn, "runs", run.run_id, run, changes):
         return rules.reject(ErrorCode.CONFLICT, "the run changed concurrently")
     await append_events(
         conn, [events.run_event(run, events.RUN_EVENT_BY_STATE[to.value], **(payload or {}))]
