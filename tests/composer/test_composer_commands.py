@@ -1,4 +1,4 @@
-"""Pure builder tests: the argv shape of every ffmpeg command, camera and ducking expressions."""
+"""Pure builder tests: the argv shape of every ffmpeg command, camera moves, the duck envelope."""
 
 from __future__ import annotations
 
@@ -7,15 +7,13 @@ from pathlib import Path
 import pytest
 
 from nexus.composer import commands
-from nexus.composer.ducking import build_duck_expression, duck_gain, merge_intervals
+from nexus.composer.ducking import duck_gain, duck_gains, merge_intervals
 from nexus.composer.motion import build_end_state_filter, build_zoompan_filter
 from nexus.composer.specs import (
     Cue,
     EncodeSettings,
     LoudnessMeasure,
-    MixPlan,
     SegmentSpec,
-    SpeechPlacement,
     Visual,
     visual_kind_of,
 )
@@ -29,10 +27,6 @@ def spec(**over: object) -> SegmentSpec:
         "width": 320,
         "height": 180,
         "fps": 25,
-        "speech": [
-            SpeechPlacement(path=Path("/a/one.wav"), offset_s=0.5),
-            SpeechPlacement(path=Path("/a/two.wav"), offset_s=1.25, gain_db=-2),
-        ],
         "cues": [Cue(start_s=0.5, end_s=2.0, text="Hello")],
     }
     base.update(over)
@@ -44,19 +38,15 @@ def graph_of(argv: list[str]) -> str:
     return argv[argv.index("-filter_complex") + 1]
 
 
-def test_segment_command_has_inputs_in_order_and_exact_length() -> None:
+def test_segment_command_has_its_visual_and_exact_length() -> None:
     argv = commands.build_segment_command(spec(), Path("/o/seg.mkv"), ass_path=Path("/o/s.ass"))
     inputs = [argv[i + 1] for i, a in enumerate(argv) if a == "-i"]
-    assert inputs == ["/v/shot.png", "/a/one.wav", "/a/two.wav"]
+    assert inputs == ["/v/shot.png"]
     assert argv[argv.index("-frames:v") + 1] == "75"
     assert argv[-1] == "/o/seg.mkv"
     graph = graph_of(argv)
     assert "zoompan=" in graph
-    assert "adelay=delays=24000S:all=1" in graph  # 0.5 s at 48 kHz, sample-exact
-    assert "adelay=delays=60000S:all=1" in graph
-    assert "volume=-2dB" in graph
-    assert "amix=inputs=2:normalize=0" in graph
-    assert "atrim=end_sample=144000" in graph  # 75 frames at 25 fps = 3 s
+    assert "trim=end_frame=75" in graph
     assert "ass=filename=/o/s.ass" in graph
 
 
@@ -71,18 +61,19 @@ def test_every_segment_uses_identical_encoder_flags() -> None:
     assert a[a.index("-sc_threshold") + 1] == "0"
 
 
-def test_segment_audio_is_pcm_in_matroska() -> None:
+def test_segment_is_video_only_matroska() -> None:
     argv = commands.build_segment_command(spec(), Path("/o/seg.mkv"))
-    assert argv[argv.index("-c:a") + 1] == "pcm_s16le"
+    assert "-an" in argv and "-c:a" not in argv
     assert argv[argv.index("-f") + 1] == "matroska"
+    assert argv.count("-map") == 1
 
 
-def test_silent_static_segment_uses_a_null_source_and_no_zoompan() -> None:
-    s = spec(speech=[], cues=[], visual=Visual(path=Path("/v/a.png")))
+def test_static_segment_without_captions_has_no_zoompan() -> None:
+    s = spec(cues=[], visual=Visual(path=Path("/v/a.png")))
     graph = graph_of(commands.build_segment_command(s, Path("/o/x.mkv")))
-    assert "anullsrc" in graph
     assert "zoompan" not in graph
     assert "ass=" not in graph
+    assert "[0:a]" not in graph and "anullsrc" not in graph
 
 
 def test_fade_and_dissolve_are_inside_the_segment_graph() -> None:
@@ -101,7 +92,6 @@ def test_fade_and_dissolve_are_inside_the_segment_graph() -> None:
     graph = graph_of(argv)
     assert "xfade=transition=fade:duration=0.400:offset=0" in graph
     assert "[1:v]reverse" in graph
-    assert "[2:a]" in graph and "[3:a]" in graph  # speech inputs shift past the dissolve source
 
 
 def test_video_clip_visual_is_held_on_its_last_frame() -> None:
@@ -111,10 +101,13 @@ def test_video_clip_visual_is_held_on_its_last_frame() -> None:
     assert "fps=25" in graph
 
 
-def test_concat_is_stream_copy() -> None:
-    argv = commands.build_concat_command(Path("/w/list.txt"), Path("/w/all.mkv"))
+def test_mux_copies_the_segments_and_the_audio() -> None:
+    argv = commands.build_mux_command(Path("/w/list.txt"), Path("/w/a.m4a"), Path("/o/f.mp4"))
     assert argv[argv.index("-c") + 1] == "copy"
     assert argv[argv.index("-f") + 1] == "concat"
+    assert [argv[i + 1] for i, a in enumerate(argv) if a == "-map"] == ["0:v:0", "1:a:0"]
+    assert argv[argv.index("-movflags") + 1] == "+faststart"
+    assert argv[-3:] == ["-f", "mp4", "/o/f.mp4"]
     text = commands.build_concat_list([Path("/a/x.mkv"), Path("/b/it's.mkv")])
     assert text.splitlines() == [
         "ffconcat version 1.0",
@@ -132,44 +125,31 @@ def test_one_gain_when_peaks_allow_it() -> None:
     assert commands.linear_gain_db(measure(-12.0, -0.5)) == -4.0
     assert commands.linear_gain_db(measure(-70.0, -90.0)) == 0.0  # silence
     assert commands.linear_gain_db(measure(-23.1, -5.0)) is None  # +6.9 dB would clip
-    assert commands.build_gain_filter(7.0) == "volume=7.00dB"
 
 
-def test_loudnorm_second_pass_uses_first_pass_values() -> None:
-    first = {
-        "input_i": "-23.1",
-        "input_tp": "-5.0",
-        "input_lra": "3.0",
-        "input_thresh": "-33.5",
-        "target_offset": "0.2",
-    }
-    text = commands.build_loudnorm_filter(first)
-    assert text.startswith("loudnorm=I=-16:TP=-1.5:LRA=20")
-    assert "measured_I=-23.1:measured_TP=-5.0:measured_LRA=3.0:measured_thresh=-33.5" in text
-    assert "offset=0.2:linear=true" in text
-    assert "measured_I" not in commands.build_loudnorm_filter(None)
-
-
-def test_final_mix_copies_video_and_normalises() -> None:
-    plan = MixPlan(total_samples=480_000, speech_intervals=[(1.0, 3.0)], has_music=True)
-    graph = commands.build_mix_graph(plan, commands.build_gain_filter(4.0))
-    assert "volume=4.00dB" in graph
-    assert "atrim=end_sample=480000" in graph
-    argv = commands.build_final_mix_command(
-        Path("/w/all.mkv"), Path("/m.wav"), graph, Path("/o/final.mp4")
-    )
-    assert argv[argv.index("-c:v") + 1] == "copy"
+def test_audio_is_encoded_from_raw_float_with_its_gain() -> None:
+    argv = commands.build_audio_encode_command(Path("/w/mix.f32"), Path("/w/audio.m4a"))
+    assert argv[argv.index("-f") + 1] == "f32le"
+    assert argv[argv.index("-i") + 1] == "/w/mix.f32"
+    assert "-af" not in argv  # no gain, no filter
     assert argv[argv.index("-c:a") + 1] == "aac"
-    assert argv[argv.index("-movflags") + 1] == "+faststart"
-    assert argv.count("-map") == 2
-    assert argv[argv.index("-stream_loop") + 1] == "-1"  # a short music bed loops
+    assert argv[argv.index("-aac_coder") + 1] == "fast"
+    assert argv[argv.index("-q:a") + 1] == "2"
+    assert argv[argv.index("-aac_pns") + 1] == "0" and argv[argv.index("-aac_is") + 1] == "0"
+    assert argv[argv.index("-ar") + 1] == "48000" and argv[argv.index("-ac") + 1] == "2"
+    assert argv[-3:] == ["-f", "mp4", "/w/audio.m4a"]
+    louder = commands.build_audio_encode_command(Path("/m.f32"), Path("/a.m4a"), gain_db=2.5)
+    assert louder[louder.index("-af") + 1] == "volume=2.5000dB"
+    slow = commands.build_audio_encode_command(
+        Path("/m.f32"), Path("/a.m4a"), encode=EncodeSettings(aac_coder="twoloop")
+    )
+    assert slow[slow.index("-aac_coder") + 1] == "twoloop"
 
 
-def test_measure_pass_prints_json_and_writes_nothing() -> None:
-    graph = commands.build_mix_graph(MixPlan(total_samples=48_000), commands.EBUR128_MEASURE)
-    assert "ebur128=peak=true" in graph and "loudnorm" not in graph
-    assert "[1:a]" not in graph  # no music input without a music bed
-    argv = commands.build_loudness_measure_command(Path("/w/all.mkv"), None, graph)
+def test_measure_pass_reads_the_raw_mix_and_writes_nothing() -> None:
+    argv = commands.build_pcm_measure_command(Path("/w/mix.f32"), channels=2)
+    assert "ebur128=peak=true:framelog=quiet" in argv
+    assert argv[argv.index("-i") + 1] == "/w/mix.f32"
     assert argv[-3:] == ["-f", "null", "-"]
 
 
@@ -216,6 +196,7 @@ def test_duck_envelope_merges_close_lines_and_ramps() -> None:
     assert duck_gain(3.5, intervals, duck_db=-12) == pytest.approx(1.0)
     mid_ramp = duck_gain(2.25, intervals, duck_db=-12)
     assert 10 ** (-12 / 20) < mid_ramp < 1.0
-    expr = build_duck_expression(intervals, duck_db=-12)
-    assert expr.count("clip(") == 2
-    assert build_duck_expression([], duck_db=-12) == "1"
+    gains = duck_gains(7 * 1000, 1000, intervals, duck_db=-12)
+    for t in (0.0, 0.8, 0.9, 1.5, 2.25, 2.6, 4.9, 6.3, 6.999):
+        assert gains[round(t * 1000)] == pytest.approx(duck_gain(t, intervals, duck_db=-12))
+    assert (duck_gains(100, 1000, [], duck_db=-12) == 1.0).all()

@@ -1,4 +1,4 @@
-"""Real ffmpeg, whole timeline: lossless concat, stream layout, loudness, ducking, revision."""
+"""Real ffmpeg, whole timeline: stream-copy mux, stream layout, loudness, ducking, revision."""
 
 from __future__ import annotations
 
@@ -100,20 +100,20 @@ def frame_hashes(path: Path, *, copy: bool) -> list[tuple[str, str]]:
     return [(row[4].strip(), row[5].strip()) for row in rows]
 
 
-def test_concat_is_stream_copy_and_lengths_add_up(small: Production) -> None:
+def test_segments_are_copied_into_the_final_and_lengths_add_up(small: Production) -> None:
     segments = [s.path for s in small.result.segments]
-    concat = small.root / "work" / "concat.mkv"
+    final = small.result.outputs.final_mp4
     # decoded pictures are bit-identical: nothing was re-encoded
     joined = [h for seg in segments for h in frame_hashes(seg, copy=False)]
-    assert frame_hashes(concat, copy=False) == joined
+    assert frame_hashes(final, copy=False) == joined
     # and so are the coded packets, apart from parameter sets repeated on keyframes
-    copied = frame_hashes(concat, copy=True)
+    copied = frame_hashes(final, copy=True)
     originals = [h for seg in segments for h in frame_hashes(seg, copy=True)]
     same = sum(a == b for a, b in zip(copied, originals, strict=True))
     assert same >= len(originals) - 2 * len(segments) - 4
     frames = [count_video_frames(p) for p in segments]
     assert frames == [65, 76, 63]
-    assert count_video_frames(small.result.outputs.final_mp4) == sum(frames)
+    assert count_video_frames(final) == sum(frames)
 
 
 def test_final_has_one_h264_and_one_aac_stream_of_the_timeline_length(small: Production) -> None:
@@ -162,8 +162,25 @@ def test_captions_and_poster_are_written(small: Production) -> None:
     assert srt.count(" --> ") == 3
     assert out.vtt.read_text(encoding="utf-8").startswith("WEBVTT\n\n1\n00:00:00.500 --> ")
     assert out.poster.read_bytes()[:3] == b"\xff\xd8\xff"
-    assert out.normalisation == "gain"  # pure tones: one gain reaches the target
-    assert out.loudness == measure_loudness(out.final_mp4)
+
+
+def test_reported_loudness_is_what_the_file_measures(small: Production) -> None:
+    audio = small.result.audio
+    assert audio.normalisation == "gain"  # levelled tones: one gain reaches the target
+    delivered = measure_loudness(small.result.outputs.final_mp4)
+    assert abs(delivered.integrated_lufs - audio.loudness.integrated_lufs) <= 0.2
+    assert abs(delivered.true_peak_dbtp - audio.loudness.true_peak_dbtp) <= 0.5
+
+
+def test_speech_stays_in_sync_with_the_picture(small: Production) -> None:
+    """The AAC priming is trimmed when the audio is copied into the MP4: the 1 kHz line that
+    starts 0.5 s into shot 0 is heard 0.5 s into the film (to a few milliseconds)."""
+    audio = read_audio(small.result.outputs.final_mp4)
+    steady = tone_level_db(audio, SPEECH_HZ, 0.7, 0.8)
+    starts = np.arange(0.45, 0.56, 0.001)
+    levels = [tone_level_db(audio, SPEECH_HZ, t, t + 0.01) for t in starts]
+    half_in = float(starts[next(i for i, lv in enumerate(levels) if lv > steady - 6.0)])
+    assert abs(half_in + 0.005 - 0.5) < 0.004
 
 
 def test_revision_rerenders_only_the_changed_segment(small: Production, tmp_path: Path) -> None:
@@ -171,20 +188,40 @@ def test_revision_rerenders_only_the_changed_segment(small: Production, tmp_path
         small.timeline, small.inputs, small.music, tmp_path / "out", workdir=small.root / "work"
     )
     assert again.rerendered == []
+    # new speech changes the audio only: segments are pictures and captions
     new_line = write_tone(tmp_path / "new.wav", 1.2, 700.0, amp=0.25)
-    revised = [
+    respoken = [
         inp.model_copy(update={"speech": [SpeechPlacement(path=new_line, offset_s=0.6)]})
         if inp.shot_id == "shot-1"
         else inp
         for inp in small.inputs
     ]
-    third = compose_timeline(
-        small.timeline, revised, small.music, tmp_path / "out2", workdir=small.root / "work"
+    spoken = compose_timeline(
+        small.timeline, respoken, small.music, tmp_path / "out2", workdir=small.root / "work"
     )
-    assert third.rerendered == ["shot-1"]
+    assert spoken.rerendered == []
+    assert tone_level_db(read_audio(spoken.outputs.final_mp4), 700.0, 3.3, 3.7) > (
+        tone_level_db(read_audio(small.result.outputs.final_mp4), 700.0, 3.3, 3.7) + 20
+    )
+    # a new picture re-renders exactly that shot's segment...
+    still = write_still(tmp_path / "new.png", 320, 180, (200, 30, 30))
+
+    def repaint(shot_id: str, out: str) -> ComposeResult:
+        revised = [
+            inp.model_copy(update={"visual_path": still}) if inp.shot_id == shot_id else inp
+            for inp in small.inputs
+        ]
+        return compose_timeline(
+            small.timeline, revised, small.music, tmp_path / out, workdir=small.root / "work"
+        )
+
+    first = repaint("shot-0", "out3")
+    assert first.rerendered == ["shot-0"]
     before = [s.path for s in small.result.segments]
-    after = [s.path for s in third.segments]
-    assert before[0] == after[0] and before[2] == after[2] and before[1] != after[1]
+    after = [s.path for s in first.segments]
+    assert before[0] != after[0] and before[1:] == after[1:]
+    # ...and the next one when that one dissolves from it (shot-2 opens on shot-1's picture)
+    assert repaint("shot-1", "out4").rerendered == ["shot-1", "shot-2"]
 
 
 def test_missing_segment_input_is_refused(small: Production, tmp_path: Path) -> None:
@@ -204,8 +241,9 @@ def test_720p_without_music(tmp_path: Path) -> None:
     assert -17.0 <= loud.integrated_lufs <= -15.0 and loud.true_peak_dbtp <= -1.0
 
 
-def test_loudness_holds_when_peaks_force_dynamic_mode(tmp_path: Path) -> None:
-    """Quiet speech with near-full-scale clicks: loudnorm cannot stay linear, targets still hold."""
+def test_loudness_holds_when_peaks_force_the_limiter(tmp_path: Path) -> None:
+    """A loud bed with near-full-scale clicks under quiet speech: one gain cannot reach -16 LUFS
+    without passing the peak ceiling, so the limiter takes the clicks down; targets still hold."""
     rng = np.random.default_rng(7)
     rate = 22050
     clips, inputs = [], []
@@ -213,7 +251,6 @@ def test_loudness_holds_when_peaks_force_dynamic_mode(tmp_path: Path) -> None:
         noise = np.convolve(rng.normal(size=3 * rate), np.ones(8) / 8, "same")
         syllables = (np.sin(2 * np.pi * 4 * np.arange(3 * rate) / rate) > 0.2).astype(float)
         speech = noise * syllables / np.abs(noise).max() * 0.15
-        speech[::5000] = 0.95
         wav = write_wav(tmp_path / f"s{i}.wav", speech, rate)
         clips.append(TimelineClip(shot_id=f"s{i}", start_s=4.0 * i, duration_s=4.0))
         inputs.append(
@@ -223,9 +260,15 @@ def test_loudness_holds_when_peaks_force_dynamic_mode(tmp_path: Path) -> None:
                 speech=[SpeechPlacement(path=wav, offset_s=0.5)],
             )
         )
-    timeline = TimelinePlan(width=320, height=180, clips=clips, duration_s=8.0)
-    result = compose_timeline(timeline, inputs, None, tmp_path / "out", workdir=tmp_path / "w")
-    assert result.outputs.normalisation == "loudnorm"
+    bed = 0.02 * np.sin(2 * np.pi * 110 * np.arange(8 * rate) / rate)
+    bed[::5000] = 0.99  # clicks the mix keeps at the bed's (un-ducked) level
+    music = write_wav(tmp_path / "bed.wav", bed, rate)
+    timeline = TimelinePlan(
+        width=320, height=180, clips=clips, duration_s=8.0,
+        audio=[AudioTrack(kind="music", start_s=0, duration_s=8.0, gain_db=0)],
+    )  # fmt: skip
+    result = compose_timeline(timeline, inputs, music, tmp_path / "out", workdir=tmp_path / "w")
+    assert result.audio.normalisation == "limiter"
     loud = measure_loudness(result.outputs.final_mp4)
     assert -17.0 <= loud.integrated_lufs <= -15.0
     assert loud.true_peak_dbtp <= -1.0

@@ -120,10 +120,12 @@ def test_revision_reruns_only_that_shot_and_the_composition(studio: dict[str, An
     expected_tts = 1  # the new text is one short line
     assert executed["audio.tts"]["executed"] == expected_tts
     assert executed["video.storyboard"]["executed"] == 1
+    assert executed["studio.speech"]["executed"] == 1
     assert executed["studio.clip"]["executed"] == 1
     nxt = shots_before[2] if len(shots_before) > 2 else None
     dissolves = nxt is not None and nxt["transition_in"] == "dissolve"
     assert executed["studio.segment"]["executed"] == (2 if dissolves else 1)
+    assert executed["studio.mix"]["executed"] == 1  # the film's audio: one mix, one AAC encode
     assert executed["studio.final"]["executed"] == 1
     assert executed["music.bed"]["executed"] == 0 and executed["studio.plan"]["executed"] == 0
     shots_after = load(out, "shots.json")

@@ -1,8 +1,9 @@
-"""Composing a timeline: plan segments, render them (cached, two at a time), then finish.
+"""Composing a timeline: video segments (cached, two at a time) while the audio is mixed, then
+finish by stream copy.
 
-Finishing = lossless concat, two-pass loudness-normalised mix with ducked music, poster,
-SRT and VTT. A segment's file is named by the hash of everything that determines it, so a
-revision re-renders exactly the segments whose inputs changed.
+Audio = every shot's speech track (lines levelled and placed), the ducked music bed, one
+loudness measurement and gain, AAC. A segment's file is named by the hash of everything that
+determines it, so a revision re-renders exactly the segments whose pictures or captions changed.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+import uuid
 import wave
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -19,18 +21,22 @@ from pathlib import Path
 from pydantic import Field
 
 from nexus.composer import commands
-from nexus.composer.finish import FinalOutputs, FinishParams, finish_composition
+from nexus.composer.finish import DUCK_DB, FinalOutputs, FinishParams, finish_composition
+from nexus.composer.mix import FilmAudio, concat_tracks, render_mix
 from nexus.composer.probe import probe_duration_s
 from nexus.composer.runner import ffmpeg_exe, ffmpeg_version, run_tool
 from nexus.composer.specs import (
     DEFAULT_FONT,
     Cue,
     EncodeSettings,
+    MixPlan,
     SegmentSpec,
     SpeechPlacement,
     Visual,
+    audio_samples,
     visual_kind_of,
 )
+from nexus.composer.speech import speech_track
 from nexus.composer.subtitles import build_ass, cues_from_timeline, fit_cues, slice_cues
 from nexus.contracts.base import StrictModel
 from nexus.contracts.errors import ErrorCode
@@ -42,7 +48,7 @@ from nexus.core.storage import file_sha256
 log = get_logger(__name__)
 
 Progress = Callable[[float, str], None]
-COMPOSER_VERSION = "1"
+COMPOSER_VERSION = "2"
 """Bump when the segment filtergraph changes meaning, to invalidate cached segments."""
 DEFAULT_MUSIC_GAIN_DB = -8.0
 
@@ -68,6 +74,7 @@ class RenderedSegment:
 @dataclass(frozen=True)
 class ComposeResult:
     outputs: FinalOutputs
+    audio: FilmAudio
     segments: list[RenderedSegment]
     warnings: list[str]
     stage_s: dict[str, float]
@@ -158,7 +165,6 @@ def plan_segments(timeline: TimelinePlan, inputs: Sequence[SegmentInput]) -> lis
                 width=timeline.width,
                 height=timeline.height,
                 fps=timeline.fps,
-                speech=list(seg_in.speech),
                 cues=clip.cues,
                 transition_in=clip.transition_in,
                 fade_out=clip.fade_out,
@@ -173,24 +179,28 @@ def _visual(seg_in: SegmentInput) -> Visual:
     return Visual(path=path, kind=visual_kind_of(path), camera=seg_in.camera)
 
 
-def speech_intervals(specs: Sequence[SegmentSpec]) -> list[tuple[float, float]]:
+def speech_intervals(
+    specs: Sequence[SegmentSpec], inputs: Sequence[SegmentInput]
+) -> list[tuple[float, float]]:
     """Global (start, end) seconds of every speech line, from the WAVs' real durations."""
+    by_shot = {i.shot_id: i for i in inputs}
     intervals: list[tuple[float, float]] = []
     start_frame = 0
     for spec in specs:
         seg_start = start_frame / spec.fps
-        for line in spec.speech:
+        for line in by_shot[spec.shot_id].speech:
             begin = seg_start + line.offset_s
             intervals.append((begin, begin + wav_duration_s(line.path)))
         start_frame += spec.frames
     return intervals
 
 
-def check_speech_fits(specs: Sequence[SegmentSpec]) -> list[str]:
+def check_speech_fits(specs: Sequence[SegmentSpec], inputs: Sequence[SegmentInput]) -> list[str]:
     """Warnings for speech that runs past the end of its segment (it would be cut)."""
+    by_shot = {i.shot_id: i for i in inputs}
     warnings: list[str] = []
     for spec in specs:
-        for line in spec.speech:
+        for line in by_shot[spec.shot_id].speech:
             end = line.offset_s + wav_duration_s(line.path)
             if end > spec.duration_s + 1 / spec.fps:
                 warnings.append(
@@ -209,8 +219,6 @@ def segment_cache_key(spec: SegmentSpec, ass_text: str | None, encode: EncodeSet
     doc["visual"]["path"] = file_sha256(spec.visual.path)[0]
     if spec.dissolve_from is not None:
         doc["dissolve_from"]["path"] = file_sha256(spec.dissolve_from.path)[0]
-    for line, raw in zip(spec.speech, doc["speech"], strict=True):
-        raw["path"] = file_sha256(line.path)[0]
     doc["shot_id"] = None  # same inputs under another shot id render the same file
     payload = {
         "segment": doc,
@@ -235,11 +243,13 @@ def render_segment(
     out = cache_dir / f"{key}.mkv"
     if out.exists():
         return RenderedSegment(spec.shot_id, out, key, rerendered=False, frames=spec.frames)
+    # Unique scratch names: two shots with identical inputs may render at the same time.
+    scratch = f"{key}.{uuid.uuid4().hex[:8]}"
     ass_path: Path | None = None
     if ass_text is not None:
-        ass_path = cache_dir / f"{key}.ass"
+        ass_path = cache_dir / f"{scratch}.ass"
         ass_path.write_text(ass_text, encoding="utf-8")
-    partial = cache_dir / f"{key}.partial.mkv"
+    partial = cache_dir / f"{scratch}.partial.mkv"
     argv = commands.build_segment_command(
         spec, partial, ass_path=ass_path, ffmpeg=ffmpeg_exe(), encode=encode
     )
@@ -283,18 +293,28 @@ def music_gain_db(timeline: TimelinePlan) -> float:
     return DEFAULT_MUSIC_GAIN_DB
 
 
-def build_finish_params(
-    timeline: TimelinePlan, specs: Sequence[SegmentSpec], music_wav: Path | None
-) -> FinishParams:
-    """What the finishing stage needs, from the timeline and the planned segments."""
-    return FinishParams(
-        fps=timeline.fps,
-        total_frames=sum(s.frames for s in specs),
-        cues=fit_cues(cues_from_timeline(timeline)),
-        speech_intervals=speech_intervals(specs),
-        music_wav=music_wav,
+def mix_timeline_audio(
+    timeline: TimelinePlan,
+    specs: Sequence[SegmentSpec],
+    inputs: Sequence[SegmentInput],
+    music_wav: Path | None,
+    out: Path,
+    *,
+    encode: EncodeSettings,
+) -> FilmAudio:
+    """Each shot's speech track, end to end, over the ducked bed; normalised; AAC in ``out``."""
+    by_shot = {i.shot_id: i for i in inputs}
+    tracks = [
+        speech_track(by_shot[s.shot_id].speech, audio_samples(s.frames, s.fps)) for s in specs
+    ]
+    total = audio_samples(sum(s.frames for s in specs), timeline.fps)
+    plan = MixPlan(
+        total_samples=total,
+        speech_intervals=speech_intervals(specs, inputs),
         music_gain_db=music_gain_db(timeline),
+        duck_db=DUCK_DB,
     )
+    return render_mix(concat_tracks(tracks, total), music_wav, plan, out, encode=encode)
 
 
 def compose_timeline(
@@ -309,23 +329,42 @@ def compose_timeline(
     encode: EncodeSettings | None = None,
     workers: int = 2,
 ) -> ComposeResult:
-    """Render (or reuse) every segment, then write final.mp4, final.srt, final.vtt, poster.jpg."""
+    """Render (or reuse) every segment while mixing the audio, then write final.mp4, final.srt,
+    final.vtt and poster.jpg."""
     encode = encode or EncodeSettings()
     report = progress or (lambda fraction, message: None)
     started = time.perf_counter()
     specs = plan_segments(timeline, segments)
-    rendered = render_segments(
-        specs, cache_dir=workdir / "segments", font=font, encode=encode, workers=workers,
-        progress=lambda fraction, message: report(0.85 * fraction, message),
-    )  # fmt: skip
-    stage = {"segments": time.perf_counter() - started}
-    report(0.9, "mixing")
+    workdir.mkdir(parents=True, exist_ok=True)
+    stage: dict[str, float] = {}
+
+    def audio() -> FilmAudio:
+        begun = time.perf_counter()
+        mixed = mix_timeline_audio(
+            timeline, specs, segments, music_wav, workdir / "audio.m4a", encode=encode
+        )
+        stage["audio"] = time.perf_counter() - begun
+        return mixed
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mix") as pool:
+        mixing = pool.submit(audio)
+        rendered = render_segments(
+            specs, cache_dir=workdir / "segments", font=font, encode=encode, workers=workers,
+            progress=lambda fraction, message: report(0.85 * fraction, message),
+        )  # fmt: skip
+        stage["segments"] = time.perf_counter() - started
+        film_audio = mixing.result()
+    report(0.9, "muxing")
     outputs = finish_composition(
         [r.path for r in rendered],
-        build_finish_params(timeline, specs, music_wav),
+        film_audio.path,
+        FinishParams(
+            fps=timeline.fps,
+            total_frames=sum(s.frames for s in specs),
+            cues=fit_cues(cues_from_timeline(timeline)),
+        ),
         out_dir=out_dir,
         workdir=workdir,
-        encode=encode,
     )
     stage.update(outputs.stage_s)
     stage["total"] = time.perf_counter() - started
@@ -336,4 +375,4 @@ def compose_timeline(
         rerendered=sum(r.rerendered for r in rendered),
         total_s=round(stage["total"], 2),
     )
-    return ComposeResult(outputs, rendered, check_speech_fits(specs), stage)
+    return ComposeResult(outputs, film_audio, rendered, check_speech_fits(specs, segments), stage)

@@ -1,13 +1,17 @@
 """Music ducking as a gain envelope computed from the speech intervals of the timeline.
 
-The envelope is an ffmpeg expression in ``t``: unity in gaps, ``duck_db`` under speech, with
-linear ramps (down before speech starts, up after it ends). Intervals closer than the two
-ramps are merged first, so the trapezoids never overlap and may simply be summed.
+Unity in gaps, ``duck_db`` under speech, with linear ramps (down before speech starts, up
+after it ends). Intervals closer than the two ramps are merged first, so the trapezoids never
+overlap and may simply be summed. ``duck_gains`` is the per-sample envelope the mix applies;
+``duck_gain`` evaluates it at one instant (tests compare the two).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
 
 RAMP_DOWN_S = 0.25
 RAMP_UP_S = 0.5
@@ -28,23 +32,31 @@ def merge_intervals(
     return merged
 
 
-def build_duck_expression(intervals: Sequence[tuple[float, float]], *, duck_db: float) -> str:
-    """A gain expression (linear factor) for ffmpeg's ``volume`` filter with ``eval=frame``."""
-    merged = merge_intervals(intervals, min_gap_s=max(MERGE_GAP_S, RAMP_DOWN_S + RAMP_UP_S))
-    if not merged:
-        return "1"
+def _merged(intervals: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    return merge_intervals(intervals, min_gap_s=max(MERGE_GAP_S, RAMP_DOWN_S + RAMP_UP_S))
+
+
+def duck_gains(
+    samples: int, rate: int, intervals: Sequence[tuple[float, float]], *, duck_db: float
+) -> npt.NDArray[np.float32]:
+    """The envelope at every sample (linear factors), touching only the samples near speech."""
+    gains = np.ones(samples, dtype=np.float32)
     depth = 1.0 - 10 ** (duck_db / 20.0)
-    down, up = RAMP_DOWN_S, RAMP_UP_S
-    terms = [
-        f"clip(min((t-{start - down:.3f})/{down},({end + up:.3f}-t)/{up}),0,1)"
-        for start, end in merged
-    ]
-    return f"1-{depth:.4f}*({'+'.join(terms)})"
+    for start, end in _merged(intervals):
+        first = max(0, int((start - RAMP_DOWN_S) * rate))
+        last = min(samples, int((end + RAMP_UP_S) * rate) + 2)
+        if first >= last:
+            continue
+        t = np.arange(first, last, dtype=np.float64) / rate
+        rise = (t - (start - RAMP_DOWN_S)) / RAMP_DOWN_S
+        fall = (end + RAMP_UP_S - t) / RAMP_UP_S
+        gains[first:last] -= depth * np.clip(np.minimum(rise, fall), 0.0, 1.0)
+    return gains
 
 
 def duck_gain(t: float, intervals: Sequence[tuple[float, float]], *, duck_db: float) -> float:
-    """The same envelope evaluated in Python (tests and reports compare against it)."""
-    merged = merge_intervals(intervals, min_gap_s=max(MERGE_GAP_S, RAMP_DOWN_S + RAMP_UP_S))
+    """The envelope at one instant ``t`` (seconds)."""
+    merged = _merged(intervals)
     depth = 1.0 - 10 ** (duck_db / 20.0)
     total = 0.0
     for start, end in merged:

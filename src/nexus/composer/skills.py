@@ -1,29 +1,30 @@
-"""The composer's skills: ``composer.segment`` (one shot) and ``composer.final`` (the film).
+"""The composer's skills: ``composer.segment`` and ``composer.speech`` (one shot each),
+``composer.mix`` (the film's audio) and ``composer.final`` (stream-copy mux, poster, captions).
 
-One node per segment is what lets a revision of one shot re-render only that segment: the
-other segment nodes keep their cache keys and are hits, and only ``composer.final`` re-runs.
+One node per segment and per speech track is what lets a revision of one shot redo only that
+shot's pictures and speech; ``composer.mix`` and ``composer.final`` re-run, and neither
+re-encodes video (the mix encodes only the audio).
 """
 
 from __future__ import annotations
 
 from pydantic import Field
 
-from nexus.composer.compose import (
-    clip_frame_bounds,
-    music_gain_db,
-    render_segment,
-    wav_duration_s,
-)
-from nexus.composer.finish import FinishParams, finish_composition
+from nexus.composer.compose import clip_frame_bounds, render_segment, wav_duration_s
+from nexus.composer.finish import DUCK_DB, FinishParams, finish_composition
+from nexus.composer.mix import concat_tracks, render_mix
 from nexus.composer.specs import (
     DEFAULT_FONT,
     Cue,
     EncodeSettings,
+    MixPlan,
     SegmentSpec,
     SpeechPlacement,
     Visual,
     VisualKind,
+    audio_samples,
 )
+from nexus.composer.speech import read_track, speech_track, write_track
 from nexus.composer.subtitles import cues_from_timeline, fit_cues
 from nexus.contracts.base import StrictModel
 from nexus.contracts.studio import CameraMove, TimelinePlan, Transition
@@ -46,7 +47,6 @@ class SegmentIn(StrictModel):
     width: int = Field(gt=0)
     height: int = Field(gt=0)
     fps: int = Field(default=25, gt=0)
-    speech: list[SpeechRef] = Field(default_factory=list)
     cues: list[Cue] = Field(default_factory=list, description="Times relative to the segment.")
     transition_in: Transition = "cut"
     fade_out: bool = False
@@ -61,18 +61,48 @@ class SegmentOut(StrictModel):
     shot_id: str
     frames: int
     duration_s: float
+
+
+class SpeechIn(StrictModel):
+    shot_id: str
+    frames: int = Field(gt=0)
+    fps: int = Field(default=25, gt=0)
+    lines: list[SpeechRef] = Field(default_factory=list)
+
+
+class SpeechOut(StrictModel):
+    speech_sha256: str = Field(description="48 kHz mono WAV, exactly the segment's length.")
+    samples: int
     speech_intervals: list[tuple[float, float]] = Field(
-        description="(start, end) seconds of each speech line within the segment."
+        description="(start, end) seconds of each line within the segment."
     )
+
+
+class MixIn(StrictModel):
+    fps: int = Field(default=25, gt=0)
+    clip_frames: list[int] = Field(min_length=1, description="Frames per clip, in order.")
+    speech_sha256s: list[str] = Field(description="composer.speech tracks, in clip order.")
+    speech_intervals: list[tuple[float, float]] = Field(
+        default_factory=list, description="Global (start, end) seconds of speech, for ducking."
+    )
+    music_sha256: str | None = None
+    music_gain_db: float = -8.0
+
+
+class MixOut(StrictModel):
+    audio_sha256: str = Field(description="AAC in .m4a at -16 LUFS.")
+    duration_s: float
+    measured_lufs: float = Field(description="The mix before normalisation.")
+    integrated_lufs: float
+    true_peak_dbtp: float
+    gain_db: float
+    normalisation: str = Field(description="gain (one linear gain) or limiter.")
 
 
 class FinalIn(StrictModel):
     timeline: TimelinePlan
     segment_sha256s: list[str] = Field(min_length=1, description="In timeline clip order.")
-    speech_intervals: list[tuple[float, float]] = Field(
-        default_factory=list, description="Global (start, end) seconds of speech, for ducking."
-    )
-    music_sha256: str | None = None
+    audio: MixOut
 
 
 class FinalOut(StrictModel):
@@ -83,17 +113,11 @@ class FinalOut(StrictModel):
     duration_s: float
     integrated_lufs: float
     true_peak_dbtp: float
-    normalisation: str = Field(description="gain (one linear gain) or loudnorm (dynamic).")
+    normalisation: str = Field(description="gain (one linear gain) or limiter.")
 
 
 def render_segment_skill(inp: SegmentIn, ctx: SkillContext) -> SegmentOut:
-    """Render one shot's segment into the job's workdir and keep it."""
-    speech = [
-        SpeechPlacement(
-            path=ctx.artifact_path(s.audio_sha256), offset_s=s.offset_s, gain_db=s.gain_db
-        )
-        for s in inp.speech
-    ]
+    """Render one shot's (video-only) segment into the job's workdir and keep it."""
     dissolve = None
     if inp.dissolve_from_sha256 is not None:
         dissolve = Visual(
@@ -107,7 +131,7 @@ def render_segment_skill(inp: SegmentIn, ctx: SkillContext) -> SegmentOut:
     spec = SegmentSpec(
         shot_id=inp.shot_id, visual=visual,
         frames=inp.frames, width=inp.width, height=inp.height, fps=inp.fps,
-        speech=speech, cues=inp.cues, transition_in=inp.transition_in,
+        cues=inp.cues, transition_in=inp.transition_in,
         fade_out=inp.fade_out, dissolve_from=dissolve,
     )  # fmt: skip
     ctx.progress(0.05, f"rendering segment {inp.shot_id}")
@@ -115,18 +139,60 @@ def render_segment_skill(inp: SegmentIn, ctx: SkillContext) -> SegmentOut:
         spec, cache_dir=ctx.workdir / "segments", font=inp.font, encode=EncodeSettings()
     )
     sha = ctx.keep(rendered.path, media_type="video/x-matroska", name=f"segment-{inp.shot_id}.mkv")
-    intervals = [(s.offset_s, s.offset_s + wav_duration_s(s.path)) for s in speech]
     return SegmentOut(
-        segment_sha256=sha,
-        shot_id=inp.shot_id,
-        frames=spec.frames,
-        duration_s=spec.duration_s,
-        speech_intervals=intervals,
+        segment_sha256=sha, shot_id=inp.shot_id, frames=spec.frames, duration_s=spec.duration_s
+    )
+
+
+def render_speech_skill(inp: SpeechIn, ctx: SkillContext) -> SpeechOut:
+    """Level, limit and place one shot's speech lines into a track as long as its segment."""
+    lines = [
+        SpeechPlacement(
+            path=ctx.artifact_path(s.audio_sha256), offset_s=s.offset_s, gain_db=s.gain_db
+        )
+        for s in inp.lines
+    ]
+    samples = audio_samples(inp.frames, inp.fps)
+    path = write_track(ctx.workdir / f"speech-{inp.shot_id}.wav", speech_track(lines, samples))
+    sha = ctx.keep(path, media_type="audio/wav", name=path.name)
+    intervals = [(s.offset_s, s.offset_s + wav_duration_s(s.path)) for s in lines]
+    return SpeechOut(speech_sha256=sha, samples=samples, speech_intervals=intervals)
+
+
+def mix_audio_skill(inp: MixIn, ctx: SkillContext) -> MixOut:
+    """The film's audio from the shots' speech tracks and the music bed, as AAC at -16 LUFS."""
+    if len(inp.speech_sha256s) != len(inp.clip_frames):
+        raise invalid(
+            f"{len(inp.speech_sha256s)} speech tracks for {len(inp.clip_frames)} clips",
+            speech_sha256s="count",
+        )
+    tracks = [
+        read_track(ctx.artifact_path(sha), audio_samples(frames, inp.fps))
+        for sha, frames in zip(inp.speech_sha256s, inp.clip_frames, strict=True)
+    ]
+    total = audio_samples(sum(inp.clip_frames), inp.fps)
+    plan = MixPlan(
+        total_samples=total,
+        speech_intervals=inp.speech_intervals,
+        music_gain_db=inp.music_gain_db,
+        duck_db=DUCK_DB,
+    )
+    ctx.progress(0.1, "mixing, measuring and encoding the film's audio")
+    music = ctx.artifact_path(inp.music_sha256) if inp.music_sha256 else None
+    mixed = render_mix(concat_tracks(tracks, total), music, plan, ctx.workdir / "audio.m4a")
+    return MixOut(
+        audio_sha256=ctx.keep(mixed.path, media_type="audio/mp4", name="audio.m4a"),
+        duration_s=sum(inp.clip_frames) / inp.fps,
+        measured_lufs=mixed.measured.integrated_lufs,
+        integrated_lufs=mixed.loudness.integrated_lufs,
+        true_peak_dbtp=mixed.loudness.true_peak_dbtp,
+        gain_db=round(mixed.gain_db, 2),
+        normalisation=mixed.normalisation,
     )
 
 
 def compose_final_skill(inp: FinalIn, ctx: SkillContext) -> FinalOut:
-    """Concat the segments, mix and normalise the audio, write captions and the poster."""
+    """Mux the segments and the film audio (stream copy), write captions and the poster."""
     bounds = clip_frame_bounds(inp.timeline)
     if len(inp.segment_sha256s) != len(inp.timeline.clips):
         raise invalid(
@@ -137,13 +203,11 @@ def compose_final_skill(inp: FinalIn, ctx: SkillContext) -> FinalOut:
         fps=inp.timeline.fps,
         total_frames=bounds[-1] - bounds[0],
         cues=fit_cues(cues_from_timeline(inp.timeline)),
-        speech_intervals=inp.speech_intervals,
-        music_wav=ctx.artifact_path(inp.music_sha256) if inp.music_sha256 else None,
-        music_gain_db=music_gain_db(inp.timeline),
     )
-    ctx.progress(0.1, "mixing and normalising")
+    ctx.progress(0.1, "muxing")
     out = finish_composition(
         [ctx.artifact_path(sha) for sha in inp.segment_sha256s],
+        ctx.artifact_path(inp.audio.audio_sha256),
         params,
         out_dir=ctx.workdir / "out",
         workdir=ctx.workdir / "work",
@@ -154,27 +218,30 @@ def compose_final_skill(inp: FinalIn, ctx: SkillContext) -> FinalOut:
         vtt_sha256=ctx.keep(out.vtt, media_type="text/vtt", name="final.vtt"),
         poster_sha256=ctx.keep(out.poster, media_type="image/jpeg", name="poster.jpg"),
         duration_s=out.duration_s,
-        integrated_lufs=out.loudness.integrated_lufs,
-        true_peak_dbtp=out.loudness.true_peak_dbtp,
-        normalisation=out.normalisation,
+        integrated_lufs=inp.audio.integrated_lufs,
+        true_peak_dbtp=inp.audio.true_peak_dbtp,
+        normalisation=inp.audio.normalisation,
     )
 
 
 def register(registry: Registry) -> None:
-    # "thread": the work happens in ffmpeg child processes, so the GIL is not a bottleneck.
-    registry.add_skill(
-        Skill(
-            name="composer.segment", version="1",
-            input_model=SegmentIn, output_model=SegmentOut, handler=render_segment_skill,
-            resource_class="cpu", executor="thread", retry=RetryPolicy(max_attempts=2),
-            timeout_s=300.0, description="Render one shot: visual, camera, captions, speech.",
-        )
-    )  # fmt: skip
-    registry.add_skill(
-        Skill(
-            name="composer.final", version="1",
-            input_model=FinalIn, output_model=FinalOut, handler=compose_final_skill,
-            resource_class="cpu", executor="thread", retry=RetryPolicy(max_attempts=2),
-            timeout_s=600.0, description="Concat segments, duck music, normalise loudness, export.",
-        )
-    )  # fmt: skip
+    # "thread": the work happens in numpy (which releases the GIL on large arrays) and in
+    # ffmpeg child processes, so threads run it in parallel without a process pool.
+    skills = [
+        ("composer.segment", SegmentIn, SegmentOut, render_segment_skill, 300.0,
+         "Render one shot's video: visual, camera, transition, captions."),
+        ("composer.speech", SpeechIn, SpeechOut, render_speech_skill, 120.0,
+         "Level, limit and place one shot's speech lines (48 kHz track)."),
+        ("composer.mix", MixIn, MixOut, mix_audio_skill, 600.0,
+         "Mix speech over the ducked music, normalise to -16 LUFS, encode AAC."),
+        ("composer.final", FinalIn, FinalOut, compose_final_skill, 300.0,
+         "Mux segments and audio by stream copy; poster, SRT and VTT."),
+    ]  # fmt: skip
+    for name, input_model, output_model, handler, timeout_s, description in skills:
+        registry.add_skill(
+            Skill(
+                name=name, version="2", input_model=input_model, output_model=output_model,
+                handler=handler, resource_class="cpu", executor="thread",
+                retry=RetryPolicy(max_attempts=2), timeout_s=timeout_s, description=description,
+            )
+        )  # fmt: skip

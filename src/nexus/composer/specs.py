@@ -33,7 +33,10 @@ class EncodeSettings(StrictModel):
     gop_s: float = Field(default=2.0, gt=0, description="Keyframe interval in seconds.")
     threads: int = Field(default=2, ge=0, description="x264 threads per ffmpeg; 0 means auto.")
     audio_rate: int = SAMPLE_RATE
-    final_audio_bitrate: str = "192k"
+    aac_coder: Literal["fast", "twoloop"] = "fast"
+    aac_quality: float = Field(
+        default=2.0, gt=0, le=5, description="AAC VBR quality (-q:a); 2 is ~130-190 kb/s."
+    )
 
 
 class SpeechPlacement(StrictModel):
@@ -59,7 +62,7 @@ class Visual(StrictModel):
 
 
 class SegmentSpec(StrictModel):
-    """Everything that determines one rendered segment file (its cache key is built from this)."""
+    """Everything that determines one rendered (video-only) segment file and its cache key."""
 
     shot_id: str
     visual: Visual
@@ -67,7 +70,6 @@ class SegmentSpec(StrictModel):
     width: int = Field(gt=0)
     height: int = Field(gt=0)
     fps: int = Field(gt=0)
-    speech: list[SpeechPlacement] = Field(default_factory=list)
     cues: list[Cue] = Field(default_factory=list)
     transition_in: Transition = "cut"
     fade_out: bool = Field(default=False, description="Dip to black at the end (next is a fade).")
@@ -82,15 +84,19 @@ class SegmentSpec(StrictModel):
 
     @property
     def audio_samples(self) -> int:
-        return round(self.frames * SAMPLE_RATE / self.fps)
+        return audio_samples(self.frames, self.fps)
+
+
+def audio_samples(frames: int, fps: int) -> int:
+    """Samples at SAMPLE_RATE covering ``frames`` video frames (exact for 24, 25, 30 fps...)."""
+    return round(frames * SAMPLE_RATE / fps)
 
 
 class MixPlan(StrictModel):
-    """The final audio mix: speech track length, when people speak, and the music bed level."""
+    """The film's audio mix: its length, when people speak, and the music bed level."""
 
     total_samples: int = Field(gt=0)
     speech_intervals: list[tuple[float, float]] = Field(default_factory=list)
-    has_music: bool = False
     music_gain_db: float = -8.0
     duck_db: float = Field(default=-14.0, lt=0)
 

@@ -1,5 +1,6 @@
-"""``studio.final``: assemble the film timeline from the shots' clips, compose the final
-video with its subtitles and poster, and keep the plan documents beside it.
+"""``studio.mix`` and ``studio.final``: the film's audio from the shots' speech tracks and the
+music bed; then the film timeline assembled from the shots' clips, the segments and that audio
+muxed by stream copy, subtitles, poster, and the plan documents beside them.
 """
 
 from __future__ import annotations
@@ -9,19 +10,26 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from nexus.composer.skills import FinalIn, compose_final_skill
+from nexus.composer.skills import FinalIn, MixIn, MixOut, compose_final_skill, mix_audio_skill
 from nexus.contracts.studio import AudioTrack, TimelinePlan
 from nexus.core.registry import SkillContext
 from nexus.studio.plan import PlanOut
-from nexus.studio.render import ClipOut, SegmentGlueOut
+from nexus.studio.render import ClipOut, SegmentGlueOut, ShotSpeechOut
 
 MUSIC_GAIN_DB = -18.0
+
+
+class MixGlueIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    music_key: str | None = "music"
+    fps: int = 25
 
 
 class FinalGlueIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    music_key: str | None = "music"
+    mix_key: str = "mix"
 
 
 class FinalGlueOut(BaseModel):
@@ -37,6 +45,7 @@ class FinalGlueOut(BaseModel):
     duration_s: float
     integrated_lufs: float
     true_peak_dbtp: float
+    normalisation: str
     shots: int
 
 
@@ -73,30 +82,51 @@ def _keep_json(ctx: SkillContext, name: str, value: Any) -> str:
     return ctx.keep(path, media_type="application/json", name=name)
 
 
+def _clips(upstream: dict[str, dict[str, Any]]) -> list[ClipOut]:
+    clips = (ClipOut.model_validate(c) for c in _ordered(upstream, ".clip"))
+    return sorted(clips, key=lambda c: c.shot.index)
+
+
+def mix_film_audio(inp: MixGlueIn, ctx: SkillContext) -> MixOut:
+    """The shots' speech tracks end to end over the ducked music bed, at -16 LUFS, as AAC."""
+    shots = sorted(
+        (ShotSpeechOut.model_validate(v) for v in _ordered(ctx.upstream, ".speech")),
+        key=lambda s: s.index,
+    )
+    starts = [sum(s.frames for s in shots[:i]) / inp.fps for i in range(len(shots))]
+    music = ctx.upstream.get(inp.music_key or "", {}).get("audio_sha256")
+    return mix_audio_skill(
+        MixIn(
+            fps=inp.fps,
+            clip_frames=[s.frames for s in shots],
+            speech_sha256s=[s.speech_sha256 for s in shots],
+            speech_intervals=[
+                (start + a, start + b)
+                for start, shot in zip(starts, shots, strict=True)
+                for a, b in shot.speech_intervals
+            ],
+            music_sha256=music,
+            music_gain_db=MUSIC_GAIN_DB,
+        ),
+        ctx,
+    )
+
+
 def compose_film(inp: FinalGlueIn, ctx: SkillContext) -> FinalGlueOut:
     plan = PlanOut.model_validate(ctx.upstream["plan"])
-    clips = sorted(
-        (ClipOut.model_validate(c) for c in _ordered(ctx.upstream, ".clip")),
-        key=lambda c: c.shot.index,
-    )
+    clips = _clips(ctx.upstream)
     segments = {
         s.shot_id: s
         for s in (SegmentGlueOut.model_validate(v) for v in _ordered(ctx.upstream, ".segment"))
     }
     timeline = assemble_timeline(clips, width=plan.width, height=plan.height, fps=plan.fps)
-    intervals = [
-        (c.start_s + s, c.start_s + e)
-        for c in timeline.clips
-        for s, e in segments[c.shot_id].speech_intervals
-    ]
-    music = ctx.upstream.get(inp.music_key or "", {}).get("audio_sha256")
-    ctx.progress(0.1, "mixing and encoding the film")
+    audio = MixOut.model_validate(ctx.upstream[inp.mix_key])
+    ctx.progress(0.1, "muxing the film")
     out = compose_final_skill(
         FinalIn(
             timeline=timeline,
             segment_sha256s=[segments[c.shot_id].segment_sha256 for c in timeline.clips],
-            speech_intervals=intervals,
-            music_sha256=music,
+            audio=audio,
         ),
         ctx,
     )
@@ -111,5 +141,6 @@ def compose_film(inp: FinalGlueIn, ctx: SkillContext) -> FinalGlueOut:
         duration_s=out.duration_s,
         integrated_lufs=out.integrated_lufs,
         true_peak_dbtp=out.true_peak_dbtp,
+        normalisation=out.normalisation,
         shots=len(clips),
     )

@@ -1,7 +1,9 @@
 """The ``studio`` pipeline graph and its registration.
 
-plan --expand--> per shot: tts (one per spoken line), frame, clip (layout + lip-sync),
-segment (one ffmpeg filtergraph); plus one music bed; final gathers them all.
+plan --expand--> per shot: tts (one per spoken line), speech (the shot's levelled speech
+track), frame, clip (layout + lip-sync), segment (video, one ffmpeg filtergraph); plus one music
+bed and the mix (the film's audio from the speech tracks and the bed); final gathers them all
+and muxes by stream copy.
 Shot edits (revision) are applied when the plan is expanded, so the plan itself stays a
 cache hit and only the edited shot's nodes and the final composition run again.
 """
@@ -57,6 +59,17 @@ def _shot_nodes(shot: Any, prev: Any | None, nxt: Any | None, out: plan.PlanOut)
         for j, line in enumerate(shot.lines)
     ]
     size = {"width": out.width, "height": out.height}
+    speech = NodeSpec(
+        key=f"{sid}.speech",
+        skill="studio.speech",
+        params={
+            "shot": shot.model_dump(mode="json"),
+            "tts_keys": [t.key for t in tts],
+            "fps": out.fps,
+            **size,
+        },
+        after=[t.key for t in tts],
+    )
     frame = NodeSpec(
         key=f"{sid}.frame",
         skill="video.storyboard",
@@ -94,7 +107,7 @@ def _shot_nodes(shot: Any, prev: Any | None, nxt: Any | None, out: plan.PlanOut)
         },
         after=after,
     )
-    return [*tts, frame, clip, segment]
+    return [*tts, speech, frame, clip, segment]
 
 
 def expand_shots(parent: NodeSpec, output: dict[str, Any], run: dict[str, Any]) -> list[NodeSpec]:
@@ -117,60 +130,43 @@ def expand_shots(parent: NodeSpec, output: dict[str, Any], run: dict[str, Any]) 
             },
         )
     )
+    nodes.append(
+        NodeSpec(
+            key="mix",
+            skill="studio.mix",
+            params={"music_key": "music", "fps": out.fps},
+            after=[*(f"{shot.shot_id}.speech" for shot in shots), "music"],
+        )
+    )
     return nodes
 
 
 def register(registry: Registry) -> None:
     register_workers(registry)
     retry = RetryPolicy(max_attempts=3, base_s=0.5, max_s=10)
-    registry.add_skill(
-        Skill(
-            "studio.plan",
-            "1",
-            plan.PlanIn,
-            plan.PlanOut,
-            plan.plan_story,
-            executor="thread",
-            timeout_s=120,
-            retry=retry,
-        )
-    )
-    registry.add_skill(
-        Skill(
-            "studio.clip",
-            "1",
-            render.ClipIn,
-            render.ClipOut,
-            render.lay_out_clip,
-            executor="process",
-            timeout_s=300,
-            retry=retry,
-        )
-    )
-    registry.add_skill(
-        Skill(
-            "studio.segment",
-            "1",
-            render.SegmentGlueIn,
-            render.SegmentGlueOut,
-            render.render_shot_segment,
-            executor="thread",
-            timeout_s=600,
-            retry=retry,
-        )
-    )
-    registry.add_skill(
-        Skill(
-            "studio.final",
-            "1",
-            final.FinalGlueIn,
-            final.FinalGlueOut,
-            final.compose_film,
-            executor="thread",
-            timeout_s=1200,
-            retry=retry,
-        )
-    )
+    # All "thread": the work is numpy, Pillow and ffmpeg children, which run outside the GIL;
+    # a process pool would spawn interpreters that import everything again (seconds each).
+    glue = [
+        ("studio.plan", "1", plan.PlanIn, plan.PlanOut, plan.plan_story, 120),
+        (
+            "studio.speech", "1", render.ShotSpeechIn, render.ShotSpeechOut,
+            render.render_shot_speech, 300,
+        ),
+        ("studio.clip", "2", render.ClipIn, render.ClipOut, render.lay_out_clip, 300),
+        (
+            "studio.segment", "2", render.SegmentGlueIn, render.SegmentGlueOut,
+            render.render_shot_segment, 600,
+        ),
+        ("studio.mix", "1", final.MixGlueIn, final.MixOut, final.mix_film_audio, 900),
+        ("studio.final", "2", final.FinalGlueIn, final.FinalGlueOut, final.compose_film, 1200),
+    ]  # fmt: skip
+    for name, version, input_model, output_model, handler, timeout_s in glue:
+        registry.add_skill(
+            Skill(
+                name, version, input_model, output_model, handler,
+                executor="thread", timeout_s=timeout_s, retry=retry,
+            )
+        )  # fmt: skip
     registry.add_expander("studio.expand_shots", expand_shots)
     registry.add_pipeline(
         Pipeline(

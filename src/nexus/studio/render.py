@@ -1,14 +1,22 @@
-"""``studio.clip`` and ``studio.segment``: lay out one shot's speech, animate the speaker's
-mouth, and render the shot's segment. Glue over the planner, lipsync and composer engines.
+"""``studio.speech``, ``studio.clip`` and ``studio.segment``: lay out one shot's speech and
+render its levelled speech track; animate the speaker's mouth; render the shot's video segment.
+Glue over the planner, lipsync and composer engines.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from nexus.composer.skills import SegmentIn, SpeechRef, render_segment_skill
+from nexus.composer.skills import (
+    SegmentIn,
+    SpeechIn,
+    SpeechRef,
+    render_segment_skill,
+    render_speech_skill,
+)
 from nexus.composer.specs import Cue
 from nexus.contracts.studio import AudioTrack, ShotPlan, Subtitle, TimelineClip
 from nexus.core.registry import SkillContext
@@ -53,21 +61,47 @@ class ClipOut(Strict):
     speech: list[SpokenLine]
 
 
-def lay_out_clip(inp: ClipIn, ctx: SkillContext) -> ClipOut:
-    frame = ctx.upstream[inp.frame_key]
-    tts = [ctx.upstream[k] for k in inp.tts_keys]
-    shot = inp.shot
+class ShotSpeechIn(Strict):
+    shot: ShotPlan
+    tts_keys: list[str]
+    width: int
+    height: int
+    fps: int = 25
+
+
+class ShotSpeechOut(Strict):
+    """A shot's levelled speech track (48 kHz mono WAV), exactly as long as its clip."""
+
+    shot_id: str
+    index: int
+    frames: int
+    speech_sha256: str
+    speech_intervals: list[tuple[float, float]] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ShotLayout:
+    frames: int
+    clip: TimelineClip
+    audio: list[AudioTrack]
+    subtitles: list[Subtitle]
+    spoken: list[SpokenLine]
+
+
+def lay_out_shot(
+    shot: ShotPlan, tts: list[dict[str, Any]], *, width: int, height: int, fps: int
+) -> ShotLayout:
+    """The planner's timeline for this one shot from its lines' real durations (pure)."""
     local = build_timeline(
         [shot],
         {shot.shot_id: [float(t["duration_s"]) for t in tts]},
-        width=inp.width,
-        height=inp.height,
-        fps=inp.fps,
+        width=width,
+        height=height,
+        fps=fps,
     )
-    frames = max(1, round(local.clips[0].duration_s * inp.fps))
-    duration = frames / inp.fps
-    clip = local.clips[0].model_copy(update={"start_s": 0.0, "duration_s": duration})
-    speech_tracks = [a for a in local.audio if a.kind != "music" and a.line_index is not None]
+    frames = max(1, round(local.clips[0].duration_s * fps))
+    clip = local.clips[0].model_copy(update={"start_s": 0.0, "duration_s": frames / fps})
+    tracks = [a for a in local.audio if a.kind != "music" and a.line_index is not None]
     spoken = [
         SpokenLine(
             audio_sha256=str(tts[a.line_index]["audio_sha256"]),
@@ -76,42 +110,87 @@ def lay_out_clip(inp: ClipIn, ctx: SkillContext) -> ClipOut:
             line_index=a.line_index,
             speaker_id=shot.lines[a.line_index].speaker_id,
         )
-        for a in speech_tracks
+        for a in tracks
         if a.line_index is not None
     ]
-    mouth = frame.get("mouth")
-    visual, kind = str(frame["frame_sha256"]), "image"
-    speaker_lines = [
-        s for s in spoken if s.speaker_id and mouth and s.speaker_id == mouth.get("character_id")
-    ]
-    if mouth and speaker_lines:
-        ctx.progress(0.3, "animating the speaker's mouth")
-        clip_out = animate_mouth(
-            LipsyncInput(
-                frame_sha256=visual,
-                mouth=MouthAnchor.model_validate(mouth),
-                audio=[
-                    AudioPlacement(audio_sha256=s.audio_sha256, offset_s=s.offset_s)
-                    for s in speaker_lines
-                ],
-                duration_s=duration,
-                fps=inp.fps,
-            ),
-            ctx,
-        )
-        visual, kind = clip_out.clip_sha256, "video"
+    return ShotLayout(frames, clip, tracks, local.subtitles, spoken)
+
+
+def render_shot_speech(inp: ShotSpeechIn, ctx: SkillContext) -> ShotSpeechOut:
+    """Level, limit and place the shot's lines into one track for the film's mix."""
+    tts = [ctx.upstream[k] for k in inp.tts_keys]
+    layout = lay_out_shot(inp.shot, tts, width=inp.width, height=inp.height, fps=inp.fps)
+    track = render_speech_skill(
+        SpeechIn(
+            shot_id=inp.shot.shot_id,
+            frames=layout.frames,
+            fps=inp.fps,
+            lines=[
+                SpeechRef(audio_sha256=s.audio_sha256, offset_s=s.offset_s) for s in layout.spoken
+            ],
+        ),
+        ctx,
+    )
+    return ShotSpeechOut(
+        shot_id=inp.shot.shot_id,
+        index=inp.shot.index,
+        frames=layout.frames,
+        speech_sha256=track.speech_sha256,
+        speech_intervals=track.speech_intervals,
+    )
+
+
+def lay_out_clip(inp: ClipIn, ctx: SkillContext) -> ClipOut:
+    frame = ctx.upstream[inp.frame_key]
+    tts = [ctx.upstream[k] for k in inp.tts_keys]
+    layout = lay_out_shot(inp.shot, tts, width=inp.width, height=inp.height, fps=inp.fps)
+    duration = layout.frames / inp.fps
+    visual, kind = _animate_speaker(
+        str(frame["frame_sha256"]), frame.get("mouth"), layout.spoken, duration, inp.fps, ctx
+    )
     return ClipOut(
-        shot=shot,
+        shot=inp.shot,
         frame_sha256=str(frame["frame_sha256"]),
         visual_sha256=visual,
         visual_kind=kind,
-        frames=frames,
+        frames=layout.frames,
         duration_s=duration,
-        clip=clip,
-        audio=speech_tracks,
-        subtitles=local.subtitles,
-        speech=spoken,
+        clip=layout.clip,
+        audio=layout.audio,
+        subtitles=layout.subtitles,
+        speech=layout.spoken,
     )
+
+
+def _animate_speaker(
+    frame_sha256: str,
+    mouth: dict[str, Any] | None,
+    spoken: list[SpokenLine],
+    duration: float,
+    fps: int,
+    ctx: SkillContext,
+) -> tuple[str, Literal["image", "video"]]:
+    """The speaker's lip-synced clip when they are on screen, else the still frame."""
+    speaker_lines = [
+        s for s in spoken if s.speaker_id and mouth and s.speaker_id == mouth.get("character_id")
+    ]
+    if not mouth or not speaker_lines:
+        return frame_sha256, "image"
+    ctx.progress(0.3, "animating the speaker's mouth")
+    clip_out = animate_mouth(
+        LipsyncInput(
+            frame_sha256=frame_sha256,
+            mouth=MouthAnchor.model_validate(mouth),
+            audio=[
+                AudioPlacement(audio_sha256=s.audio_sha256, offset_s=s.offset_s)
+                for s in speaker_lines
+            ],
+            duration_s=duration,
+            fps=fps,
+        ),
+        ctx,
+    )
+    return clip_out.clip_sha256, "video"
 
 
 class SegmentGlueIn(Strict):
@@ -129,7 +208,6 @@ class SegmentGlueOut(Strict):
     segment_sha256: str
     frames: int
     duration_s: float
-    speech_intervals: list[tuple[float, float]] = Field(default_factory=list)
 
 
 def render_shot_segment(inp: SegmentGlueIn, ctx: SkillContext) -> SegmentGlueOut:
@@ -147,9 +225,6 @@ def render_shot_segment(inp: SegmentGlueIn, ctx: SkillContext) -> SegmentGlueOut
         "width": inp.width,
         "height": inp.height,
         "fps": inp.fps,
-        "speech": [
-            SpeechRef(audio_sha256=s.audio_sha256, offset_s=s.offset_s) for s in clip.speech
-        ],
         "cues": [Cue(start_s=c.start_s, end_s=c.end_s, text=c.text) for c in clip.subtitles],
         "transition_in": transition,
         "fade_out": inp.fade_out,
@@ -167,5 +242,4 @@ def render_shot_segment(inp: SegmentGlueIn, ctx: SkillContext) -> SegmentGlueOut
         segment_sha256=out.segment_sha256,
         frames=out.frames,
         duration_s=out.duration_s,
-        speech_intervals=out.speech_intervals,
     )

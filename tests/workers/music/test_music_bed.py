@@ -57,4 +57,4 @@ def test_handler_writes_exact_wav(make_ctx: Callable[[], SkillContext]) -> None:
 def test_skill_is_registered() -> None:
     registry = Registry()
     skills.register(registry)
-    assert registry.skill("music.bed").executor == "process"
+    assert registry.skill("music.bed").executor == "thread"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -133,4 +134,17 @@ def test_storyboard_handler_keeps_a_png(
 def test_skill_is_registered() -> None:
     registry = Registry()
     skills.register(registry)
-    assert registry.skill("video.storyboard").executor == "process"
+    assert registry.skill("video.storyboard").executor == "thread"
+
+
+def test_frames_rendered_in_parallel_threads_match_serial_ones(pack_en: EntityPack) -> None:
+    """The skill runs on threads: shared caches and FreeType must not mix up two frames."""
+    shots = [
+        build_shot(pack_en, speaker_id="ch-mara", place_id="pl-light", text="Look!"),
+        build_shot(pack_en, speaker_id="ch-tom", place_id="pl-kitchen", text="Hold the rope."),
+        build_shot(pack_en, speaker_id=None, place_id="pl-light", text="They sat down."),
+    ] * 2
+    serial = [pixels(render_shot(s, pack_en, SIZE)[0]) for s in shots]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        parallel = list(pool.map(lambda s: pixels(render_shot(s, pack_en, SIZE)[0]), shots))
+    assert all(np.array_equal(a, b) for a, b in zip(serial, parallel, strict=True))

@@ -7,7 +7,8 @@ from nexus.workers.lipsync.handlers import LipsyncInput, LipsyncOutput, animate_
 
 
 def register(registry: Registry) -> None:
-    # "process": mouth drawing and frame bytes are Python work next to the x264 subprocess.
+    # "thread": a few mouth shapes are drawn once and reused; the rest is piping frames to
+    # x264, which releases the GIL (a process pool child would re-import everything first).
     registry.add_skill(
         Skill(
             name="lipsync.animate",
@@ -16,7 +17,7 @@ def register(registry: Registry) -> None:
             output_model=LipsyncOutput,
             handler=animate_mouth,
             resource_class="cpu",
-            executor="process",
+            executor="thread",
             retry=RetryPolicy(max_attempts=2),
             timeout_s=300.0,
             description="Mouth animation from the speech envelope, encoded frame-accurately.",

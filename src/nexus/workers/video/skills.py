@@ -7,7 +7,8 @@ from nexus.workers.video.handlers import StoryboardInput, StoryboardOutput, rend
 
 
 def register(registry: Registry) -> None:
-    # "process": Pillow drawing holds the GIL for much of a frame.
+    # "thread": Pillow and numpy release the GIL for the heavy work (blur, resize, paste), and
+    # a process pool would start an interpreter importing everything again (seconds per child).
     registry.add_skill(
         Skill(
             name="video.storyboard",
@@ -16,7 +17,7 @@ def register(registry: Registry) -> None:
             output_model=StoryboardOutput,
             handler=render_storyboard,
             resource_class="cpu",
-            executor="process",
+            executor="thread",
             retry=RetryPolicy(max_attempts=2),
             timeout_s=120.0,
             description="Storyboard frame: place backdrop, character portraits, speaker emphasis.",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,6 +21,8 @@ FONT_CANDIDATES: tuple[tuple[str, int], ...] = (
 )
 
 Font = ImageFont.FreeTypeFont
+_FREETYPE = threading.Lock()
+"""A FreeType face is not safe to use from two threads at once; frames render in threads."""
 
 
 def find_font_file() -> tuple[str, int]:
@@ -45,7 +48,8 @@ def draw_name_tag(
 ) -> tuple[int, int, int, int]:  # fmt: skip
     """A rounded pill with ``name`` centred above ``bottom_y``; returns its box (kept in frame)."""
     font = load_font(font_px)
-    left, top, right, bottom = font.getbbox(name)
+    with _FREETYPE:
+        left, top, right, bottom = font.getbbox(name)
     pad_x, pad_y = font_px * 0.7, font_px * 0.35
     w, h = right - left + 2 * pad_x, bottom - top + 2 * pad_y
     x0 = min(max(center_x - w / 2, font_px * 0.5), img.size[0] - w - font_px * 0.5)
@@ -54,8 +58,9 @@ def draw_name_tag(
     layer = Image.new("RGBA", img.size, (*fill, 0))
     draw = ImageDraw.Draw(layer)
     draw.rounded_rectangle(box, radius=h / 2, fill=(*fill, alpha))
-    draw.text(
-        (box[0] + pad_x - left, box[1] + pad_y - top), name, font=font, fill=(*text_color, 255)
-    )
+    with _FREETYPE:
+        draw.text(
+            (box[0] + pad_x - left, box[1] + pad_y - top), name, font=font, fill=(*text_color, 255)
+        )
     img.paste(layer, (0, 0), layer)
     return box
