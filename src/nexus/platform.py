@@ -18,7 +18,7 @@ from nexus.core.db import Database
 from nexus.core.migrate import migrate
 from nexus.core.registry import Registry
 from nexus.core.settings import Settings
-from nexus.orchestrator import queries
+from nexus.orchestrator import queries, signals
 from nexus.orchestrator.advance import Dispatch
 from nexus.orchestrator.daemon import OrchestratorDaemon
 from nexus.orchestrator.recovery import lease_owner_id
@@ -146,19 +146,23 @@ class Platform:
         on_tick: Callable[[Any], Awaitable[None]] | None = None,
         timeout_s: float | None = None,
     ) -> Any:
-        """Wait until the run is terminal (polls the database for display, not dispatch)."""
+        """Wait until the run is terminal: woken by the terminal commit in this process, or
+        by a poll every ``poll_s`` (runs finished elsewhere, progress display)."""
         loop = asyncio.get_running_loop()
         deadline = None if timeout_s is None else loop.time() + timeout_s
         while True:
+            finished = signals.expect(run_id)  # before the read: a commit in between wakes us
             async with self.db.read() as conn:
                 run = await queries.read_run(conn, run_id)
             if on_tick is not None:
                 await on_tick(run)
             if RunState(run.status) in RUN_TERMINAL:
+                signals.forget(run_id, finished)
                 return run
             if deadline is not None and loop.time() > deadline:
+                signals.forget(run_id, finished)
                 raise TimeoutError(f"run {run_id} still {run.status}")
-            await asyncio.sleep(poll_s)
+            await signals.wait(run_id, finished, poll_s)
 
 
 def _nonce() -> str:

@@ -19,8 +19,9 @@ from systems import Target
 WORKLOADS = ("w1", "w2", "w6")
 BACKENDS = ("sqlite", "postgres")
 PIPELINES = {"w1": "chain", "w2": "fanout"}
-# 20 ms: each poll is a read on the measured process; at 5 ms polling cost ~10 % of its CPU.
-POLL_S = 0.02
+# The run's terminal commit wakes wait_for_run in-process; the poll is only a fallback (each
+# poll is a read on the measured process: at 5 ms, polling cost ~10 % of its CPU).
+POLL_S = 1.0
 W6_LAYERS, W6_WIDTH, W6_NODE = 5, 10, "n1.3"
 
 

@@ -46,6 +46,11 @@ class UtcDateTime(TypeDecorator[datetime]):
             raise ValueError("naive datetime given; use nexus.core.ids.utcnow()")
         return None if value is None else value.astimezone(UTC)
 
+    def bind_processor(self, dialect: Any) -> Any:
+        if dialect.name == "sqlite":
+            return _sqlite_text  # SQLite's own format, without its %-formatting cost
+        return super().bind_processor(dialect)
+
     def result_processor(self, dialect: Any, coltype: Any) -> Any:
         if dialect.name == "sqlite":
             return _sqlite_utc  # what SQLite's own regex parser does, ~10x faster
@@ -55,6 +60,15 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value
+
+
+def _sqlite_text(value: datetime | None) -> str | None:
+    """'YYYY-MM-DD HH:MM:SS.ffffff' in UTC: the text SQLAlchemy's SQLite DATETIME stores."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given; use nexus.core.ids.utcnow()")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _sqlite_utc(value: str | None) -> datetime | None:
@@ -82,7 +96,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Any) -> None:
-    readonly = conn.get_execution_options().get("nexus_readonly", False)
+    options = conn.get_execution_options()
+    if options.get("nexus_writer", False):
+        return  # the writer connection's transactions are begun by Database.transaction
+    readonly = options.get("nexus_readonly", False)
     # Straight to the driver: exec_driver_sql costs ~0.1 ms of CPU per transaction.
     conn.connection.dbapi_connection.execute("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
@@ -99,7 +116,14 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     return create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        # No pre-ping: on asyncpg it costs three round trips per checkout. A connection that
+        # died with the server fails its first statement instead, is invalidated, and the
+        # command runs again (nexus.orchestrator.base.is_transient_db_error; ADR 0014).
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=False,
     )
 
 
@@ -192,6 +216,7 @@ class Database:
         self.is_sqlite = engine.dialect.name == "sqlite"
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._sync = _sync_sqlite_engine(str(engine.url)) if self.is_sqlite else None
+        self._writer: Connection | None = None
 
     @classmethod
     def from_url(cls, url: str, *, pool_size: int = 10, echo: bool = False) -> Database:
@@ -205,8 +230,26 @@ class Database:
                 yield PgConn(conn)
             return
         async with self._write_lock:
-            with self._sync.begin() as sync_conn:
-                yield SyncConn(sync_conn)
+            writer = self._sqlite_writer(self._sync)
+            raw = writer.connection.dbapi_connection
+            assert raw is not None
+            raw.execute("BEGIN IMMEDIATE")
+            try:
+                yield SyncConn(writer)
+            except BaseException:
+                raw.rollback()
+                raise
+            raw.commit()
+
+    def _sqlite_writer(self, engine: Engine) -> Connection:
+        """The one connection SQLite write transactions use (they are serialised anyway by
+        the write lock). Kept open and driven at the DB-API level: a pool checkout plus
+        SQLAlchemy's begin/commit cost ~0.1 ms per transaction on the hot path (ADR 0014)."""
+        if self._writer is None or self._writer.invalidated or self._writer.closed:
+            conn = engine.connect()
+            conn.execution_options(isolation_level="AUTOCOMMIT", nexus_writer=True)
+            self._writer = conn
+        return self._writer
 
     @asynccontextmanager
     async def read(self) -> AsyncGenerator[Conn, None]:
@@ -221,5 +264,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
         if self._sync is not None:
             self._sync.dispose()

@@ -9,7 +9,7 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import bindparam, select
 
@@ -23,9 +23,12 @@ from nexus.orchestrator import cachekeys, gate, graph, tables
 from nexus.orchestrator.states import JOB_TERMINAL, JobState, RunState
 from nexus.orchestrator.transitions import (
     COMPENSATION_PREFIX,
+    Move,
     buffer_outbox,
     discard_outbox,
+    row_fields,
     transition_job,
+    transition_job_chain,
     transition_run,
 )
 
@@ -99,11 +102,22 @@ async def enqueue(
     return Dispatch(job_id, queue, deliver_after)
 
 
+def only_data_upstream(job: Any, via: Any | None) -> bool | None:
+    """Whether ``via`` (the job just finished) is ``job``'s only upstream and passes it data
+    (True), is its only upstream by ordering alone (False), or it is not known (None)."""
+    if via is None or job.deps_total != 1:
+        return None
+    return getattr(job, "via_data", None)  # from increment_dependents' RETURNING
+
+
 async def _key_for(conn: Conn, job: Any, via: Any | None) -> str:
     if job.node_key.startswith(COMPENSATION_PREFIX):
         return sha256_hex(f"compensation:{job.job_id}")
-    if via is not None and job.deps_total == 1 and via.cache_key:
+    only = only_data_upstream(job, via)
+    if only is True and via is not None and via.cache_key:
         upstream = [(via.node_key, via.cache_key)]  # the only upstream is the one just done
+    elif only is False:
+        upstream = []  # its only upstream orders it but passes no data
     else:
         upstream = await graph.upstream_keys(conn, job.job_id)
     return cachekeys.compute_cache_key(
@@ -123,8 +137,26 @@ class Readiness:
     payload: dict[str, Any] | None = None
 
 
+class Claimer(Protocol):
+    """A worker's offer to run a job made ready by this transaction (eager claim)."""
+
+    @property
+    def claimed(self) -> object | None: ...
+
+    def wants(self, queue: str) -> bool: ...
+
+    def claim_move(self, job: Any) -> Move: ...
+
+    async def took(self, conn: Conn, row: Any, via: Any | None) -> None: ...
+
+
 async def make_ready(
-    conn: Conn, w: Wiring, run: Any, job: Any, via: Any | None = None
+    conn: Conn,
+    w: Wiring,
+    run: Any,
+    job: Any,
+    via: Any | None = None,
+    claimer: Claimer | None = None,
 ) -> Readiness:
     """Decide a satisfied pending job: cache hit, hold for approval, deny, or dispatch."""
     key = await _key_for(conn, job, via)
@@ -140,7 +172,7 @@ async def make_ready(
             values={"cache_key": key, "cache_hit": True, "progress": 1.0, "finished_at": utcnow()},
         )
         return Readiness(
-            "cache_hit", SimpleNamespace(**{**job._asdict(), "cache_key": key}), payload=cached
+            "cache_hit", SimpleNamespace(**{**row_fields(job), "cache_key": key}), payload=cached
         )
     if job.requires_approval and job.approved_by is None:
         await transition_job(
@@ -180,15 +212,17 @@ async def make_ready(
             },
         )
     pool = verdict.decision.pool if verdict.decision else job.pool
-    outcome = await transition_job(
-        conn,
-        job,
-        JobState.READY,
-        run_state=run_state,
-        values={"cache_key": key, "pool": pool, "not_before": None},
-    )
-    if not outcome.accepted:
+    ready = Move(JobState.READY, {"cache_key": key, "pool": pool, "not_before": None})
+    moves = [ready]
+    if claimer is not None and claimer.wants(gate.queue_for(pool)):
+        moves.append(claimer.claim_move(job))  # READY -> RUNNING in the same write
+    outcomes, row = await transition_job_chain(conn, job, moves, run_state=run_state)
+    accepted = [o for o in outcomes if o.accepted]
+    if not accepted:
         return Readiness("rejected", job)
+    if claimer is not None and len(accepted) == 2:
+        await claimer.took(conn, row, via)
+        return Readiness("claimed", row)
     return Readiness("ready", job, dispatch=await enqueue(conn, job.job_id, pool))
 
 
@@ -199,9 +233,14 @@ def _node_spec(job: Any) -> NodeSpec:
 
 
 async def advance(
-    conn: Conn, w: Wiring, run: Any, finished: list[tuple[Any, dict[str, Any]]]
+    conn: Conn,
+    w: Wiring,
+    run: Any,
+    finished: list[tuple[Any, dict[str, Any]]],
+    claimer: Claimer | None = None,
 ) -> list[Dispatch]:
-    """Propagate jobs that just succeeded (row, output) through the graph; returns dispatches."""
+    """Propagate jobs that just succeeded (row, output) through the graph; returns dispatches.
+    With a ``claimer``, the first job made ready in its queues is claimed for it instead."""
     dispatches: list[Dispatch] = []
     work: deque[tuple[Any, dict[str, Any]]] = deque(finished)
     while work:
@@ -214,7 +253,7 @@ async def advance(
             rows = [r for r in rows if r.job_id not in refresh]
             rows.extend(await graph.read_rows(conn, refresh))
         for cand in graph.satisfied(rows):
-            ready = await make_ready(conn, w, run, cand, via=job)
+            ready = await make_ready(conn, w, run, cand, via=job, claimer=claimer)
             if ready.status == "cache_hit" and ready.payload is not None:
                 work.append((ready.job, ready.payload))
             elif ready.dispatch is not None:
@@ -231,7 +270,7 @@ async def advance(
                     )
                 )
                 return dispatches
-    if not dispatches:  # a dispatched job is open, so the run cannot be finished
+    if not dispatches and not (claimer and claimer.claimed):  # an open job: not finished
         await finish_run_if_done(conn, run.run_id)
     return dispatches
 
@@ -240,7 +279,7 @@ async def start_ready_roots(conn: Conn, w: Wiring, run: Any, job_ids: list[str])
     """Readiness for freshly inserted or reset jobs: start those whose deps are satisfied."""
     hits: list[tuple[Any, dict[str, Any]]] = []
     dispatches: list[Dispatch] = []
-    for cand in graph.satisfied(await graph.read_rows(conn, job_ids)):
+    for cand in await graph.satisfied_among(conn, run.run_id, job_ids):
         ready = await make_ready(conn, w, run, cand)
         if ready.status == "cache_hit" and ready.payload is not None:
             hits.append((ready.job, ready.payload))

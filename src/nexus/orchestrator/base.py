@@ -13,6 +13,7 @@ from functools import wraps
 from types import SimpleNamespace
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
+from asyncpg.exceptions import ConnectionDoesNotExistError
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DBAPIError
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
@@ -22,14 +23,15 @@ from nexus.core.db import Conn, Database
 from nexus.core.errors import NexusError
 from nexus.core.prepared import Prepared
 from nexus.core.registry import Registry
-from nexus.orchestrator import rules, tables
+from nexus.orchestrator import rules, signals, tables
 from nexus.orchestrator.advance import Wiring
 from nexus.orchestrator.gate import DispatchGate, PassThroughGate
-from nexus.orchestrator.transitions import flush_events
+from nexus.orchestrator.transitions import flush_events, reset_buffers, take_finished_runs
 
 JOBS = tables.JOBS
 RUNS = tables.RUNS
-TRANSIENT_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
+# Deadlock, serialization failure; the server shutting down or starting up (a restart).
+TRANSIENT_SQLSTATES = {"40P01", "40001", "57P01", "57P02", "57P03"}
 
 # Hot-path statements are built once: constructing them per call costs ~7x (ADR 0004).
 _JOB = (
@@ -49,11 +51,21 @@ T = TypeVar("T")
 
 
 def is_transient_db_error(exc: BaseException) -> bool:
-    """Deadlocks and serialization failures abort one transaction; running it again is safe."""
+    """Errors after which running the whole command again is safe: deadlocks, serialization
+    failures and lost connections. A re-run re-reads everything it decides on, and a commit
+    whose outcome was lost is fenced on the re-run (attempt numbers, guarded updates)."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
     # SQLAlchemy wraps the driver's error; prepared statements raise asyncpg's own.
     orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    if isinstance(orig, ConnectionError | ConnectionDoesNotExistError):
+        return True
     code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
-    return code in TRANSIENT_SQLSTATES or "deadlock detected" in str(orig)
+    return (
+        code in TRANSIENT_SQLSTATES
+        or str(code or "").startswith("08")  # connection exception class
+        or "deadlock detected" in str(orig)
+    )
 
 
 def atomic(
@@ -102,8 +114,12 @@ class CommandBase:
     @asynccontextmanager
     async def transaction(self) -> AsyncGenerator[Conn, None]:
         async with self.db.transaction() as conn:
+            reset_buffers(conn)
             yield conn
             await flush_events(conn)
+            finished = take_finished_runs(conn)
+        if finished:  # committed
+            signals.notify_finished(finished)
 
     async def _run(self, conn: Conn, run_id: str) -> Any:
         row = (await conn.execute(SELECT_RUN, {"run_id": run_id})).first()

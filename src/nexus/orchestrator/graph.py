@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, literal_column, select, update
 
 from nexus.contracts.errors import ErrorCode
 from nexus.contracts.graph import NodeSpec
@@ -96,6 +96,10 @@ def _edges_for(
     return edges
 
 
+INSERT_JOBS = Prepared(insert(JOBS))
+INSERT_DEPS = Prepared(insert(DEPS))
+
+
 async def insert_nodes(
     conn: Conn,
     run: Any,
@@ -122,9 +126,9 @@ async def insert_nodes(
         )
         edges.extend(node_edges)
     if rows:
-        await conn.execute(insert(JOBS), rows)
+        await conn.execute(INSERT_JOBS, rows)
     if edges:
-        await conn.execute(insert(DEPS), edges)
+        await conn.execute(INSERT_DEPS, edges)
     new_ids = [r["job_id"] for r in rows]
     await recount_deps(conn, new_ids)
     return new_ids
@@ -162,7 +166,18 @@ INCREMENT_DEPENDENTS = Prepared(
         )
     )
     .values(deps_done=JOBS.c.deps_done + 1)
-    .returning(*JOBS.c)
+    .returning(
+        *JOBS.c,
+        # whether the edge from the finished job carries data (qualified by hand: SQLite
+        # renders RETURNING columns unqualified, which the subquery would misread)
+        select(DEPS.c.data)
+        .where(
+            DEPS.c.job_id == literal_column(f"{JOBS.name}.job_id"),
+            DEPS.c.upstream_job_id == bindparam("upstream_job_id"),
+        )
+        .scalar_subquery()
+        .label("via_data"),
+    )
 )
 
 
@@ -268,6 +283,24 @@ async def retire(conn: Conn, job_ids: list[str]) -> None:
         .where(JOBS.c.job_id.in_(job_ids))
         .values(deleted_at=now, updated_at=now, version=JOBS.c.version + 1)
     )
+
+
+SATISFIED_IN_RUN = Prepared(
+    select(JOBS).where(
+        JOBS.c.run_id == bindparam("run_id"),
+        JOBS.c.status == JobState.PENDING.value,
+        JOBS.c.deps_done >= JOBS.c.deps_total,
+        JOBS.c.deleted_at.is_(None),
+    )
+)
+
+
+async def satisfied_among(conn: Conn, run_id: str, job_ids: Iterable[str]) -> list[Any]:
+    """``satisfied(read_rows(job_ids))`` without reading every row: a new run's thousand
+    nodes have a handful of roots."""
+    wanted = set(job_ids)
+    rows = (await conn.execute(SATISFIED_IN_RUN, {"run_id": run_id})).all()
+    return satisfied(r for r in rows if r.job_id in wanted)
 
 
 async def read_rows(conn: Conn, job_ids: Iterable[str]) -> list[Any]:

@@ -7,18 +7,20 @@ version, so a change computed from a stale read cannot land.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, update
+from sqlalchemy import bindparam, delete, insert, literal_column, select, update
 
 from nexus.contracts.errors import ErrorCode
 from nexus.core.db import Conn
 from nexus.core.ids import utcnow
 from nexus.core.prepared import Prepared
 from nexus.orchestrator import events, rules, tables
-from nexus.orchestrator.states import JobState, RunState
+from nexus.orchestrator.states import RUN_TERMINAL, JobState, RunState
 
 JOBS = tables.JOBS
 RUNS = tables.RUNS
@@ -28,6 +30,7 @@ OUTBOX = tables.OUTBOX
 
 PENDING_EVENTS = "nexus.pending_events"
 PENDING_OUTBOX = "nexus.pending_outbox"
+FINISHED_RUNS = "nexus.finished_runs"
 INSERT_EVENTS = Prepared(insert(EVENTS))
 INSERT_OUTBOX = Prepared(insert(OUTBOX))
 
@@ -76,6 +79,18 @@ async def flush_events(conn: Conn) -> None:
         await conn.execute(INSERT_OUTBOX, list(outbox.values()))
 
 
+def reset_buffers(conn: Conn) -> None:
+    """Drop what a rolled-back transaction left buffered on this (pooled) connection."""
+    for key in (PENDING_EVENTS, PENDING_OUTBOX, FINISHED_RUNS):
+        conn.info.pop(key, None)
+
+
+def take_finished_runs(conn: Conn) -> list[str]:
+    """Runs this transaction moved to a terminal state (to signal after commit)."""
+    finished: list[str] = conn.info.pop(FINISHED_RUNS, [])
+    return finished
+
+
 def buffer_outbox(conn: Conn, row: dict[str, Any]) -> None:
     conn.info.setdefault(PENDING_OUTBOX, {})[row["job_id"]] = row
 
@@ -105,19 +120,14 @@ async def transition_job(
     """Move ``job`` (a row read in this transaction) to ``to`` if the policy accepts."""
     current = JobState(job.status)
     now = now or utcnow()
-    proposal = rules.JobProposal(
-        current=current,
-        proposed=to,
-        run_state=run_state,
-        attempt=job.attempt,
+    proposal = _proposal(
+        job,
+        to,
+        run_state,
+        now,
         claimed_attempt=claimed_attempt,
-        max_attempts=job.max_attempts,
         error_retryable=error_retryable,
-        lease_expires_at=job.lease_expires_at,
-        now=now,
-        not_before=job.not_before,
         approved_by_other=approved_by_other,
-        is_compensation=job.node_key.startswith(COMPENSATION_PREFIX),
     )
     outcome = rules.evaluate_job(proposal)
     if not outcome.accepted:
@@ -129,6 +139,144 @@ async def transition_job(
         event_verb = verb or events.JOB_EVENT_BY_STATE[to.value]
         await append_events(conn, [events.job_event(job, event_verb, **(payload or {}))])
     return outcome
+
+
+def _proposal(job: Any, to: JobState, run_state: RunState, now: datetime, **kw: Any) -> Any:
+    return rules.JobProposal(
+        current=JobState(job.status),
+        proposed=to,
+        run_state=run_state,
+        attempt=job.attempt,
+        max_attempts=job.max_attempts,
+        lease_expires_at=job.lease_expires_at,
+        now=now,
+        not_before=job.not_before,
+        is_compensation=job.node_key.startswith(COMPENSATION_PREFIX),
+        **kw,
+    )
+
+
+@dataclass(frozen=True)
+class Move:
+    """One step of ``transition_job_chain``."""
+
+    to: JobState
+    values: dict[str, Any]
+    payload: dict[str, Any] | None = None
+
+
+def row_fields(row: Any) -> dict[str, Any]:
+    """A row (SQLAlchemy Row, prepared-statement row or namespace) as a dict."""
+    return row._asdict() if hasattr(row, "_asdict") else dict(vars(row))
+
+
+async def transition_job_chain(
+    conn: Conn, job: Any, moves: list[Move], *, run_state: RunState, now: datetime | None = None
+) -> tuple[list[rules.Outcome], Any]:
+    """Consecutive transitions of one job (e.g. PENDING -> READY -> RUNNING) in one guarded
+    write. Each move is evaluated by the policy on the state the previous one leaves; the
+    chain stops at the first refusal and writes the moves accepted before it, with one event
+    each. Returns the accepted outcomes (plus the refusal, if any) and the resulting row."""
+    now = now or utcnow()
+    state, changes = job, dict[str, Any]()
+    outcomes: list[rules.Outcome] = []
+    rows: list[dict[str, Any]] = []
+    for move in moves:
+        outcome = rules.evaluate_job(_proposal(state, move.to, run_state, now))
+        outcomes.append(outcome)
+        if not outcome.accepted:
+            break
+        changes.update(move.values, status=move.to.value)
+        rows.append(
+            events.job_event(
+                state, events.JOB_EVENT_BY_STATE[move.to.value], **(move.payload or {})
+            )
+        )
+        state = SimpleNamespace(**{**row_fields(state), **changes})
+    applied = len(rows)
+    if applied == 0:
+        return outcomes, job
+    changes.update(version=job.version + applied, updated_at=now)
+    if not await _guarded_write(conn, "jobs", job.job_id, job, changes):
+        return [rules.reject(ErrorCode.CONFLICT, "the job changed concurrently")], job
+    await append_events(conn, rows)
+    state.version, state.updated_at = job.version + applied, now
+    return outcomes, state
+
+
+def _of_run(column: Any, label: str) -> Any:
+    # Qualified by hand: in RETURNING, SQLite renders the target's columns unqualified, which
+    # inside the subquery would resolve to runs.run_id.
+    owner = literal_column(f"{JOBS.name}.run_id")
+    return select(column).where(RUNS.c.run_id == owner).scalar_subquery().label(label)
+
+
+# What the rest of a commit reads of the finished job (events, output, advance, expansion).
+FINISHED_COLUMNS = (
+    "job_id",
+    "run_id",
+    "node_key",
+    "skill",
+    "params",
+    "expand",
+    "gather",
+    "cache_key",
+    "tenant_id",
+    "project_id",
+    "trace_id",
+    "correlation_id",
+    "topo_order",
+)
+# RUNNING -> SUCCEEDED of the claimed attempt in one statement, returning the job row with
+# its run's state and params (what the hot path reads about the run).
+SUCCEED_CLAIMED = Prepared(
+    update(JOBS)
+    .where(
+        JOBS.c.job_id == bindparam("b_job_id"),
+        JOBS.c.status == JobState.RUNNING.value,
+        JOBS.c.attempt == bindparam("b_attempt"),
+    )
+    .values(
+        status=JobState.SUCCEEDED.value,
+        version=JOBS.c.version + 1,
+        updated_at=bindparam("b_now"),
+        finished_at=bindparam("b_now"),
+        lease_owner=None,
+        lease_expires_at=None,
+        progress=1.0,
+    )
+    .returning(
+        *(JOBS.c[name] for name in FINISHED_COLUMNS),
+        _of_run(RUNS.c.status, "run_status"),
+        _of_run(RUNS.c.params, "run_params"),
+    )
+)
+
+
+async def succeed_claimed(conn: Conn, job_id: str, attempt: int) -> Any | None:
+    """The common case of a worker's commit, without reading the row first.
+
+    The policy is evaluated on the state the statement's guard requires (RUNNING at the
+    claimed attempt). A job is RUNNING only while its run is active: stopping a run moves
+    every open job out of RUNNING in the same transaction. None: the guard did not match
+    (stale attempt, cancelled, unknown job); the caller takes the reading path, which
+    explains the refusal."""
+    now = utcnow()
+    proposal = rules.JobProposal(
+        current=JobState.RUNNING,
+        proposed=JobState.SUCCEEDED,
+        run_state=RunState.RUNNING,
+        attempt=attempt,
+        claimed_attempt=attempt,
+        now=now,
+    )
+    if not rules.evaluate_job(proposal).accepted:
+        return None
+    params = {"b_job_id": job_id, "b_attempt": attempt, "b_now": now}
+    job = (await conn.execute(SUCCEED_CLAIMED, params)).first()
+    if job is not None:
+        await append_events(conn, [events.job_event(job, "succeeded", attempt=attempt)])
+    return job
 
 
 async def transition_run(
@@ -146,6 +294,8 @@ async def transition_run(
     changes = {"status": to.value, "version": run.version + 1, "updated_at": now, **(values or {})}
     if not await _guarded_write(conn, "runs", run.run_id, run, changes):
         return rules.reject(ErrorCode.CONFLICT, "the run changed concurrently")
+    if to in RUN_TERMINAL:
+        conn.info.setdefault(FINISHED_RUNS, []).append(run.run_id)
     await append_events(
         conn, [events.run_event(run, events.RUN_EVENT_BY_STATE[to.value], **(payload or {}))]
     )

@@ -25,6 +25,8 @@ class Publisher:
         self._pending: set[asyncio.Task[None]] = set()
 
     async def publish(self, dispatches: Sequence[DispatchLike]) -> None:
+        if not dispatches:
+            return
         now = utcnow()
         by_queue: defaultdict[str, list[dict[str, str]]] = defaultdict(list)
         loop = asyncio.get_running_loop()

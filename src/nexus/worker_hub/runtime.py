@@ -69,6 +69,7 @@ class WorkerRuntime:
         self._tasks: set[asyncio.Task[None]] = set()
         self._consumers: list[asyncio.Task[None]] = []
         self._attempts: dict[str, int] = {}
+        self._running: dict[str, _Running] = {}
         self._last_progress: dict[str, float] = {}
         self._claim_failures: dict[str, int] = {}
         self._queues = frozenset(f"nexus.jobs.{pool}" for pool in pools)
@@ -87,6 +88,7 @@ class WorkerRuntime:
                 )
             )
         self._consumers.append(asyncio.create_task(self._report_progress()))
+        self._consumers.append(asyncio.create_task(self._heartbeats()))
 
     async def stop(self) -> None:
         for task in [*self._consumers, *self._tasks]:
@@ -140,7 +142,6 @@ class WorkerRuntime:
         workdir = self.workdir / f"{task.job_id}-{task.attempt}-{uuid.uuid4().hex[:6]}"
         self._attempts[task.job_id] = task.attempt
         work: asyncio.Task[dict[str, Any]] | None = None
-        heartbeat: asyncio.Task[None] | None = None
         try:
             ctx = SkillContext(
                 run_id=task.run_id,
@@ -155,8 +156,11 @@ class WorkerRuntime:
             work = asyncio.create_task(
                 self.executor.invoke(skill, task.params, ctx, claim.compensation)
             )
-            heartbeat = asyncio.create_task(self._heartbeat(task.job_id, task.attempt, work))
-            output = await asyncio.wait_for(asyncio.shield(work), timeout=task.timeout_s)
+            self._running[task.job_id] = _Running(
+                task.attempt, work, time.monotonic() + self.heartbeat_s
+            )
+            async with asyncio.timeout(task.timeout_s):
+                output = await work
             artifacts = [
                 await self.store.put_file(k.path, media_type=k.media_type, name=k.name)
                 for k in ctx.kept
@@ -181,9 +185,9 @@ class WorkerRuntime:
         except Exception as exc:  # noqa: BLE001 - every skill error becomes a job failure
             await self._report_failure(task.job_id, task.attempt, from_exception(exc))
         finally:
-            for t in (heartbeat, work):
-                if t is not None and not t.done():
-                    t.cancel()
+            if work is not None and not work.done():
+                work.cancel()
+            self._running.pop(task.job_id, None)
             self._attempts.pop(task.job_id, None)
             self._last_progress.pop(task.job_id, None)
             if workdir.exists():
@@ -199,17 +203,26 @@ class WorkerRuntime:
             return
         await self.publisher.publish(dispatches)
 
-    async def _heartbeat(self, job_id: str, attempt: int, work: asyncio.Task[Any]) -> None:
-        while not work.done():
-            await asyncio.sleep(self.heartbeat_s)
-            try:
-                alive = await self.ledger.heartbeat_job(job_id, attempt, lease_s=self.lease_s)
-            except Exception:
-                log.warning("heartbeat.failed", job_id=job_id, exc_info=True)
-                continue
-            if not alive:
-                work.cancel()
-                return
+    async def _heartbeats(self) -> None:
+        """One loop extends the leases of all running jobs (no task per job): each job is
+        beaten every ``heartbeat_s``, at most half a period late; a job whose lease was lost
+        (cancelled, reclaimed) has its work cancelled."""
+        while True:
+            await asyncio.sleep(self.heartbeat_s / 2)
+            now = time.monotonic()
+            for job_id, running in list(self._running.items()):
+                if running.next_beat > now or running.work.done():
+                    continue
+                running.next_beat = now + self.heartbeat_s
+                try:
+                    alive = await self.ledger.heartbeat_job(
+                        job_id, running.attempt, lease_s=self.lease_s
+                    )
+                except Exception:
+                    log.warning("heartbeat.failed", job_id=job_id, exc_info=True)
+                    continue
+                if not alive:
+                    running.work.cancel()
 
     async def _materialise(self, artifacts: list[ArtifactMeta]) -> dict[str, Path]:
         paths: dict[str, Path] = {}
@@ -237,6 +250,13 @@ class WorkerRuntime:
             self._last_progress[job_id] = now
             with contextlib.suppress(Exception):
                 await self.ledger.record_progress(job_id, attempt, fraction, message)
+
+
+@dataclass
+class _Running:
+    attempt: int
+    work: asyncio.Task[dict[str, Any]]
+    next_beat: float
 
 
 @dataclass(frozen=True)
