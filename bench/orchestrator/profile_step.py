@@ -54,7 +54,7 @@ class SqlMeter:
 
     def attach_prepared(self) -> None:
         """Count prepared statements too: they run on the raw driver, past SQLAlchemy's events."""
-        import nexus.core.db as db  # noqa: PLC0415 - patched for this diagnostic only
+        import nexus.core.db as db
 
         def wrap(fn: Any, is_async: bool) -> Any:
             def record(prepared: Any, dialect: Any, params: Any) -> None:
