@@ -45,6 +45,7 @@ class Platform:
             settings.database_url,
             pool_size=settings.database.pool_size,
             echo=settings.database.echo,
+            step_commit=settings.database.step_commit,
         )
         self.store = create_artifact_store(settings)
         self.broker = create_broker(settings)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.sql import Insert, Update
-from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql.elements import ClauseElement, TextClause
 
 Processor = Callable[[Any], Any] | None
 _MISSING = object()
@@ -35,7 +35,7 @@ class Plan:
     names: tuple[str, ...]
     binders: tuple[Processor, ...]
     defaults: tuple[Any, ...]  # per parameter: a column default, or _MISSING
-    returns_rows: bool
+    returns_rows: bool | None  # None: textual SQL, known only from the result
     row_type: Any
     readers: tuple[Processor, ...]
 
@@ -111,7 +111,7 @@ def _compile(statement: ClauseElement, dialect: Any, keys: Sequence[str] | None)
         names=names,
         binders=tuple(processors.get(n) for n in names),
         defaults=defaults,
-        returns_rows=bool(columns),
+        returns_rows=bool(columns) or (None if isinstance(statement, TextClause) else False),
         row_type=_row_type(fields),
         readers=readers,
     )
@@ -188,6 +188,9 @@ def run_sqlite(dbapi: Any, prepared: Prepared, dialect: Any, parameters: Any) ->
     cursor = dbapi.execute(plan.sql, plan.args(parameters or {}))
     if plan.returns_rows:
         return FastResult(plan.rows(cursor.fetchall()), cursor.rowcount)
+    if plan.returns_rows is None and cursor.description:
+        row_type = _row_type([d[0] for d in cursor.description])
+        return FastResult([row_type._make(r) for r in cursor.fetchall()], cursor.rowcount)
     return FastResult([], cursor.rowcount)
 
 
@@ -205,6 +208,12 @@ async def run_asyncpg(driver: Any, prepared: Prepared, dialect: Any, parameters:
     if plan.returns_rows:
         rows = plan.rows(await driver.fetch(plan.sql, *args))
         return FastResult(rows, len(rows))
+    if plan.returns_rows is None:  # textual SQL: rows if it returns any
+        records = await driver.fetch(plan.sql, *args)
+        if not records:
+            return FastResult([], 0)
+        row_type = _row_type(list(records[0].keys()))
+        return FastResult([row_type._make(r.values()) for r in records], len(records))
     status: str = await driver.execute(plan.sql, *args)
     tail = status.rsplit(" ", 1)[-1]
     return FastResult([], int(tail) if tail.isdigit() else -1)

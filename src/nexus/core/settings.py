@@ -40,6 +40,14 @@ class DatabaseSettings(BaseModel):
     auto_migrate: bool = Field(
         default=True, description="Apply migrations on first use (embedded mode)."
     )
+    step_commit: Literal["sync", "async"] = Field(
+        default="async",
+        description=(
+            "PostgreSQL: how workers' claims and commits wait for the WAL flush. 'async' does "
+            "not wait: a server crash may roll back the last ~0.6 s of steps, which then run "
+            "again and commit once (like SQLite's WAL mode). User commands are always sync."
+        ),
+    )
 
 
 class StorageSettings(BaseModel):

@@ -72,11 +72,24 @@ def atomic(
     fn: Callable[Concatenate[S, Conn, P], Awaitable[T]],
 ) -> Callable[Concatenate[S, P], Coroutine[Any, Any, T]]:
     """Run a command body in one transaction, re-running it after a deadlock (tenacity)."""
+    return _atomic(fn, step=False)
 
+
+def step_atomic(
+    fn: Callable[Concatenate[S, Conn, P], Awaitable[T]],
+) -> Callable[Concatenate[S, P], Coroutine[Any, Any, T]]:
+    """``atomic`` for a worker's claim, heartbeat or commit: a step transaction (on PostgreSQL
+    with ``database.step_commit = async`` it does not wait for the WAL flush; ADR 0014)."""
+    return _atomic(fn, step=True)
+
+
+def _atomic(
+    fn: Callable[Concatenate[S, Conn, P], Awaitable[T]], *, step: bool
+) -> Callable[Concatenate[S, P], Coroutine[Any, Any, T]]:
     @wraps(fn)
     async def wrapper(self: S, *args: P.args, **kwargs: P.kwargs) -> T:
         try:  # the common case, without building a retry loop (~50 µs) per command
-            async with self.transaction() as conn:
+            async with self.transaction(step=step) as conn:
                 return await fn(self, conn, *args, **kwargs)
         except Exception as exc:
             if not is_transient_db_error(exc):
@@ -88,7 +101,7 @@ def atomic(
             reraise=True,
         ):
             with attempt:
-                async with self.transaction() as conn:
+                async with self.transaction(step=step) as conn:
                     return await fn(self, conn, *args, **kwargs)
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
@@ -112,8 +125,8 @@ class CommandBase:
         self.idempotency_ttl_s = idempotency_ttl_s
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncGenerator[Conn, None]:
-        async with self.db.transaction() as conn:
+    async def transaction(self, *, step: bool = False) -> AsyncGenerator[Conn, None]:
+        async with self.db.transaction(step=step) as conn:
             reset_buffers(conn)
             yield conn
             await flush_events(conn)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -22,7 +22,7 @@ from nexus.core.prepared import Prepared
 from nexus.orchestrator import advance, graph, rules, tables
 from nexus.orchestrator import events as ev
 from nexus.orchestrator.advance import Dispatch
-from nexus.orchestrator.base import CommandBase, atomic, require, run_view
+from nexus.orchestrator.base import CommandBase, atomic, require, run_view, step_atomic
 from nexus.orchestrator.cachekeys import compute_output_hash
 from nexus.orchestrator.states import JobState, RunState
 from nexus.orchestrator.transitions import (
@@ -69,7 +69,6 @@ INSERT_OUTPUT = {
 INSERT_ARTIFACTS = Prepared(insert(ARTIFACTS))
 NOT_FOUND = CommitReceipt(accepted=False, code=ErrorCode.JOB_NOT_FOUND.value)
 ACCEPTED = CommitReceipt(accepted=True)
-ASYNC_COMMIT = Prepared(text("SET LOCAL synchronous_commit = off"))
 
 
 def receipt(outcome: rules.Outcome) -> CommitReceipt:
@@ -79,17 +78,13 @@ def receipt(outcome: rules.Outcome) -> CommitReceipt:
 
 
 class JobCommands(CommandBase):
-    @atomic
+    @step_atomic
     async def claim_job(
         self, conn: Conn, job_id: str, *, owner: str, lease_s: float
     ) -> Claim | None:
         """READY -> RUNNING under a lease for a new attempt; None if the job is not claimable.
 
-        On PostgreSQL the claim commits without waiting for the WAL flush: a claim lost in a
-        server crash only means the job is claimed again (at-least-once execution), while
-        outputs are always committed durably, once (ADR 0013)."""
-        if conn.dialect.name == "postgresql":
-            await conn.execute(ASYNC_COMMIT)
+        A step transaction: see ``database.step_commit`` (ADRs 0013, 0014)."""
         return await self.claim_in(conn, job_id, owner=owner, lease_s=lease_s)
 
     async def claim_in(
@@ -170,7 +165,7 @@ class JobCommands(CommandBase):
             compensation=compensation,
         )
 
-    @atomic
+    @step_atomic
     async def heartbeat_job(self, conn: Conn, job_id: str, attempt: int, *, lease_s: float) -> bool:
         """Extend the lease of a running attempt. False: stop working, the job moved on."""
         result = await conn.execute(
@@ -183,7 +178,7 @@ class JobCommands(CommandBase):
         )
         return bool(result.rowcount == 1)
 
-    @atomic
+    @step_atomic
     async def record_progress(
         self, conn: Conn, job_id: str, attempt: int, fraction: float, message: str
     ) -> None:
@@ -196,7 +191,7 @@ class JobCommands(CommandBase):
             [ev.job_event(job, "progressed", fraction=fraction, message=message, attempt=attempt)],
         )
 
-    @atomic
+    @step_atomic
     async def complete_job(
         self,
         conn: Conn,
@@ -313,7 +308,7 @@ class JobCommands(CommandBase):
                 ],
             )
 
-    @atomic
+    @step_atomic
     async def fail_job(
         self, conn: Conn, job_id: str, attempt: int, code: ErrorCode, message: str
     ) -> tuple[CommitReceipt, list[Dispatch]]:

@@ -1,0 +1,196 @@
+"""The step hot path (ADR 0014): prepared statements, fused transitions, step commits,
+buffers of rolled-back transactions, and run-finished wake-ups. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy.dialects import sqlite
+
+from nexus.core.db import Database
+from nexus.core.prepared import Prepared
+from nexus.orchestrator import events as ev
+from nexus.orchestrator import tables
+from nexus.orchestrator.states import JobState, RunState
+from nexus.orchestrator.transitions import (
+    PENDING_EVENTS,
+    Move,
+    append_events,
+    transition_job_chain,
+)
+from tests.orchestrator.conftest import PlatformFactory
+from tests.orchestrator.helpers import events, jobs_by_key
+
+JOBS = tables.JOBS
+RUNS = tables.RUNS
+
+JOB_BY_ID = Prepared(select(JOBS).where(JOBS.c.job_id == bindparam("job_id")))
+LIVE_IN = Prepared(
+    select(JOBS.c.node_key)
+    .where(JOBS.c.status.in_(["pending", "ready"]), JOBS.c.run_id == bindparam("run_id"))
+    .order_by(JOBS.c.node_key)
+)
+SHOW_SYNC = Prepared(text("SHOW synchronous_commit"))
+SET_LEASE = Prepared(
+    update(JOBS)
+    .where(JOBS.c.job_id == bindparam("b_id"))
+    .values(lease_expires_at=bindparam("b_at"), lease_owner=None)
+)
+
+
+async def gated_run(platform: Any) -> tuple[str, dict[str, Any]]:
+    """A run whose jobs wait (``gate`` needs approval), so tests can poke at them."""
+    run_id, _ = await platform.create_run("gated", {})
+    for _ in range(200):
+        jobs = await jobs_by_key(platform, run_id)
+        if jobs["gate"].status == JobState.AWAITING_APPROVAL.value:
+            return run_id, jobs
+        await asyncio.sleep(0.02)
+    raise AssertionError("gate never held")
+
+
+class TestPrepared:
+    async def test_rows_types_and_baked_values(self, make_platform: PlatformFactory) -> None:
+        platform = await make_platform()
+        run_id, jobs = await gated_run(platform)
+        async with platform.db.read() as conn:
+            row = (await conn.execute(JOB_BY_ID, {"job_id": jobs["a"].job_id})).one()
+            live = [r.node_key for r in (await conn.execute(LIVE_IN, {"run_id": run_id})).all()]
+        # The same row through SQLAlchemy's own execution path: identical values and types.
+        async with platform.db.read() as conn:
+            plain = (await conn.execute(select(JOBS).where(JOBS.c.job_id == row.job_id))).one()
+        assert row._asdict() == plain._asdict()
+        assert isinstance(row.params, dict)
+        assert row.created_at.tzinfo is not None
+        assert live == ["c"]  # IN of a literal list and a bound parameter, in SQL order
+
+    async def test_update_rowcount_defaults_and_datetimes(
+        self, make_platform: PlatformFactory
+    ) -> None:
+        platform = await make_platform()
+        _, jobs = await gated_run(platform)
+        at = datetime(2031, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+        async with platform.db.transaction() as conn:
+            result = await conn.execute(SET_LEASE, {"b_id": jobs["c"].job_id, "b_at": at})
+            missing = await conn.execute(SET_LEASE, {"b_id": "job_nope", "b_at": at})
+        assert (result.rowcount, missing.rowcount) == (1, 0)
+        async with platform.db.read() as conn:
+            row = (await conn.execute(JOB_BY_ID, {"job_id": jobs["c"].job_id})).one()
+        assert row.lease_expires_at == at
+        assert row.updated_at > jobs["c"].updated_at  # the column's on-update default ran
+
+    async def test_insert_fills_column_defaults(self, make_platform: PlatformFactory) -> None:
+        platform = await make_platform()
+        run_id, _ = await gated_run(platform)
+        stmt = Prepared(insert(tables.EVENTS))
+        row = {
+            "type": "nexus.test.done",
+            "run_id": run_id,
+            "job_id": None,
+            "tenant_id": "t",
+            "project_id": "p",
+            "payload": {"k": [1, "ü"]},
+        }
+        async with platform.db.transaction() as conn:
+            await conn.execute(stmt, [row, {**row, "type": "nexus.test.again"}])
+        found = [e for e in await events(platform, run_id) if e.type.startswith("nexus.test.")]
+        assert [e.type for e in found] == ["nexus.test.done", "nexus.test.again"]
+        assert found[0].payload == {"k": [1, "ü"]} and found[0].trace_id == ""
+        assert abs(found[0].occurred_at - datetime.now(UTC)) < timedelta(minutes=1)
+
+    def test_expanding_parameters_are_refused(self) -> None:
+        stmt = Prepared(select(JOBS).where(JOBS.c.job_id.in_(bindparam("ids", expanding=True))))
+        with pytest.raises(ValueError, match="expanding"):
+            stmt.plan(sqlite.dialect())
+
+
+class TestTransitionChain:
+    async def test_chain_is_one_write_with_an_event_per_move(
+        self, make_platform: PlatformFactory
+    ) -> None:
+        platform = await make_platform(workers=False)
+        run_id, _ = await platform.create_run("gated", {})
+        jobs = await jobs_by_key(platform, run_id)
+        a = jobs["a"]  # ready, dispatched (no worker runs here)
+        async with platform.orch.transaction() as conn:
+            outcomes, row = await transition_job_chain(
+                conn,
+                a,
+                [
+                    Move(JobState.RUNNING, {"attempt": 1, "lease_owner": "t"}, {"attempt": 1}),
+                    Move(JobState.SUCCEEDED, {"lease_owner": None}),
+                    Move(JobState.RUNNING, {}),  # illegal: the chain stops here
+                ],
+                run_state=RunState.RUNNING,
+            )
+        assert [o.accepted for o in outcomes] == [True, True, False]
+        after = (await jobs_by_key(platform, run_id))["a"]
+        assert (after.status, after.attempt, after.version) == ("succeeded", 1, a.version + 2)
+        assert (row.status, row.version) == ("succeeded", a.version + 2)
+        kinds = [e.type for e in await events(platform, run_id) if e.job_id == a.job_id]
+        assert kinds[-2:] == ["nexus.job.started", "nexus.job.succeeded"]
+
+    async def test_stale_row_writes_nothing(self, make_platform: PlatformFactory) -> None:
+        platform = await make_platform(workers=False)
+        run_id, _ = await platform.create_run("gated", {})
+        a = (await jobs_by_key(platform, run_id))["a"]
+        async with platform.orch.transaction() as conn:
+            first, _ = await transition_job_chain(
+                conn, a, [Move(JobState.RUNNING, {"attempt": 1})], run_state=RunState.RUNNING
+            )
+        async with platform.orch.transaction() as conn:  # ``a`` is the row before that write
+            second, _ = await transition_job_chain(
+                conn, a, [Move(JobState.RUNNING, {"attempt": 9})], run_state=RunState.RUNNING
+            )
+        assert first[0].accepted and not second[0].accepted
+        assert second[0].code is not None and second[0].code.value == "conflict"
+        assert (await jobs_by_key(platform, run_id))["a"].attempt == 1
+
+
+class TestBuffersAndSignals:
+    async def test_rolled_back_events_do_not_leak(self, make_platform: PlatformFactory) -> None:
+        platform = await make_platform(workers=False)
+        run_id, _ = await platform.create_run("gated", {})
+        job = (await jobs_by_key(platform, run_id))["a"]
+        marker = ev.job_event(job, "leaked")
+        with pytest.raises(RuntimeError):
+            async with platform.orch.transaction() as conn:
+                await append_events(conn, [marker])
+                assert conn.info[PENDING_EVENTS]
+                raise RuntimeError("roll back")
+        for _ in range(3):  # later transactions, maybe on the same pooled connection
+            async with platform.orch.transaction():
+                pass
+        assert "nexus.job.leaked" not in {e.type for e in await events(platform, run_id)}
+
+    async def test_wait_for_run_wakes_on_the_terminal_commit(
+        self, make_platform: PlatformFactory
+    ) -> None:
+        platform = await make_platform()
+        run_id, _ = await platform.create_run("chain", {"n": 3})
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        run = await platform.wait_for_run(run_id, poll_s=30.0)  # a poll would take 30 s
+        assert run.status == "succeeded"
+        assert loop.time() - t0 < 10.0
+
+
+@pytest.mark.postgres
+class TestStepCommit:
+    @pytest.mark.parametrize(("mode", "expected"), [("async", "off"), ("sync", "on")])
+    async def test_step_transactions_follow_the_setting(
+        self, pg_database: Any, mode: str, expected: str
+    ) -> None:
+        db = Database.from_url(pg_database.url, step_commit=mode)
+        try:
+            async with db.transaction(step=True) as conn:
+                step = (await conn.execute(SHOW_SYNC)).scalar()
+            async with db.transaction() as conn:
+                user = (await conn.execute(SHOW_SYNC)).scalar()
+        finally:
+            await db.dispose()
+        assert (step, user) == (expected, "on")
