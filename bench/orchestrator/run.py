@@ -27,7 +27,12 @@ import report
 from measure import RESULT_PREFIX
 
 HERE = Path(__file__).resolve().parent
-SYSTEM_WORKLOADS = {"nexus": ("w1", "w2", "w6"), "dbos": ("w1", "w2", "w2g")}
+SYSTEM_WORKLOADS = {
+    "nexus": ("w1", "w2", "w6"),
+    "nexus-sync": ("w1", "w2"),  # PostgreSQL only: step commits wait for the WAL flush
+    "dbos": ("w1", "w2", "w2g"),
+}
+SYSTEM_BACKENDS = {"nexus-sync": ("postgres",)}
 CHILD_TIMEOUT_S = 900
 
 
@@ -45,7 +50,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--backend", choices=["sqlite", "postgres", "all"], default="all")
     parser.add_argument("--n", type=int, default=1000, help="steps per W1/W2 run")
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--systems", default="nexus,dbos", help="comma-separated adapters")
+    parser.add_argument(
+        "--systems", default="nexus,nexus-sync,dbos", help="comma-separated adapters"
+    )
     parser.add_argument(
         "--quick",
         action="store_true",
@@ -81,6 +88,7 @@ def plan_jobs(args: argparse.Namespace) -> list[Job]:
             Job(s, b, tuple(w for w in SYSTEM_WORKLOADS[s] if w != "w2g"))
             for b in backends
             for s in systems
+            if b in SYSTEM_BACKENDS.get(s, (b,))
         ]
     jobs: list[Job] = []
     for repeat in range(args.repeats):
@@ -90,7 +98,10 @@ def plan_jobs(args: argparse.Namespace) -> list[Job]:
                 if workload == "w6" and repeat > 0:
                     continue  # a correctness count, not a timing: once per backend
                 jobs.extend(
-                    Job(s, backend, (workload,)) for s in order if workload in SYSTEM_WORKLOADS[s]
+                    Job(s, backend, (workload,))
+                    for s in order
+                    if workload in SYSTEM_WORKLOADS[s]
+                    and backend in SYSTEM_BACKENDS.get(s, (backend,))
                 )
     return jobs
 

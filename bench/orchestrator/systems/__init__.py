@@ -15,6 +15,7 @@ from types import ModuleType
 
 ADAPTERS = {
     "nexus": "systems.nexus_embedded",
+    "nexus-sync": "systems.nexus_sync",
     "dbos": "systems.dbos_peer",
 }
 

@@ -25,18 +25,24 @@ POLL_S = 1.0
 W6_LAYERS, W6_WIDTH, W6_NODE = 5, 10, "n1.3"
 
 
-def build_settings(target: Target) -> Settings:
+def build_settings(target: Target, step_commit: str = "async") -> Settings:
+    """The defaults, on the target's database; ``step_commit`` only matters on PostgreSQL."""
     kwargs: dict[str, Any] = {"data_dir": target.workdir}
     if target.backend == "postgres":
         assert target.pg_db is not None
-        kwargs["database"] = {"url": pg_url(target.pg_db, "+asyncpg")}
+        kwargs["database"] = {
+            "url": pg_url(target.pg_db, "+asyncpg"),
+            "step_commit": step_commit,
+        }
     return Settings(**kwargs)
 
 
-async def measure(workload: str, n: int, target: Target) -> dict[str, Any]:
+async def measure(
+    workload: str, n: int, target: Target, step_commit: str = "async"
+) -> dict[str, Any]:
     configure_logging(level="WARNING")  # parity with DBOS, which is set to WARNING too
     t0 = time.perf_counter()
-    platform = await Platform(build_settings(target)).start_embedded()
+    platform = await Platform(build_settings(target, step_commit)).start_embedded()
     setup_s = time.perf_counter() - t0
     try:
         if workload == "w6":
