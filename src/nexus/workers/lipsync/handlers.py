@@ -13,7 +13,11 @@ from pydantic import Field
 from nexus.contracts.base import StrictModel
 from nexus.core.registry import SkillContext
 from nexus.workers.audio.wavio import read_wav
-from nexus.workers.lipsync.encode import build_encode_command, encode_frames
+from nexus.workers.lipsync.encode import (
+    build_encode_command,
+    convert_to_yuv420p,
+    encode_frames,
+)
 from nexus.workers.lipsync.envelope import (
     MOUTH_LEVELS,
     PlacedAudio,
@@ -64,12 +68,13 @@ def _levels(inp: LipsyncInput, ctx: SkillContext, frames: int) -> npt.NDArray[np
 def _frames(
     frame: Image.Image, mouth: MouthAnchor | None, levels: npt.NDArray[np.int64]
 ) -> Iterator[bytes]:
-    # One rendered frame per mouth shape, reused for every video frame showing it.
-    shapes: dict[int, bytes] = {}
+    """yuv420p bytes per video frame: one rendered frame per mouth shape, reused for every
+    video frame showing it (the frame size must be even, as yuv420p needs)."""
+    shapes = sorted(set(levels.tolist()))
+    rgb = [(draw_mouth(frame, mouth, level) if mouth else frame).tobytes() for level in shapes]
+    yuv = dict(zip(shapes, convert_to_yuv420p(rgb, frame.size), strict=True))
     for level in levels.tolist():
-        if level not in shapes:
-            shapes[level] = (draw_mouth(frame, mouth, level) if mouth else frame).tobytes()
-        yield shapes[level]
+        yield yuv[level]
 
 
 def animate_mouth(inp: LipsyncInput, ctx: SkillContext) -> LipsyncOutput:
@@ -78,7 +83,9 @@ def animate_mouth(inp: LipsyncInput, ctx: SkillContext) -> LipsyncOutput:
     frame = Image.open(ctx.artifact_path(inp.frame_sha256)).convert("RGB")
     levels = _levels(inp, ctx, frames)
     out = ctx.workdir / f"lipsync-{inp.frame_sha256[:12]}-{frames}f{inp.fps}.mp4"
-    command = build_encode_command(frame.size, inp.fps, frames, out, preset=inp.preset)
+    command = build_encode_command(
+        frame.size, inp.fps, frames, out, preset=inp.preset, pix_fmt="yuv420p"
+    )
     ctx.progress(0.1, f"encoding {frames} frames")
     encode_frames(command, _frames(frame, inp.mouth, np.clip(levels, 0, MOUTH_LEVELS - 1)))
     sha = ctx.keep(out, media_type="video/mp4", name=out.name)

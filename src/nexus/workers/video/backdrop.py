@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from functools import lru_cache
 
 from PIL import Image, ImageDraw
 
@@ -358,6 +359,12 @@ def render_backdrop(
     key = place_key(place, seed)
     theme = choose_theme(place, scene_hint)
     light = scene_light(place, scene_hint, seed, variant)
+    return _drawn_backdrop(key, theme, light, size).copy()
+
+
+@lru_cache(maxsize=16)
+def _drawn_backdrop(key: str, theme: str, light: Light, size: tuple[int, int]) -> Image.Image:
+    """Shots at one place in one light share their backdrop: draw it once per process."""
     width, height = size
     canvas = Image.new("RGB", (width * 2, height * 2), light.haze)
     DRAWERS[theme](canvas, light, seeded_rng("backdrop", key, theme))
