@@ -578,9 +578,10 @@ NOTES = [
     "  `acks_late` a step that already published its successor is redelivered and publishes it",
     "  again, so the chain forks and every later step runs twice (2 of 3 repeats: 503 and",
     "  500) - or only the in-flight step repeats (the other repeat: 1).",
-    "- W1 Nexus spends ~9 ms of CPU per step summed over the orchestrator and worker processes,",
-    "  so the 3 ms/step target needs less Python work per step (claim, complete, publish), not",
-    "  faster I/O. DBOS W5 is not measured (ADR 0063).",
+    "- W1 Nexus: each step is one step transaction in the worker process (commit + eager claim",
+    "  of the successor, six statements, ~8 round trips to PostgreSQL; ADR 0014), with the",
+    "  default `database.step_commit = async`. Wall above CPU is waiting for PostgreSQL on",
+    "  this shared 2-core machine. DBOS W5 is not measured (ADR 0063).",
 ]
 
 
