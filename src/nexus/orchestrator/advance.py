@@ -37,6 +37,7 @@ RUNS = tables.RUNS
 OUTPUTS = tables.NODE_OUTPUTS
 OUTBOX = tables.OUTBOX
 NON_TERMINAL = [s.value for s in JobState if s not in JOB_TERMINAL]
+TERMINAL_VALUES = frozenset(s.value for s in JOB_TERMINAL)
 
 
 @dataclass(frozen=True)
@@ -243,6 +244,7 @@ async def advance(
     With a ``claimer``, the first job made ready in its queues is claimed for it instead."""
     dispatches: list[Dispatch] = []
     work: deque[tuple[Any, dict[str, Any]]] = deque(finished)
+    waiting: set[str] = set()  # dependents left open: the run cannot be finished by this commit
     while work:
         job, output = work.popleft()
         rows = await graph.increment_dependents(conn, job.job_id)
@@ -252,8 +254,18 @@ async def advance(
             refresh = {*more, *await reset_jobs(conn, run, changed)}
             rows = [r for r in rows if r.job_id not in refresh]
             rows.extend(await graph.read_rows(conn, refresh))
-        for cand in graph.satisfied(rows):
+        candidates = graph.satisfied(rows)
+        chosen = {c.job_id for c in candidates}
+        waiting.difference_update(chosen)  # satisfied later in this same transaction
+        waiting.update(
+            r.job_id
+            for r in rows
+            if r.job_id not in chosen and r.status not in TERMINAL_VALUES and r.deleted_at is None
+        )
+        for cand in candidates:
             ready = await make_ready(conn, w, run, cand, via=job, claimer=claimer)
+            if ready.status == "held":
+                waiting.add(cand.job_id)
             if ready.status == "cache_hit" and ready.payload is not None:
                 work.append((ready.job, ready.payload))
             elif ready.dispatch is not None:
@@ -270,7 +282,9 @@ async def advance(
                     )
                 )
                 return dispatches
-    if not dispatches and not (claimer and claimer.claimed):  # an open job: not finished
+    # Only a commit that leaves no open job behind it may have finished the run: the check
+    # locks the run row, which would otherwise serialise every leaf of a fan-out.
+    if not dispatches and not waiting and not (claimer and claimer.claimed):
         await finish_run_if_done(conn, run.run_id)
     return dispatches
 
