@@ -240,9 +240,9 @@ def write_report(rows: dict[str, list[tuple[float, float, float]]], stages: dict
         " with a camera move (zoom/pan/push), one speech WAV, a caption (English and Chinese),"
         " fades;"
         " a music bed ducked under speech. Both write H.264 (libx264 veryfast) + AAC MP4 with the"
-        " same ffmpeg binary (imageio-ffmpeg). Ours additionally normalises loudness (EBU R128"
-        " measure + gain, then re-measures the file) and exports SRT/VTT and a poster; MoviePy"
-        " does neither here.",
+        " same ffmpeg binary (imageio-ffmpeg). Ours additionally levels every speech line"
+        " (BS.1770 loudness, true-peak limit), normalises the mix to -16 LUFS (EBU R128 measure,"
+        " one gain) and exports SRT/VTT and a poster; MoviePy does none of that here.",
         "",
         f"Machine: {os.cpu_count()} cores; load average at start {load[0]:.2f}, {load[1]:.2f},"
         f" {load[2]:.2f} (other work was running on the machine at the same time).",

@@ -59,6 +59,9 @@ def test_every_segment_uses_identical_encoder_flags() -> None:
     assert a[a.index("-pix_fmt") + 1] == "yuv420p"
     assert a[a.index("-g") + 1] == "50"
     assert a[a.index("-sc_threshold") + 1] == "0"
+    assert a[a.index("-x264-params") + 1] == "subme=1"
+    plain = commands.build_video_encode_args(spec(), EncodeSettings(x264_params=""))
+    assert "-x264-params" not in plain
 
 
 def test_segment_is_video_only_matroska() -> None:

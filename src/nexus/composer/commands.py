@@ -119,6 +119,7 @@ def build_video_encode_args(spec: SegmentSpec, encode: EncodeSettings) -> list[s
     gop = max(1, round(encode.gop_s * spec.fps))
     return [
         "-c:v", "libx264", "-preset", encode.preset, "-crf", str(encode.crf),
+        *(["-x264-params", encode.x264_params] if encode.x264_params else []),
         "-pix_fmt", "yuv420p", "-profile:v", "high",
         "-g", str(gop), "-keyint_min", str(gop), "-sc_threshold", "0",
         "-threads", str(encode.threads), "-r", str(spec.fps),

@@ -29,6 +29,11 @@ class EncodeSettings(StrictModel):
     """Encoder parameters shared by every segment, so segments concatenate by stream copy."""
 
     preset: str = "veryfast"
+    x264_params: str = Field(
+        default="subme=1",
+        description="On top of the preset. subme=1: ~20% less x264 CPU than veryfast's 2 on "
+        "storyboard shots at equal SSIM/PSNR and +-5% size (ADR 0070).",
+    )
     crf: int = Field(default=20, ge=0, le=51)
     gop_s: float = Field(default=2.0, gt=0, description="Keyframe interval in seconds.")
     threads: int = Field(default=2, ge=0, description="x264 threads per ffmpeg; 0 means auto.")
