@@ -194,3 +194,37 @@ class TestStepCommit:
         finally:
             await db.dispose()
         assert (step, user) == (expected, "on")
+
+
+@pytest.mark.postgres
+class TestStepTransactionCancelled:
+    async def test_no_transaction_is_left_open_in_the_pool(self, pg_database: Any) -> None:
+        """A step transaction cancelled mid-statement must not return its connection to the
+        pool inside a transaction (its next user would nest in it, holding its locks)."""
+        db = Database.from_url(pg_database.url, step_commit="async")
+        sleep = Prepared(text("SELECT pg_sleep(5)"))
+
+        async def long_step() -> None:
+            async with db.transaction(step=True) as conn:
+                await conn.execute(SHOW_SYNC)
+                await conn.execute(sleep)
+
+        try:
+            task = asyncio.create_task(long_step())
+            await asyncio.sleep(0.5)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            for _ in range(3):  # the pool hands out working connections afterwards
+                async with db.transaction(step=True) as conn:
+                    assert (await conn.execute(SHOW_SYNC)).scalar() == "off"
+            open_txns = Prepared(
+                text(
+                    "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND state LIKE 'idle in transaction%'"
+                )
+            )
+            async with db.read() as conn:
+                assert (await conn.execute(open_txns)).scalar() == 0
+        finally:
+            await db.dispose()

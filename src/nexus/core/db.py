@@ -293,12 +293,13 @@ class Database:
                     await transaction.rollback()
                 raise
             await transaction.commit()
-        except BaseException:
-            if driver.is_closed():
-                raw.invalidate()  # the server went away: do not pool this connection
-            raise
         finally:
-            raw.close()  # back to the pool
+            # Never pool a connection that is gone or still inside a transaction (a commit or
+            # rollback interrupted by cancellation): its next user would nest in it.
+            if driver.is_closed() or driver.is_in_transaction():
+                raw.invalidate()
+            else:
+                raw.close()
 
     def _sqlite_writer(self, engine: Engine) -> Connection:
         """The one connection SQLite write transactions use (they are serialised anyway by
