@@ -152,7 +152,8 @@ METHOD = """\
   directory, or `CREATE DATABASE bench_<tag>_<uuid>` on the local PostgreSQL server, dropped
   afterwards. No run can hit another run's cache. `--quick` batches a system's workloads into
   one child per backend (peak RSS is then the maximum over them).
-- Timed span: submit to result (`create_run` .. run succeeded, polled every 20 ms; DBOS
+- Timed span: submit to result (`create_run` .. run succeeded: the run's terminal commit
+  wakes the waiter in-process, a 1 s poll is only the fallback; DBOS
   `start_workflow_async` .. `get_result`). Start-up and migrations are reported apart (setup s).
 - Per-step overhead = wall / n no-op steps; median of the repeats, with min and max.
   tasks/s = n / wall (median). Peak RSS = `ru_maxrss` of the child (the database server's

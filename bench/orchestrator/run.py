@@ -198,6 +198,10 @@ def execute(args: argparse.Namespace, tag: str) -> list[dict[str, Any]]:
 def write_report(path: Path, context: dict[str, Any], rows: list[dict[str, Any]]) -> None:
     lines = report.summarize(rows)
     text = report.render_markdown(context, lines, rows)
+    old = path.read_text() if path.exists() else ""
+    begin, end = "<!-- cluster.py:begin -->", "<!-- cluster.py:end -->"
+    if begin in old and end in old:  # keep cluster.py's section (it writes only its own)
+        text = text.rstrip() + "\n\n" + old[old.index(begin) : old.index(end) + len(end)] + "\n"
     path.write_text(text)
     path.with_name("results.json").write_text(
         json.dumps({"context": context, "rows": rows}, indent=1, default=str) + "\n"
