@@ -59,7 +59,7 @@ def music_bed(path: Path, plan: MixPlan) -> Audio:
         return np.zeros((plan.total_samples, 2), dtype=np.float32)
     if stereo.shape[0] < plan.total_samples:
         stereo = np.tile(stereo, (-(-plan.total_samples // stereo.shape[0]), 1))
-    bed = np.array(stereo[: plan.total_samples], dtype=np.float32)
+    bed = np.ascontiguousarray(stereo[: plan.total_samples], dtype=np.float32)  # no copy: fresh
     gains = duck_gains(plan.total_samples, SAMPLE_RATE, plan.speech_intervals, duck_db=plan.duck_db)
     gains *= np.float32(10 ** (plan.music_gain_db / 20))
     bed *= gains[:, None]
