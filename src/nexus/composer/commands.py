@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 from nexus.composer.motion import (
     SUPERSAMPLE,
@@ -206,9 +207,10 @@ def build_audio_encode_command(
     channels: int = 2,
     ffmpeg: str = "ffmpeg",
     encode: EncodeSettings | None = None,
+    container: Literal["mp4", "adts"] = "mp4",
 ) -> list[str]:
-    """A raw float file, times ``gain_db``, -> AAC-LC in an .m4a (whose priming is recorded,
-    so stream copies stay in sync).
+    """A raw float file, times ``gain_db``, -> AAC-LC: an .m4a (whose edit list hides the
+    encoder priming) or a raw ADTS stream (frames to splice, see ``aac.py``).
 
     VBR with the fast coder, without perceptual noise substitution and intensity stereo (the
     lossy low-bitrate tools): half the CPU of the default two-loop 192 kb/s CBR and a closer
@@ -220,7 +222,19 @@ def build_audio_encode_command(
         ffmpeg, *COMMON, *_raw_pcm_input(raw, channels), *gain,
         "-c:a", "aac", "-aac_coder", encode.aac_coder, "-aac_pns", "0", "-aac_is", "0",
         "-q:a", f"{encode.aac_quality:g}", "-ar", str(SAMPLE_RATE), "-ac", str(channels),
-        "-map_metadata", "-1", "-f", "mp4", str(out),
+        "-map_metadata", "-1", "-f", container, str(out),
+    ]  # fmt: skip
+
+
+def build_adts_mux_command(
+    adts: Path, out: Path, *, priming_s: float, ffmpeg: str = "ffmpeg"
+) -> list[str]:
+    """An ADTS stream into an .m4a by stream copy. ADTS cannot say that its first frame is the
+    encoder's priming; starting the stream ``priming_s`` early makes the MP4 muxer write the
+    edit list that hides it, as a direct .m4a encode would."""
+    return [
+        ffmpeg, *COMMON, "-itsoffset", f"{-priming_s:.9f}", "-i", str(adts),
+        "-map", "0:a:0", "-c", "copy", "-map_metadata", "-1", "-f", "mp4", str(out),
     ]  # fmt: skip
 
 

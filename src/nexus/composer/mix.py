@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from nexus.composer import commands, loudness
+from nexus.composer.aac import encode_aac
 from nexus.composer.ducking import duck_gains
 from nexus.composer.runner import ffmpeg_exe, parse_ebur128_summary, run_tool
 from nexus.composer.specs import SAMPLE_RATE, EncodeSettings, LoudnessMeasure, MixPlan
@@ -98,9 +99,9 @@ def _shifted(measured: LoudnessMeasure, gain_db: float) -> LoudnessMeasure:
     )
 
 
-def limit_mix(audio: Audio, raw: Path, gain_db: float) -> tuple[LoudnessMeasure, float]:
+def limit_mix(audio: Audio, raw: Path, gain_db: float) -> tuple[Audio, LoudnessMeasure, float]:
     """Gain to the target, then the true-peak limiter, re-measured: the limiter lowers the
-    loudness a little, which a second small gain makes up. Leaves the result in ``raw``."""
+    loudness a little, which a second small gain makes up. (limited mix, its loudness, gain)."""
     level = audio * np.float32(10 ** (gain_db / 20))
     attempts = 0
     while True:
@@ -109,7 +110,7 @@ def limit_mix(audio: Audio, raw: Path, gain_db: float) -> tuple[LoudnessMeasure,
         shortfall = commands.LOUDNESS_TARGET_I - after.integrated_lufs
         attempts += 1
         if abs(shortfall) <= 0.3 or attempts == 3:
-            return after, gain_db
+            return limited, after, gain_db
         level = level * np.float32(10 ** (shortfall / 20))
         gain_db += shortfall
 
@@ -124,8 +125,8 @@ def render_mix(
 ) -> FilmAudio:
     """Mix, measure, normalise and encode the film's audio to ``out`` (.m4a, AAC).
 
-    ffmpeg reads the mix from a raw float file (nothing is piped through Python); the usual
-    linear gain is applied by the encoder itself, so the mix is written once.
+    ffmpeg measures the mix from a raw float file (nothing is piped through Python); the usual
+    linear gain is applied by the encoders (``aac.encode_aac``, two chunks in parallel).
     """
     encode = encode or EncodeSettings()
     mix = mix_film(speech, music, plan)
@@ -135,13 +136,11 @@ def render_mix(
     if gain is not None:
         written, how, apply_db = _shifted(measured, gain), "gain", gain
     else:
-        written, gain = limit_mix(mix, raw, commands.LOUDNESS_TARGET_I - measured.integrated_lufs)
+        target_db = commands.LOUDNESS_TARGET_I - measured.integrated_lufs
+        mix, written, gain = limit_mix(mix, raw, target_db)
         how, apply_db = "limiter", 0.0
-    argv = commands.build_audio_encode_command(
-        raw, out, gain_db=apply_db, channels=2, ffmpeg=ffmpeg_exe(), encode=encode
-    )
-    run_tool(argv)
     raw.unlink()
+    encode_aac(mix, out, gain_db=apply_db, encode=encode)
     log.info(
         "composer.mixed",
         seconds=round(plan.total_samples / SAMPLE_RATE, 3),
