@@ -2,7 +2,7 @@
 factor), then a one-shot revision, side by side in the same run. Writes REPORT.md.
 
     uv run python bench/produce/run.py [--resolution 1280x720] [--repeats 1]
-        [--bytecode precompiled|source|both]
+        [--bytecode precompiled|source|both] [--revisions 3]
 
 Bytecode: the shipped image compiles it at install (Dockerfile: UV_COMPILE_BYTECODE=1) and runs
 with PYTHONDONTWRITEBYTECODE=1. ``precompiled`` measures that: children use a private bytecode
@@ -31,7 +31,12 @@ ROOT = Path(__file__).resolve().parents[2]
 STORY = ROOT / "examples/en/the-lighthouse-keeper.md"
 
 
-REVISION = "He climbed the iron stairs slowly, one hand on the cold rail."
+REVISIONS = [
+    "He climbed the iron stairs slowly, one hand on the cold rail.",
+    "He climbed the narrow stairs slowly, one careful step at a time.",
+    "He climbed the stairs of the tower slowly, one hand on the iron rail.",
+]
+"""New texts for shot 3: each revision re-executes the same nodes (its cache keys are new)."""
 
 
 def nexus(env: dict[str, str], *args: str) -> tuple[float, float, float]:
@@ -50,15 +55,23 @@ def nexus(env: dict[str, str], *args: str) -> tuple[float, float, float]:
     return wall, cpu, max(after.ru_maxrss, before.ru_maxrss) / 1024
 
 
-def produce_and_revise(env: dict[str, str], tmp: str, resolution: str) -> dict[str, float]:
+def produce_and_revise(
+    env: dict[str, str], tmp: str, resolution: str, revisions: int
+) -> dict[str, float]:
+    """One production, then ``revisions`` one-shot revisions of it (medians of those)."""
     env = {**env, "NEXUS_DATA_DIR": f"{tmp}/data", "NEXUS_ENV": "test"}
     out = Path(tmp) / "out"
     wall, cpu, rss = nexus(
         env, "produce", str(STORY), "-o", str(out), "--resolution", resolution, "-q"
     )
     summary = json.loads((out / "summary.json").read_text())
-    rwall, rcpu, _ = nexus(env, "revise", str(out), "--shot", "3", "--text", REVISION, "-q")
+    runs = [
+        nexus(env, "revise", str(out), "--shot", "3", "--text", text, "-q")
+        for text in REVISIONS[:revisions]
+    ]
     rsum = json.loads((out / "summary.json").read_text())
+    rwall = statistics.median(r[0] for r in runs)
+    rcpu = statistics.median(r[1] for r in runs)
     return {
         "wall_s": wall,
         "cpu_s": cpu,
@@ -81,18 +94,18 @@ def child_env(bytecode: str, cache: str) -> dict[str, str]:
     return {**env, "PYTHONPYCACHEPREFIX": cache}
 
 
-def measure(bytecode: str, resolution: str, repeats: int) -> list[dict[str, float]]:
+def measure(bytecode: str, resolution: str, repeats: int, revisions: int) -> list[dict[str, float]]:
     with tempfile.TemporaryDirectory(prefix="bench-produce-") as root:
         env = child_env(bytecode, f"{root}/pycache")
         # Untimed warm-up: fills the bytecode cache (precompiled mode, as an install would),
         # the piper model cache (~/.cache/nexus/models, built once per machine) and the page
         # cache, so the first timed production pays no one-off cost the revision would not.
         with tempfile.TemporaryDirectory(dir=root) as tmp:
-            produce_and_revise(env, tmp, "640x360")
+            produce_and_revise(env, tmp, "640x360", 1)
         rows = []
         for _ in range(repeats):
             with tempfile.TemporaryDirectory(dir=root) as tmp:
-                rows.append(produce_and_revise(env, tmp, resolution))
+                rows.append(produce_and_revise(env, tmp, resolution, revisions))
                 print(bytecode, {k: round(v, 3) for k, v in rows[-1].items()}, flush=True)
         return rows
 
@@ -126,23 +139,30 @@ def main() -> None:
     ap.add_argument("--resolution", default="1280x720")
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--bytecode", choices=["precompiled", "source", "both"], default="both")
+    ap.add_argument(
+        "--revisions", type=int, default=3, choices=range(1, len(REVISIONS) + 1),
+        help="one-shot revisions after each production; their median is the revision figure",
+    )  # fmt: skip
     args = ap.parse_args()
     modes = ["precompiled", "source"] if args.bytecode == "both" else [args.bytecode]
     load0 = os.getloadavg()
-    results = {mode: measure(mode, args.resolution, args.repeats) for mode in modes}
+    results = {mode: measure(mode, args.resolution, args.repeats, args.revisions) for mode in modes}
     load1 = os.getloadavg()
     lines = [
         "# Production benchmark",
         "",
         f"Command: `uv run python bench/produce/run.py --resolution {args.resolution} "
-        f"--repeats {args.repeats} --bytecode {args.bytecode}`",
+        f"--repeats {args.repeats} --bytecode {args.bytecode} --revisions {args.revisions}`",
         "",
         f"Machine: {os.cpu_count()} cores, {platform.platform()}, load average "
         f"{load0[0]:.1f} at start and {load1[0]:.1f} at end (shared, noisy machine).",
         "",
         "Each repeat: `nexus produce` of examples/en/the-lighthouse-keeper.md into a fresh data "
-        "folder, then `nexus revise --shot 3 --text ...` on it; wall and CPU are of the whole "
-        "command (process start-up and export included). Medians over the repeats.",
+        "folder, then `nexus revise --shot 3 --text ...` on it (--revisions times, each with a new "
+        "text, their median counts); wall and CPU are of the whole command (process start-up and "
+        "export included). Ratios are per repeat (same load period), then the median over repeats; "
+        "CPU seconds (process and children) are the figure least moved by other work on the "
+        "machine.",
         "",
     ]
     for mode, rows in results.items():
