@@ -13,7 +13,7 @@ from functools import wraps
 from types import SimpleNamespace
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from asyncpg.exceptions import ConnectionDoesNotExistError
+from asyncpg.exceptions import ConnectionDoesNotExistError, InterfaceError
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DBAPIError
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
@@ -60,6 +60,8 @@ def is_transient_db_error(exc: BaseException) -> bool:
     orig = exc.orig if isinstance(exc, DBAPIError) else exc
     if isinstance(orig, ConnectionError | ConnectionDoesNotExistError):
         return True
+    if isinstance(orig, InterfaceError) and "closed" in str(orig):
+        return True  # asyncpg: "connection is closed" (the server restarted)
     code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
     return (
         code in TRANSIENT_SQLSTATES

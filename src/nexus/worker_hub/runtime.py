@@ -166,9 +166,15 @@ class WorkerRuntime:
                 for k in ctx.kept
             ]
             eager = EagerClaim(self.owner, self.lease_s, self._queues)
-            _, dispatches = await self.ledger.complete_job(
-                task.job_id, task.attempt, output, artifacts, claim_next=eager
-            )
+            try:
+                _, dispatches = await self.ledger.complete_job(
+                    task.job_id, task.attempt, output, artifacts, claim_next=eager
+                )
+            except Exception:
+                # The output is not committed; the lease expires and the job is reclaimed
+                # and run again (retryable), instead of failing a skill that succeeded.
+                log.exception("job.commit_failed")
+                return None
             await self.publisher.publish(dispatches)
             return eager.claimed
         except asyncio.CancelledError:
