@@ -15,8 +15,11 @@ from typing import Any
 
 import asyncpg
 
-PG_ADMIN_DSN = os.environ.get("BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
-PG_HOST_DSN = PG_ADMIN_DSN.rsplit("/", 1)[0]
+# BENCH_PG_SOCKET (e.g. /var/run/postgresql): every system reaches the server over its Unix
+# socket instead of TCP loopback; the report records which transport was measured.
+PG_SOCKET = os.environ.get("BENCH_PG_SOCKET", "")
+PG_HOST_DSN = os.environ.get("BENCH_PG_HOST_DSN", "postgresql://postgres@127.0.0.1:5432")
+PG_ADMIN_DSN = f"{PG_HOST_DSN}/postgres" + (f"?host={PG_SOCKET}" if PG_SOCKET else "")
 DB_PREFIX = "bench_"
 REPO = Path(__file__).resolve().parents[2]
 
@@ -24,6 +27,9 @@ REPO = Path(__file__).resolve().parents[2]
 def pg_url(db_name: str, driver: str = "") -> str:
     """URL of ``db_name`` on the bench server; ``driver`` e.g. ``+asyncpg`` for SQLAlchemy."""
     scheme, rest = PG_HOST_DSN.split("://", 1)
+    if PG_SOCKET:
+        user = rest.split("@", 1)[0]
+        return f"{scheme}{driver}://{user}@/{db_name}?host={PG_SOCKET}"
     return f"{scheme}{driver}://{rest}/{db_name}"
 
 

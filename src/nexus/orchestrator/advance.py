@@ -239,15 +239,20 @@ async def advance(
     run: Any,
     finished: list[tuple[Any, dict[str, Any]]],
     claimer: Claimer | None = None,
+    counted: list[Any] | None = None,
 ) -> list[Dispatch]:
     """Propagate jobs that just succeeded (row, output) through the graph; returns dispatches.
-    With a ``claimer``, the first job made ready in its queues is claimed for it instead."""
+    With a ``claimer``, the first job made ready in its queues is claimed for it instead.
+    ``counted``: the first job's dependents, already counted by its commit's statement."""
+    known = {finished[0][0].job_id: counted} if counted is not None and finished else {}
     dispatches: list[Dispatch] = []
     work: deque[tuple[Any, dict[str, Any]]] = deque(finished)
     waiting: set[str] = set()  # dependents left open: the run cannot be finished by this commit
     while work:
         job, output = work.popleft()
-        rows = await graph.increment_dependents(conn, job.job_id)
+        rows = known.pop(job.job_id, None)
+        if rows is None:
+            rows = await graph.increment_dependents(conn, job.job_id)
         if job.expand:
             children = w.registry.expander(job.expand)(_node_spec(job), output, run.params)
             more, changed = await graph.expand(conn, run, job, children, w.registry)

@@ -28,6 +28,7 @@ from nexus.orchestrator.states import JobState, RunState
 from nexus.orchestrator.transitions import (
     COMPENSATION_PREFIX,
     Move,
+    OutputRow,
     append_events,
     discard_outbox,
     succeed_claimed,
@@ -69,6 +70,11 @@ INSERT_OUTPUT = {
 INSERT_ARTIFACTS = Prepared(insert(ARTIFACTS))
 NOT_FOUND = CommitReceipt(accepted=False, code=ErrorCode.JOB_NOT_FOUND.value)
 ACCEPTED = CommitReceipt(accepted=True)
+
+
+def _output_row(output: dict[str, Any], artifacts: list[ArtifactMeta]) -> OutputRow:
+    metas = [a.model_dump(mode="json") for a in artifacts]
+    return OutputRow(output, compute_output_hash(output), metas)
 
 
 def receipt(outcome: rules.Outcome) -> CommitReceipt:
@@ -206,12 +212,15 @@ class JobCommands(CommandBase):
         With ``claim_next``, a job this commit made ready in one of the caller's queues is
         claimed in the same transaction (saving a transaction and a broker round trip per
         step); it is returned in ``claim_next.claimed`` instead of being dispatched."""
-        job = await succeed_claimed(conn, job_id, attempt)
+        stored = _output_row(output, artifacts)
+        job, counted = await succeed_claimed(conn, job_id, attempt, stored)
         if job is None:  # not the common case: read the row and let the policy explain
             return await self._complete_read(conn, job_id, attempt, output, artifacts, claim_next)
-        await self._store_output(conn, job, attempt, output, artifacts)
+        if counted is None:  # not stored by succeed_claimed's statement (SQLite)
+            await self._store_output(conn, job, attempt, stored)
+        await self._store_artifacts(conn, job, artifacts)
         return ACCEPTED, await self._advance(
-            conn, run_view(job), job, output, artifacts, claim_next
+            conn, run_view(job), job, output, artifacts, claim_next, counted
         )
 
     async def _complete_read(
@@ -243,7 +252,8 @@ class JobCommands(CommandBase):
         )
         if not outcome.accepted:
             return receipt(outcome), []
-        await self._store_output(conn, job, attempt, output, artifacts)
+        await self._store_output(conn, job, attempt, _output_row(output, artifacts))
+        await self._store_artifacts(conn, job, artifacts)
         return ACCEPTED, await self._advance(conn, run, job, output, artifacts, claim_next)
 
     async def _advance(
@@ -254,35 +264,30 @@ class JobCommands(CommandBase):
         output: dict[str, Any],
         artifacts: list[ArtifactMeta],
         claim_next: EagerClaim | None,
+        counted: list[Any] | None = None,
     ) -> list[Dispatch]:
         claimer = None
         if claim_next is not None:
             claim_next.claimed = None
             claimer = _Claimer(self, claim_next, job, output, artifacts)
-        return await advance.advance(conn, self.wiring, run, [(job, output)], claimer)
+        return await advance.advance(conn, self.wiring, run, [(job, output)], claimer, counted)
 
-    async def _store_output(
-        self,
-        conn: Conn,
-        job: Any,
-        attempt: int,
-        output: dict[str, Any],
-        artifacts: list[ArtifactMeta],
-    ) -> None:
-        metas = [a.model_dump(mode="json") for a in artifacts]
+    async def _store_output(self, conn: Conn, job: Any, attempt: int, stored: OutputRow) -> None:
         await conn.execute(
             INSERT_OUTPUT[conn.dialect.name],
             {
                 "cache_key": job.cache_key,
                 "tenant_id": job.tenant_id,
-                "output": output,
-                "output_hash": compute_output_hash(output),
-                "artifacts": metas,
+                "output": stored.output,
+                "output_hash": stored.output_hash,
+                "artifacts": stored.artifacts,
                 "job_id": job.job_id,
                 "attempt": attempt,
                 "created_at": utcnow(),
             },
         )
+
+    async def _store_artifacts(self, conn: Conn, job: Any, artifacts: list[ArtifactMeta]) -> None:
         if artifacts:
             now = utcnow()
             await conn.execute(

@@ -77,6 +77,10 @@ class Job(RecordColumns, Base):
     error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # Not indexed on their own (jobs are reached through their run): a status change rewrites
+    # every index entry of the row, so each index costs every transition (ADR 0015).
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    project_id: Mapped[str] = mapped_column(String(64))
 
     __table_args__ = (
         # Soft-deleted jobs keep their key in history; only live keys are unique.
@@ -89,7 +93,13 @@ class Job(RecordColumns, Base):
             postgresql_where=text("deleted_at IS NULL"),
         ),
         Index("ix_jobs_run_status", "run_id", "status"),
-        Index("ix_jobs_status_lease", "status", "lease_expires_at"),
+        # Lease recovery scans running jobs only; other jobs have no entry to maintain.
+        Index(
+            "ix_jobs_running_lease",
+            "lease_expires_at",
+            sqlite_where=text("status = 'running'"),
+            postgresql_where=text("status = 'running'"),
+        ),
     )
 
 

@@ -9,21 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, literal_column, select, update
+from sqlalchemy import bindparam, delete, insert
 
 from nexus.contracts.errors import ErrorCode
 from nexus.core.db import Conn
 from nexus.core.ids import utcnow
 from nexus.core.prepared import Prepared
-from nexus.orchestrator import events, rules, tables
+from nexus.orchestrator import events, fused, rules, tables
+from nexus.orchestrator.statements import SUCCEED_CLAIMED, guarded_update
 from nexus.orchestrator.states import RUN_TERMINAL, JobState, RunState
 
-JOBS = tables.JOBS
-RUNS = tables.RUNS
 EVENTS = tables.EVENTS
 OUTBOX = tables.OUTBOX
 
@@ -36,32 +34,13 @@ INSERT_OUTBOX = Prepared(insert(OUTBOX))
 DELETE_OUTBOX_OF = Prepared(delete(OUTBOX).where(OUTBOX.c.job_id == bindparam("b_job_id")))
 
 
-GUARDED = {"jobs": (JOBS, JOBS.c.job_id), "runs": (RUNS, RUNS.c.run_id)}
-
-
-@lru_cache(maxsize=256)
-def _guarded_update(table: str, keys: frozenset[str]) -> Any:
-    """A prebuilt UPDATE of ``keys`` guarded by id, status and version, cached per column set
-    (building statements per call costs ~7x; ADR 0004)."""
-    target, id_column = GUARDED[table]
-    return Prepared(
-        update(target)
-        .where(
-            id_column == bindparam("w_id"),
-            target.c.status == bindparam("w_status"),
-            target.c.version == bindparam("w_version"),
-        )
-        .values({k: bindparam(f"v_{k}") for k in keys})
-    )
-
-
 async def _guarded_write(
     conn: Conn, table: str, row_id: str, row: Any, values: dict[str, Any]
 ) -> bool:
     """UPDATE one row from the state it was read in; False if it changed since."""
     params = {f"v_{k}": v for k, v in values.items()}
     params.update(w_id=row_id, w_status=row.status, w_version=row.version)
-    result = await conn.execute(_guarded_update(table, frozenset(values)), params)
+    result = await conn.execute(guarded_update(table, frozenset(values)), params)
     return bool(result.rowcount == 1)
 
 
@@ -200,70 +179,40 @@ async def transition_job_chain(
     if applied == 0:
         return outcomes, job
     changes.update(version=job.version + applied, updated_at=now)
-    if not await _guarded_write(conn, "jobs", job.job_id, job, changes):
+    if conn.dialect.name == "postgresql":  # the buffered events ride along (ADR 0015)
+        pending: list[dict[str, Any]] = conn.info.pop(PENDING_EVENTS, None) or []
+        written = await fused.guarded_write_with_events(conn, job, changes, pending, rows)
+    else:
+        written = await _guarded_write(conn, "jobs", job.job_id, job, changes)
+        if written:
+            await append_events(conn, rows)
+    if not written:
         return [rules.reject(ErrorCode.CONFLICT, "the job changed concurrently")], job
-    await append_events(conn, rows)
     state.version, state.updated_at = job.version + applied, now
     return outcomes, state
 
 
-def _of_run(column: Any, label: str) -> Any:
-    # Qualified by hand: in RETURNING, SQLite renders the target's columns unqualified, which
-    # inside the subquery would resolve to runs.run_id.
-    owner = literal_column(f"{JOBS.name}.run_id")
-    return select(column).where(RUNS.c.run_id == owner).scalar_subquery().label(label)
+@dataclass(frozen=True)
+class OutputRow:
+    """What a commit stores in ``node_outputs`` besides the job's own columns."""
+
+    output: dict[str, Any]
+    output_hash: str
+    artifacts: list[dict[str, Any]]
 
 
-# What the rest of a commit reads of the finished job (events, output, advance, expansion).
-FINISHED_COLUMNS = (
-    "job_id",
-    "run_id",
-    "node_key",
-    "skill",
-    "params",
-    "expand",
-    "gather",
-    "cache_key",
-    "tenant_id",
-    "project_id",
-    "trace_id",
-    "correlation_id",
-    "topo_order",
-)
-# RUNNING -> SUCCEEDED of the claimed attempt in one statement, returning the job row with
-# its run's state and params (what the hot path reads about the run).
-SUCCEED_CLAIMED = Prepared(
-    update(JOBS)
-    .where(
-        JOBS.c.job_id == bindparam("b_job_id"),
-        JOBS.c.status == JobState.RUNNING.value,
-        JOBS.c.attempt == bindparam("b_attempt"),
-    )
-    .values(
-        status=JobState.SUCCEEDED.value,
-        version=JOBS.c.version + 1,
-        updated_at=bindparam("b_now"),
-        finished_at=bindparam("b_now"),
-        lease_owner=None,
-        lease_expires_at=None,
-        progress=1.0,
-    )
-    .returning(
-        *(JOBS.c[name] for name in FINISHED_COLUMNS),
-        _of_run(RUNS.c.status, "run_status"),
-        _of_run(RUNS.c.params, "run_params"),
-    )
-)
-
-
-async def succeed_claimed(conn: Conn, job_id: str, attempt: int) -> Any | None:
+async def succeed_claimed(
+    conn: Conn, job_id: str, attempt: int, stored: OutputRow
+) -> tuple[Any | None, list[Any] | None]:
     """The common case of a worker's commit, without reading the row first.
 
     The policy is evaluated on the state the statement's guard requires (RUNNING at the
     claimed attempt). A job is RUNNING only while its run is active: stopping a run moves
-    every open job out of RUNNING in the same transaction. None: the guard did not match
-    (stale attempt, cancelled, unknown job); the caller takes the reading path, which
-    explains the refusal."""
+    every open job out of RUNNING in the same transaction. Returns the job row, None if the
+    guard did not match (stale attempt, cancelled, unknown job: the caller takes the reading
+    path, which explains the refusal). On PostgreSQL the same statement stores the output
+    and counts the dependents, whose rows come second (ADR 0015); elsewhere the caller does
+    both and the second item is None."""
     now = utcnow()
     proposal = rules.JobProposal(
         current=JobState.RUNNING,
@@ -274,12 +223,18 @@ async def succeed_claimed(conn: Conn, job_id: str, attempt: int) -> Any | None:
         now=now,
     )
     if not rules.evaluate_job(proposal).accepted:
-        return None
-    params = {"b_job_id": job_id, "b_attempt": attempt, "b_now": now}
-    job = (await conn.execute(SUCCEED_CLAIMED, params)).first()
+        return None, None
+    dependents: list[Any] | None = None
+    if conn.dialect.name == "postgresql":
+        job, dependents = await fused.commit_output(
+            conn, job_id, attempt, now, stored.output, stored.output_hash, stored.artifacts
+        )
+    else:
+        params = {"b_job_id": job_id, "b_attempt": attempt, "b_now": now}
+        job = (await conn.execute(SUCCEED_CLAIMED, params)).first()
     if job is not None:
         await append_events(conn, [events.job_event(job, "succeeded", attempt=attempt)])
-    return job
+    return job, dependents
 
 
 async def transition_run(
