@@ -15,6 +15,7 @@ from nexus.core.db import Database
 from nexus.core.prepared import Prepared
 from nexus.orchestrator import events as ev
 from nexus.orchestrator import tables
+from nexus.orchestrator.cachekeys import compute_output_hash
 from nexus.orchestrator.states import JobState, RunState
 from nexus.orchestrator.transitions import (
     PENDING_EVENTS,
@@ -27,6 +28,7 @@ from tests.orchestrator.helpers import events, jobs_by_key
 
 JOBS = tables.JOBS
 RUNS = tables.RUNS
+OUTPUTS = tables.NODE_OUTPUTS
 
 JOB_BY_ID = Prepared(select(JOBS).where(JOBS.c.job_id == bindparam("job_id")))
 LIVE_IN = Prepared(
@@ -149,6 +151,90 @@ class TestTransitionChain:
         assert first[0].accepted and not second[0].accepted
         assert second[0].code is not None and second[0].code.value == "conflict"
         assert (await jobs_by_key(platform, run_id))["a"].attempt == 1
+
+    async def test_buffered_events_precede_the_write_and_survive_its_refusal(
+        self, make_platform: PlatformFactory
+    ) -> None:
+        """On PostgreSQL the buffered events ride in the chain's statement (ADR 0015): they
+        are written in order before the chain's own, and even when the guard refuses."""
+        platform = await make_platform(workers=False)
+        run_id, _ = await platform.create_run("gated", {})
+        a = (await jobs_by_key(platform, run_id))["a"]
+        async with platform.orch.transaction() as conn:
+            await append_events(conn, [ev.job_event(a, "marked", n=1)])
+            done, _ = await transition_job_chain(
+                conn, a, [Move(JobState.RUNNING, {"attempt": 1})], run_state=RunState.RUNNING
+            )
+        async with platform.orch.transaction() as conn:  # stale: refused
+            await append_events(conn, [ev.job_event(a, "marked", n=2)])
+            refused, _ = await transition_job_chain(
+                conn, a, [Move(JobState.RUNNING, {"attempt": 9})], run_state=RunState.RUNNING
+            )
+        assert done[0].accepted and not refused[0].accepted
+        mine = [e for e in await events(platform, run_id) if e.job_id == a.job_id]
+        tail = [(e.type, e.payload.get("n")) for e in mine][-3:]
+        assert tail == [
+            ("nexus.job.marked", 1),
+            ("nexus.job.started", None),
+            ("nexus.job.marked", 2),
+        ]
+        assert [e.event_id for e in mine] == sorted(e.event_id for e in mine)
+
+
+class TestCommit:
+    """The worker's commit: one statement on PostgreSQL, separate ones on SQLite; the same
+    rows either way."""
+
+    async def test_commit_stores_output_and_counts_dependents(
+        self, make_platform: PlatformFactory
+    ) -> None:
+        platform = await make_platform(workers=False)
+        run_id, _ = await platform.create_run("gated", {})
+        claim = await platform.orch.claim_job(
+            (await jobs_by_key(platform, run_id))["a"].job_id, owner="t", lease_s=30
+        )
+        assert claim is not None
+        task = claim.task
+        receipt, _ = await platform.orch.complete_job(
+            task.job_id, task.attempt, {"v": [1, "x"]}, []
+        )
+        assert receipt.accepted
+        jobs = await jobs_by_key(platform, run_id)
+        assert (jobs["a"].status, jobs["a"].lease_owner) == ("succeeded", None)
+        assert jobs["gate"].deps_done == 1 and jobs["c"].deps_done == 0
+        assert jobs["gate"].status == JobState.AWAITING_APPROVAL.value
+        async with platform.db.read() as conn:
+            out = (
+                await conn.execute(
+                    select(OUTPUTS).where(OUTPUTS.c.cache_key == jobs["a"].cache_key)
+                )
+            ).one()
+        assert (out.output, out.artifacts, out.job_id, out.attempt) == (
+            {"v": [1, "x"]},
+            [],
+            task.job_id,
+            task.attempt,
+        )
+        assert out.output_hash == compute_output_hash({"v": [1, "x"]})
+        kinds = [e.type for e in await events(platform, run_id)]
+        assert kinds.count("nexus.job.succeeded") == 1
+
+    async def test_stale_commit_writes_nothing(self, make_platform: PlatformFactory) -> None:
+        platform = await make_platform(workers=False)
+        run_id, _ = await platform.create_run("gated", {})
+        a = (await jobs_by_key(platform, run_id))["a"]
+        claim = await platform.orch.claim_job(a.job_id, owner="t", lease_s=30)
+        assert claim is not None
+        receipt, _ = await platform.orch.complete_job(
+            a.job_id, claim.task.attempt + 1, {"v": 1}, []
+        )
+        assert not receipt.accepted
+        jobs = await jobs_by_key(platform, run_id)
+        assert jobs["a"].status == "running" and jobs["gate"].deps_done == 0
+        async with platform.db.read() as conn:
+            rows = (await conn.execute(select(OUTPUTS).where(OUTPUTS.c.job_id == a.job_id))).all()
+        assert rows == []
+        assert "nexus.job.succeeded" not in {e.type for e in await events(platform, run_id)}
 
 
 class TestBuffersAndSignals:
