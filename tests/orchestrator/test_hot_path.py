@@ -152,6 +152,37 @@ class TestTransitionChain:
         assert second[0].code is not None and second[0].code.value == "conflict"
         assert (await jobs_by_key(platform, run_id))["a"].attempt == 1
 
+    async def test_unless_cached_refuses_while_an_output_is_stored(
+        self, make_platform: PlatformFactory
+    ) -> None:
+        platform = await make_platform(workers=False)
+        run_id, _ = await platform.create_run("gated", {})
+        a = (await jobs_by_key(platform, run_id))["a"]
+        key = "k" * 64
+        move = [Move(JobState.RUNNING, {"attempt": 1})]
+        async with platform.orch.transaction() as conn:
+            await conn.execute(
+                insert(OUTPUTS).values(
+                    cache_key=key,
+                    tenant_id=a.tenant_id,
+                    output={"x": 1},
+                    output_hash="h",
+                    artifacts=[],
+                    job_id="elsewhere",
+                    attempt=1,
+                )
+            )
+            cached, _ = await transition_job_chain(
+                conn, a, move, run_state=RunState.RUNNING, unless_cached=key
+            )
+        async with platform.orch.transaction() as conn:
+            free, _ = await transition_job_chain(
+                conn, a, move, run_state=RunState.RUNNING, unless_cached="f" * 64
+            )
+        assert not cached[0].accepted and free[0].accepted
+        after = (await jobs_by_key(platform, run_id))["a"]
+        assert (after.status, after.version) == ("running", a.version + 1)
+
     async def test_buffered_events_precede_the_write_and_survive_its_refusal(
         self, make_platform: PlatformFactory
     ) -> None:

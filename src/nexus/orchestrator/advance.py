@@ -159,9 +159,18 @@ async def make_ready(
     via: Any | None = None,
     claimer: Claimer | None = None,
 ) -> Readiness:
-    """Decide a satisfied pending job: cache hit, hold for approval, deny, or dispatch."""
+    """Decide a satisfied pending job: cache hit, hold for approval, deny, or dispatch, in
+    that order of precedence. A dispatch is written guarded by "no output stored under the
+    key" (ADR 0015), so the common case needs no separate cache lookup; the gate's review is
+    a decision without side effects and may concern a job that turns out to be cached."""
     key = await _key_for(conn, job, via)
     run_state = RunState(run.status)
+    needs_approval = bool(job.requires_approval and job.approved_by is None)
+    verdict = None if needs_approval else w.gate.review(_gate_request(run, job))
+    if verdict is not None and verdict.action == "dispatch":
+        ready = await _dispatch(conn, run_state, job, key, verdict, via, claimer)
+        if ready is not None:
+            return ready
     cached = await read_output(conn, key)
     if cached is not None:
         await transition_job(
@@ -175,32 +184,15 @@ async def make_ready(
         return Readiness(
             "cache_hit", SimpleNamespace(**{**row_fields(job), "cache_key": key}), payload=cached
         )
-    if job.requires_approval and job.approved_by is None:
-        await transition_job(
-            conn, job, JobState.AWAITING_APPROVAL, run_state=run_state, values={"cache_key": key}
-        )
-        return Readiness("held", job)
-    verdict = w.gate.review(
-        gate.GateRequest(
-            run.run_id,
-            job.job_id,
-            job.node_key,
-            job.skill,
-            job.skill_version,
-            job.resource_class,
-            job.pool,
-            job.tenant_id,
-            job.project_id,
-        )
-    )
-    if verdict.action == "hold":
+    if verdict is None or verdict.action == "hold":
+        reason = {} if verdict is None else {"reason": verdict.reason}
         await transition_job(
             conn,
             job,
             JobState.AWAITING_APPROVAL,
             run_state=run_state,
             values={"cache_key": key},
-            payload={"reason": verdict.reason},
+            payload=reason or None,
         )
         return Readiness("held", job)
     if verdict.action == "deny":
@@ -212,15 +204,44 @@ async def make_ready(
                 "reason": verdict.reason,
             },
         )
+    return Readiness("rejected", job)  # the dispatch was refused and it is no cache hit
+
+
+def _gate_request(run: Any, job: Any) -> gate.GateRequest:
+    return gate.GateRequest(
+        run.run_id,
+        job.job_id,
+        job.node_key,
+        job.skill,
+        job.skill_version,
+        job.resource_class,
+        job.pool,
+        job.tenant_id,
+        job.project_id,
+    )
+
+
+async def _dispatch(
+    conn: Conn,
+    run_state: RunState,
+    job: Any,
+    key: str,
+    verdict: gate.Verdict,
+    via: Any | None,
+    claimer: Claimer | None,
+) -> Readiness | None:
+    """PENDING -> READY (-> RUNNING for an eager claimer) unless cached; None if refused."""
     pool = verdict.decision.pool if verdict.decision else job.pool
     ready = Move(JobState.READY, {"cache_key": key, "pool": pool, "not_before": None})
     moves = [ready]
     if claimer is not None and claimer.wants(gate.queue_for(pool)):
         moves.append(claimer.claim_move(job))  # READY -> RUNNING in the same write
-    outcomes, row = await transition_job_chain(conn, job, moves, run_state=run_state)
+    outcomes, row = await transition_job_chain(
+        conn, job, moves, run_state=run_state, unless_cached=key
+    )
     accepted = [o for o in outcomes if o.accepted]
     if not accepted:
-        return Readiness("rejected", job)
+        return None
     if claimer is not None and len(accepted) == 2:
         await claimer.took(conn, row, via)
         return Readiness("claimed", row)

@@ -138,8 +138,9 @@ async def commit_output(
 
 
 @lru_cache(maxsize=64)
-def _write_with_events(keys: frozenset[str]) -> Prepared:
-    written = guarded_update("jobs", keys).statement.returning(JOBS.c.job_id).cte("written")
+def _write_with_events(keys: frozenset[str], unless_cached: bool) -> Prepared:
+    update: Any = guarded_update("jobs", keys, unless_cached).statement
+    written = update.returning(JOBS.c.job_id).cte("written")
     rows = (
         func.json_to_recordset(bindparam("e_rows", type_=JSON))
         .table_valued(
@@ -180,12 +181,16 @@ async def guarded_write_with_events(
     values: dict[str, Any],
     pending: list[dict[str, Any]],
     own: list[dict[str, Any]],
+    unless_cached: str | None = None,
 ) -> bool:
-    """``transitions`` guarded UPDATE of one job (False: it changed since it was read), plus
-    the ``pending`` events (always written) and ``own`` (only if the update matched), in that
-    order."""
+    """``transitions`` guarded UPDATE of one job (False: it changed since it was read, or an
+    output is stored under ``unless_cached``), plus the ``pending`` events (always written)
+    and ``own`` (only if the update matched), in that order."""
     params = {f"v_{k}": v for k, v in values.items()}
     params.update(w_id=job.job_id, w_status=job.status, w_version=job.version)
+    if unless_cached is not None:
+        params["w_cache_key"] = unless_cached
     params["e_rows"] = _event_rows(pending, False, 0) + _event_rows(own, True, len(pending))
-    count = (await conn.execute(_write_with_events(frozenset(values)), params)).scalar()
+    statement = _write_with_events(frozenset(values), unless_cached is not None)
+    count = (await conn.execute(statement, params)).scalar()
     return bool(count == 1)

@@ -2,7 +2,12 @@
 
 Every job passes ``DispatchGate.review`` on its way to READY. The default gate lets
 everything through to the skill's own pool; later issues replace it with wrappers that
-route, reserve budget and check policy, without touching the orchestrator.
+route, price and check policy, without touching the orchestrator.
+
+``review`` is a decision without side effects: the dispatch it approves is written guarded by
+"no output cached under the job's key" (ADR 0015), so it can be asked about a job that then
+turns out to be a cache hit and never dispatches. Anything to record for a dispatch (a budget
+reservation, an audit row) belongs after the job's move to READY has been written.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, literal_column, select, update
+from sqlalchemy import bindparam, exists, literal_column, select, update
 
 from nexus.core.prepared import Prepared
 from nexus.orchestrator import tables
@@ -20,19 +20,24 @@ GUARDED = {"jobs": (JOBS, JOBS.c.job_id), "runs": (RUNS, RUNS.c.run_id)}
 
 
 @lru_cache(maxsize=256)
-def guarded_update(table: str, keys: frozenset[str]) -> Any:
+def guarded_update(table: str, keys: frozenset[str], unless_cached: bool = False) -> Any:
     """A prebuilt UPDATE of ``keys`` guarded by id, status and version, cached per column set
-    (building statements per call costs ~7x; ADR 0004)."""
+    (building statements per call costs ~7x; ADR 0004). ``unless_cached``: also only while no
+    output is stored under the ``w_cache_key`` parameter (ADR 0015)."""
     target, id_column = GUARDED[table]
-    return Prepared(
-        update(target)
-        .where(
-            id_column == bindparam("w_id"),
-            target.c.status == bindparam("w_status"),
-            target.c.version == bindparam("w_version"),
+    guards = [
+        id_column == bindparam("w_id"),
+        target.c.status == bindparam("w_status"),
+        target.c.version == bindparam("w_version"),
+    ]
+    if unless_cached:
+        outputs = tables.NODE_OUTPUTS
+        guards.append(
+            ~exists(
+                select(outputs.c.cache_key).where(outputs.c.cache_key == bindparam("w_cache_key"))
+            )
         )
-        .values({k: bindparam(f"v_{k}") for k in keys})
-    )
+    return Prepared(update(target).where(*guards).values({k: bindparam(f"v_{k}") for k in keys}))
 
 
 def _of_run(column: Any, label: str) -> Any:

@@ -35,12 +35,21 @@ DELETE_OUTBOX_OF = Prepared(delete(OUTBOX).where(OUTBOX.c.job_id == bindparam("b
 
 
 async def _guarded_write(
-    conn: Conn, table: str, row_id: str, row: Any, values: dict[str, Any]
+    conn: Conn,
+    table: str,
+    row_id: str,
+    row: Any,
+    values: dict[str, Any],
+    unless_cached: str | None = None,
 ) -> bool:
-    """UPDATE one row from the state it was read in; False if it changed since."""
+    """UPDATE one row from the state it was read in; False if it changed since (or, with
+    ``unless_cached``, if an output is stored under that cache key)."""
     params = {f"v_{k}": v for k, v in values.items()}
     params.update(w_id=row_id, w_status=row.status, w_version=row.version)
-    result = await conn.execute(guarded_update(table, frozenset(values)), params)
+    if unless_cached is not None:
+        params["w_cache_key"] = unless_cached
+    statement = guarded_update(table, frozenset(values), unless_cached is not None)
+    result = await conn.execute(statement, params)
     return bool(result.rowcount == 1)
 
 
@@ -153,12 +162,20 @@ def row_fields(row: Any) -> dict[str, Any]:
 
 
 async def transition_job_chain(
-    conn: Conn, job: Any, moves: list[Move], *, run_state: RunState, now: datetime | None = None
+    conn: Conn,
+    job: Any,
+    moves: list[Move],
+    *,
+    run_state: RunState,
+    now: datetime | None = None,
+    unless_cached: str | None = None,
 ) -> tuple[list[rules.Outcome], Any]:
     """Consecutive transitions of one job (e.g. PENDING -> READY -> RUNNING) in one guarded
     write. Each move is evaluated by the policy on the state the previous one leaves; the
     chain stops at the first refusal and writes the moves accepted before it, with one event
-    each. Returns the accepted outcomes (plus the refusal, if any) and the resulting row."""
+    each. Returns the accepted outcomes (plus the refusal, if any) and the resulting row.
+    ``unless_cached``: the write lands only while no output is stored under that cache key
+    (a refusal with ``conflict`` then means: changed concurrently, or a cache hit)."""
     now = now or utcnow()
     state, changes = job, dict[str, Any]()
     outcomes: list[rules.Outcome] = []
@@ -181,9 +198,11 @@ async def transition_job_chain(
     changes.update(version=job.version + applied, updated_at=now)
     if conn.dialect.name == "postgresql":  # the buffered events ride along (ADR 0015)
         pending: list[dict[str, Any]] = conn.info.pop(PENDING_EVENTS, None) or []
-        written = await fused.guarded_write_with_events(conn, job, changes, pending, rows)
+        written = await fused.guarded_write_with_events(
+            conn, job, changes, pending, rows, unless_cached
+        )
     else:
-        written = await _guarded_write(conn, "jobs", job.job_id, job, changes)
+        written = await _guarded_write(conn, "jobs", job.job_id, job, changes, unless_cached)
         if written:
             await append_events(conn, rows)
     if not written:
