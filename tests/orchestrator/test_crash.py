@@ -22,6 +22,8 @@ from nexus.platform import Platform
 from tests.orchestrator.helpers import read_log
 
 KILLS = int(os.environ.get("NEXUS_CRASH_KILLS", "10"))
+# Enough work that the run outlasts several kills however fast the orchestrator gets.
+WORK = 12
 
 
 def wait_for_progress(proc: subprocess.Popen[bytes], log: Path, *, timeout_s: float) -> bool:
@@ -48,7 +50,7 @@ def start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
         "crash-test",
         "-q",
         "-p",
-        "n=6",
+        f"n={WORK}",
         "-p",
         "sleep_s=0.4",
         "-p",
@@ -119,7 +121,7 @@ def test_sigkill_at_random_points_loses_nothing(
     )
     run, committed, per_job = asyncio.run(inspect(settings))
     assert run.status == "succeeded"  # type: ignore[attr-defined]
-    expected = {"split", "join", "digest", *(f"work[{i}]" for i in range(6))}
+    expected = {"split", "join", "digest", *(f"work[{i}]" for i in range(WORK))}
     assert set(committed) == expected
     assert all(n == 1 for n in committed.values()), committed  # committed exactly once
     assert all(n == 1 for n in per_job.values()), per_job
@@ -127,6 +129,6 @@ def test_sigkill_at_random_points_loses_nothing(
     assert kills >= min(KILLS, 3)
     assert len({r["pid"] for r in records if r["event"] == "start"}) >= 2  # crashed mid-run
     starts = Counter(r["node"] for r in records if r["event"] == "start")
-    assert all(starts[f"work[{i}]"] >= 1 for i in range(6))  # at least once
+    assert all(starts[f"work[{i}]"] >= 1 for i in range(WORK))  # at least once
     joins = [r for r in read_log(log) if r["event"] == "join"]
-    assert joins and all(r["count"] == 6 for r in joins)
+    assert joins and all(r["count"] == WORK for r in joins)
