@@ -578,12 +578,12 @@ NOTES = [
     "  this loaded machine); its one re-execution is the step in flight at the kill, committed",
     "  once (the commit is fenced by attempt). Celery duplicates are re-executed steps: with",
     "  `acks_late` a step that already published its successor is redelivered and publishes it",
-    "  again, so the chain forks and every later step runs twice (2 of 3 repeats: 503 and",
-    "  500) - or only the in-flight step repeats (the other repeat: 1).",
+    "  again, so the chain forks and every later step runs twice (~n/2 duplicates), or only",
+    "  the in-flight step repeats (1); which one happens depends on the kill's timing.",
     "- W1 Nexus: each step is one step transaction in the worker process (commit + eager claim",
-    "  of the successor, six statements, ~8 round trips to PostgreSQL; ADR 0014), with the",
-    "  default `database.step_commit = async`. Wall above CPU is waiting for PostgreSQL on",
-    "  this shared 2-core machine. DBOS W5 is not measured (ADR 0063).",
+    "  of the successor: two statements, four round trips to PostgreSQL; ADRs 0014, 0015),",
+    "  with the default `database.step_commit = async`. Wall above CPU is waiting for",
+    "  PostgreSQL on this shared 2-core machine. DBOS W5 is not measured (ADR 0063).",
 ]
 
 
