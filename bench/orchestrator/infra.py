@@ -15,11 +15,13 @@ from typing import Any
 
 import asyncpg
 
+# BENCH_PG_DSN: the admin DSN of the bench server (its host part is used for every system).
 # BENCH_PG_SOCKET (e.g. /var/run/postgresql): every system reaches the server over its Unix
-# socket instead of TCP loopback; the report records which transport was measured.
+# socket instead of TCP; the report's facts record the transport ("pg transport").
 PG_SOCKET = os.environ.get("BENCH_PG_SOCKET", "")
-PG_HOST_DSN = os.environ.get("BENCH_PG_HOST_DSN", "postgresql://postgres@127.0.0.1:5432")
-PG_ADMIN_DSN = f"{PG_HOST_DSN}/postgres" + (f"?host={PG_SOCKET}" if PG_SOCKET else "")
+_ADMIN = os.environ.get("BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_HOST_DSN = _ADMIN.rsplit("/", 1)[0]
+PG_ADMIN_DSN = f"{PG_HOST_DSN}/postgres?host={PG_SOCKET}" if PG_SOCKET else _ADMIN
 DB_PREFIX = "bench_"
 REPO = Path(__file__).resolve().parents[2]
 
@@ -76,6 +78,7 @@ async def read_pg_facts() -> dict[str, str]:
         facts = {"postgresql": str(await conn.fetchval("SHOW server_version"))}
         for name in ("synchronous_commit", "fsync", "shared_buffers", "max_connections"):
             facts[f"pg {name}"] = str(await conn.fetchval(f"SHOW {name}"))
+        facts["pg transport"] = f"unix socket {PG_SOCKET}" if PG_SOCKET else "tcp"
         return facts
     finally:
         await conn.close()
