@@ -185,14 +185,13 @@ async def make_ready(
             "cache_hit", SimpleNamespace(**{**row_fields(job), "cache_key": key}), payload=cached
         )
     if verdict is None or verdict.action == "hold":
-        reason = {} if verdict is None else {"reason": verdict.reason}
         await transition_job(
             conn,
             job,
             JobState.AWAITING_APPROVAL,
             run_state=run_state,
             values={"cache_key": key},
-            payload=reason or None,
+            payload=None if verdict is None else {"reason": verdict.reason},
         )
         return Readiness("held", job)
     if verdict.action == "deny":

@@ -43,7 +43,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from nexus.core.db import Conn, UtcDateTime
 from nexus.core.prepared import Prepared
 from nexus.orchestrator import graph, tables
-from nexus.orchestrator.statements import SUCCEED_CLAIMED, guarded_update
+from nexus.orchestrator.statements import (
+    SUCCEED_CLAIMED,
+    OutputRow,
+    guarded_params,
+    guarded_update,
+)
 
 JOBS = tables.JOBS
 OUTPUTS = tables.NODE_OUTPUTS
@@ -112,9 +117,7 @@ async def commit_output(
     job_id: str,
     attempt: int,
     now: datetime,
-    output: dict[str, Any],
-    output_hash: str,
-    artifacts: list[dict[str, Any]],
+    stored: OutputRow,
 ) -> tuple[Any | None, list[Any]]:
     """The finished job's row (None: the guard did not match, nothing was written) and its
     dependents' rows after counting this upstream, as ``graph.increment_dependents``."""
@@ -122,11 +125,11 @@ async def commit_output(
         "b_job_id": job_id,
         "b_attempt": attempt,
         "b_now": now,
-        "o_output": output,
-        "o_hash": output_hash,
-        "o_artifacts": artifacts,
-        "upstream_job_id": job_id,
-        "updated_at": now,
+        "o_output": stored.output,
+        "o_hash": stored.output_hash,
+        "o_artifacts": stored.artifacts,
+        "upstream_job_id": job_id,  # INCREMENT_DEPENDENTS' own parameter name
+        "updated_at": now,  # its on-update value: a CTE gets no column defaults from Prepared
     }
     rows = (await conn.execute(COMMIT_OUTPUT, params)).all()
     if not rows:
@@ -186,10 +189,7 @@ async def guarded_write_with_events(
     """``transitions`` guarded UPDATE of one job (False: it changed since it was read, or an
     output is stored under ``unless_cached``), plus the ``pending`` events (always written)
     and ``own`` (only if the update matched), in that order."""
-    params = {f"v_{k}": v for k, v in values.items()}
-    params.update(w_id=job.job_id, w_status=job.status, w_version=job.version)
-    if unless_cached is not None:
-        params["w_cache_key"] = unless_cached
+    params = guarded_params(job.job_id, job, values, unless_cached)
     params["e_rows"] = _event_rows(pending, False, 0) + _event_rows(own, True, len(pending))
     statement = _write_with_events(frozenset(values), unless_cached is not None)
     count = (await conn.execute(statement, params)).scalar()

@@ -24,11 +24,11 @@ from nexus.orchestrator import events as ev
 from nexus.orchestrator.advance import Dispatch
 from nexus.orchestrator.base import CommandBase, atomic, require, run_view, step_atomic
 from nexus.orchestrator.cachekeys import compute_output_hash
+from nexus.orchestrator.statements import OutputRow
 from nexus.orchestrator.states import JobState, RunState
 from nexus.orchestrator.transitions import (
     COMPENSATION_PREFIX,
     Move,
-    OutputRow,
     append_events,
     discard_outbox,
     succeed_claimed,

@@ -4,6 +4,7 @@ writes per statement)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -38,6 +39,26 @@ def guarded_update(table: str, keys: frozenset[str], unless_cached: bool = False
             )
         )
     return Prepared(update(target).where(*guards).values({k: bindparam(f"v_{k}") for k in keys}))
+
+
+def guarded_params(
+    row_id: str, row: Any, values: dict[str, Any], unless_cached: str | None
+) -> dict[str, Any]:
+    """The parameters of ``guarded_update``: new values, the guard, the cache key."""
+    params = {f"v_{k}": v for k, v in values.items()}
+    params.update(w_id=row_id, w_status=row.status, w_version=row.version)
+    if unless_cached is not None:
+        params["w_cache_key"] = unless_cached
+    return params
+
+
+@dataclass(frozen=True)
+class OutputRow:
+    """What a commit stores in ``node_outputs`` besides the job's own columns."""
+
+    output: dict[str, Any]
+    output_hash: str
+    artifacts: list[dict[str, Any]]
 
 
 def _of_run(column: Any, label: str) -> Any:

@@ -19,7 +19,12 @@ from nexus.core.db import Conn
 from nexus.core.ids import utcnow
 from nexus.core.prepared import Prepared
 from nexus.orchestrator import events, fused, rules, tables
-from nexus.orchestrator.statements import SUCCEED_CLAIMED, guarded_update
+from nexus.orchestrator.statements import (
+    SUCCEED_CLAIMED,
+    OutputRow,
+    guarded_params,
+    guarded_update,
+)
 from nexus.orchestrator.states import RUN_TERMINAL, JobState, RunState
 
 EVENTS = tables.EVENTS
@@ -44,12 +49,8 @@ async def _guarded_write(
 ) -> bool:
     """UPDATE one row from the state it was read in; False if it changed since (or, with
     ``unless_cached``, if an output is stored under that cache key)."""
-    params = {f"v_{k}": v for k, v in values.items()}
-    params.update(w_id=row_id, w_status=row.status, w_version=row.version)
-    if unless_cached is not None:
-        params["w_cache_key"] = unless_cached
     statement = guarded_update(table, frozenset(values), unless_cached is not None)
-    result = await conn.execute(statement, params)
+    result = await conn.execute(statement, guarded_params(row_id, row, values, unless_cached))
     return bool(result.rowcount == 1)
 
 
@@ -211,15 +212,6 @@ async def transition_job_chain(
     return outcomes, state
 
 
-@dataclass(frozen=True)
-class OutputRow:
-    """What a commit stores in ``node_outputs`` besides the job's own columns."""
-
-    output: dict[str, Any]
-    output_hash: str
-    artifacts: list[dict[str, Any]]
-
-
 async def succeed_claimed(
     conn: Conn, job_id: str, attempt: int, stored: OutputRow
 ) -> tuple[Any | None, list[Any] | None]:
@@ -245,9 +237,7 @@ async def succeed_claimed(
         return None, None
     dependents: list[Any] | None = None
     if conn.dialect.name == "postgresql":
-        job, dependents = await fused.commit_output(
-            conn, job_id, attempt, now, stored.output, stored.output_hash, stored.artifacts
-        )
+        job, dependents = await fused.commit_output(conn, job_id, attempt, now, stored)
     else:
         params = {"b_job_id": job_id, "b_attempt": attempt, "b_now": now}
         job = (await conn.execute(SUCCEED_CLAIMED, params)).first()
