@@ -105,7 +105,12 @@ def _sqlite_begin(conn: Any) -> None:
 
 
 def create_engine(
-    url: str, *, pool_size: int = 10, echo: bool = False, synchronous_commit: bool = True
+    url: str,
+    *,
+    pool_size: int = 10,
+    echo: bool = False,
+    synchronous_commit: bool = True,
+    generic_plans: bool = False,
 ) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -117,7 +122,14 @@ def create_engine(
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
-    connect_args = {} if synchronous_commit else {"server_settings": {"synchronous_commit": "off"}}
+    settings: dict[str, str] = {}
+    if not synchronous_commit:
+        settings["synchronous_commit"] = "off"
+    if generic_plans:
+        # The step statements are key lookups whose plan does not depend on the values;
+        # a custom plan per execution costs more planning than executing (ADR 0016).
+        settings["plan_cache_mode"] = "force_generic_plan"
+    connect_args = {"server_settings": settings} if settings else {}
     return create_async_engine(
         # No pre-ping: on asyncpg it costs three round trips per checkout. A connection that
         # died with the server fails its first statement instead, is invalidated, and the
@@ -235,8 +247,9 @@ class Database:
 
     def __init__(self, engine: AsyncEngine, step_engine: AsyncEngine | None = None) -> None:
         self.engine = engine
-        # PostgreSQL only: connections whose commits do not wait for the WAL flush, for the
-        # workers' claims and commits (settings.database.step_commit; ADR 0014).
+        # PostgreSQL only: the connections of the workers' claims and commits, with generic
+        # plans (ADR 0016) and, with step_commit = async, commits that do not wait for the
+        # WAL flush (settings.database.step_commit; ADR 0014).
         self.step_engine = step_engine or engine
         self.is_sqlite = engine.dialect.name == "sqlite"
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
@@ -249,9 +262,13 @@ class Database:
     ) -> Database:
         engine = create_engine(url, pool_size=pool_size, echo=echo)
         step_engine = None
-        if engine.dialect.name == "postgresql" and step_commit == "async":
+        if engine.dialect.name == "postgresql":
             step_engine = create_engine(
-                url, pool_size=pool_size, echo=echo, synchronous_commit=False
+                url,
+                pool_size=pool_size,
+                echo=echo,
+                synchronous_commit=step_commit != "async",
+                generic_plans=True,
             )
         return cls(engine, step_engine)
 
@@ -296,6 +313,22 @@ class Database:
         finally:
             # Never pool a connection that is gone or still inside a transaction (a commit or
             # rollback interrupted by cancellation): its next user would nest in it.
+            if driver.is_closed() or driver.is_in_transaction():
+                raw.invalidate()
+            else:
+                raw.close()
+
+    @asynccontextmanager
+    async def autocommit(self) -> AsyncGenerator[Conn, None]:
+        """PostgreSQL only: a step connection outside any transaction, for a statement that
+        is a whole transaction by itself (each statement commits on its own)."""
+        if self.is_sqlite:
+            raise RuntimeError("autocommit statements are a PostgreSQL path")
+        raw = await self.step_engine.raw_connection()
+        driver: Any = raw.driver_connection
+        try:
+            yield RawPgConn(driver, self.step_engine.dialect, raw.info)
+        finally:
             if driver.is_closed() or driver.is_in_transaction():
                 raw.invalidate()
             else:

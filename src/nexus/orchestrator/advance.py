@@ -166,7 +166,7 @@ async def make_ready(
     key = await _key_for(conn, job, via)
     run_state = RunState(run.status)
     needs_approval = bool(job.requires_approval and job.approved_by is None)
-    verdict = None if needs_approval else w.gate.review(_gate_request(run, job))
+    verdict = None if needs_approval else w.gate.review(gate.request_for(run.run_id, job))
     if verdict is not None and verdict.action == "dispatch":
         ready = await _dispatch(conn, run_state, job, key, verdict, via, claimer)
         if ready is not None:
@@ -204,20 +204,6 @@ async def make_ready(
             },
         )
     return Readiness("rejected", job)  # the dispatch was refused and it is no cache hit
-
-
-def _gate_request(run: Any, job: Any) -> gate.GateRequest:
-    return gate.GateRequest(
-        run.run_id,
-        job.job_id,
-        job.node_key,
-        job.skill,
-        job.skill_version,
-        job.resource_class,
-        job.pool,
-        job.tenant_id,
-        job.project_id,
-    )
 
 
 async def _dispatch(

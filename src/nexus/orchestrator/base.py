@@ -26,6 +26,7 @@ from nexus.core.registry import Registry
 from nexus.orchestrator import rules, signals, tables
 from nexus.orchestrator.advance import Wiring
 from nexus.orchestrator.gate import DispatchGate, PassThroughGate
+from nexus.orchestrator.lookahead import Lookahead
 from nexus.orchestrator.transitions import flush_events, reset_buffers, take_finished_runs
 
 JOBS = tables.JOBS
@@ -125,6 +126,7 @@ class CommandBase:
         self.registry = registry
         self.wiring = Wiring(registry, gate or PassThroughGate(), retry_base_s, retry_max_s)
         self.idempotency_ttl_s = idempotency_ttl_s
+        self.lookahead = Lookahead()  # claimed jobs' successors (PostgreSQL; ADR 0016)
 
     @asynccontextmanager
     async def transaction(self, *, step: bool = False) -> AsyncGenerator[Conn, None]:

@@ -140,11 +140,9 @@ async def commit_output(
     return done, dependents
 
 
-@lru_cache(maxsize=64)
-def _write_with_events(keys: frozenset[str], unless_cached: bool) -> Prepared:
-    update: Any = guarded_update("jobs", keys, unless_cached).statement
-    written = update.returning(JOBS.c.job_id).cte("written")
-    rows = (
+def event_recordset() -> Any:
+    """The ``e_rows`` JSON parameter (``event_rows``) as a derived table of event rows."""
+    return (
         func.json_to_recordset(bindparam("e_rows", type_=JSON))
         .table_valued(
             *(column(n, EVENTS.c[n].type) for n in EVENT_COLUMNS),
@@ -153,6 +151,13 @@ def _write_with_events(keys: frozenset[str], unless_cached: bool) -> Prepared:
         )
         .render_derived(with_types=True)
     )
+
+
+@lru_cache(maxsize=64)
+def _write_with_events(keys: frozenset[str], unless_cached: bool) -> Prepared:
+    update: Any = guarded_update("jobs", keys, unless_cached).statement
+    written = update.returning(JOBS.c.job_id).cte("written")
+    rows = event_recordset()
     logged = (
         insert(EVENTS)
         .from_select(
@@ -166,7 +171,7 @@ def _write_with_events(keys: frozenset[str], unless_cached: bool) -> Prepared:
     return Prepared(select(func.count()).select_from(written).add_cte(logged))
 
 
-def _event_rows(rows: list[dict[str, Any]], if_written: bool, start: int) -> list[dict[str, Any]]:
+def event_rows(rows: list[dict[str, Any]], if_written: bool, start: int) -> list[dict[str, Any]]:
     return [
         {
             **row,
@@ -190,7 +195,7 @@ async def guarded_write_with_events(
     output is stored under ``unless_cached``), plus the ``pending`` events (always written)
     and ``own`` (only if the update matched), in that order."""
     params = guarded_params(job.job_id, job, values, unless_cached)
-    params["e_rows"] = _event_rows(pending, False, 0) + _event_rows(own, True, len(pending))
+    params["e_rows"] = event_rows(pending, False, 0) + event_rows(own, True, len(pending))
     statement = _write_with_events(frozenset(values), unless_cached is not None)
     count = (await conn.execute(statement, params)).scalar()
     return bool(count == 1)

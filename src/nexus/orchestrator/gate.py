@@ -13,7 +13,7 @@ reservation, an audit row) belongs after the job's move to READY has been writte
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from nexus.contracts.errors import ErrorCode
 from nexus.contracts.tasks import DispatchDecision
@@ -52,6 +52,21 @@ class PassThroughGate:
             "dispatch",
             DispatchDecision(job_id=request.job_id, pool=request.pool, reason="pass-through"),
         )
+
+
+def request_for(run_id: str, job: Any) -> GateRequest:
+    """The gate's view of a job row about to be dispatched."""
+    return GateRequest(
+        run_id,
+        job.job_id,
+        job.node_key,
+        job.skill,
+        job.skill_version,
+        job.resource_class,
+        job.pool,
+        job.tenant_id,
+        job.project_id,
+    )
 
 
 def queue_for(pool: str) -> str:

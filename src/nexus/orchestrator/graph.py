@@ -241,7 +241,8 @@ async def expand(
             await conn.execute(
                 update(JOBS)
                 .where(JOBS.c.job_id == existing[spec.key].job_id)
-                .values(params=spec.params)
+                # a new version: decisions taken on the old params must not land (ADR 0016)
+                .values(params=spec.params, version=JOBS.c.version + 1)
             )
     gone = [r.job_id for k, r in existing.items() if k not in {s.key for s in specs}]
     if gone:

@@ -19,10 +19,17 @@ from nexus.core.db import Conn
 from nexus.core.errors import NexusError
 from nexus.core.ids import new_id, utcnow
 from nexus.core.prepared import Prepared
-from nexus.orchestrator import advance, graph, rules, tables
+from nexus.orchestrator import advance, fused_step, graph, lookahead, rules, tables
 from nexus.orchestrator import events as ev
 from nexus.orchestrator.advance import Dispatch
-from nexus.orchestrator.base import CommandBase, atomic, require, run_view, step_atomic
+from nexus.orchestrator.base import (
+    CommandBase,
+    atomic,
+    is_transient_db_error,
+    require,
+    run_view,
+    step_atomic,
+)
 from nexus.orchestrator.cachekeys import compute_output_hash
 from nexus.orchestrator.statements import OutputRow
 from nexus.orchestrator.states import JobState, RunState
@@ -197,10 +204,8 @@ class JobCommands(CommandBase):
             [ev.job_event(job, "progressed", fraction=fraction, message=message, attempt=attempt)],
         )
 
-    @step_atomic
     async def complete_job(
         self,
-        conn: Conn,
         job_id: str,
         attempt: int,
         output: dict[str, Any],
@@ -211,7 +216,64 @@ class JobCommands(CommandBase):
 
         With ``claim_next``, a job this commit made ready in one of the caller's queues is
         claimed in the same transaction (saving a transaction and a broker round trip per
-        step); it is returned in ``claim_next.claimed`` instead of being dispatched."""
+        step); it is returned in ``claim_next.claimed`` instead of being dispatched. A chain
+        link predicted at claim time is one statement on PostgreSQL (ADR 0016)."""
+        ahead = self.lookahead.take(job_id, attempt)
+        if ahead is not None and claim_next is not None:
+            claim_next.claimed = None
+            fast = await self._one_statement_step(ahead, attempt, output, artifacts, claim_next)
+            if fast is not None:
+                return fast
+        return await self._complete(job_id, attempt, output, artifacts, claim_next)
+
+    async def _one_statement_step(
+        self,
+        ahead: lookahead.Ahead,
+        attempt: int,
+        output: dict[str, Any],
+        artifacts: list[ArtifactMeta],
+        eager: EagerClaim,
+    ) -> tuple[CommitReceipt, list[Dispatch]] | None:
+        """None: not applicable, a guard failed, or the connection failed; nothing was
+        written unless the outcome was lost with the connection, which the ordinary
+        transaction then finds committed (and refuses as a duplicate)."""
+        plan = lookahead.plan_step(
+            ahead, attempt, output, artifacts, eager, self.wiring.gate, utcnow()
+        )
+        if plan is None:
+            return None
+        try:
+            async with self.db.autocommit() as conn:
+                following = await fused_step.run_step(conn, plan.params)
+                if following is None:
+                    return None
+                claim = await self.build_claim(
+                    conn,
+                    plan.successor,
+                    plan.successor.attempt,
+                    eager.owner,
+                    eager.lease_s,
+                    plan.inputs,
+                )
+        except Exception as exc:
+            if not is_transient_db_error(exc):
+                raise
+            return None
+        eager.claimed = claim
+        self.lookahead.remember(plan.successor, following)
+        return ACCEPTED, []
+
+    @step_atomic
+    async def _complete(
+        self,
+        conn: Conn,
+        job_id: str,
+        attempt: int,
+        output: dict[str, Any],
+        artifacts: list[ArtifactMeta],
+        claim_next: EagerClaim | None,
+    ) -> tuple[CommitReceipt, list[Dispatch]]:
+        """The commit as one step transaction (the general form)."""
         stored = _output_row(output, artifacts)
         job, counted = await succeed_claimed(conn, job_id, attempt, stored)
         if job is None:  # not the common case: read the row and let the policy explain
@@ -318,6 +380,7 @@ class JobCommands(CommandBase):
         self, conn: Conn, job_id: str, attempt: int, code: ErrorCode, message: str
     ) -> tuple[CommitReceipt, list[Dispatch]]:
         """Record a failed attempt: retry with backoff if allowed, else fail the run."""
+        self.lookahead.take(job_id, attempt)
         job = await self._job(conn, job_id, lock=True)
         if job is None:
             return NOT_FOUND, []
@@ -453,16 +516,7 @@ class _Claimer:
         return self.eager.claimed is None and queue in self.eager.queues
 
     def claim_move(self, job: Any) -> Move:
-        now = utcnow()
-        owner, attempt = self.eager.owner, job.attempt + 1
-        values = {
-            "attempt": attempt,
-            "lease_owner": owner,
-            "lease_expires_at": now + timedelta(seconds=self.eager.lease_s),
-            "started_at": now,
-            "progress": 0.0,
-        }
-        return Move(JobState.RUNNING, values, {"attempt": attempt, "owner": owner})
+        return lookahead.claim_move(self.eager, job, utcnow())
 
     async def took(self, conn: Conn, row: Any, via: Any | None) -> None:
         known = None
@@ -471,3 +525,6 @@ class _Claimer:
         self.eager.claimed = await self.commands.build_claim(
             conn, row, row.attempt, self.eager.owner, self.eager.lease_s, known
         )
+        if conn.dialect.name == "postgresql":  # what its commit may do in one statement
+            dependents = (await conn.execute(fused_step.PREDICT, {"s_id": row.job_id})).all()
+            self.commands.lookahead.remember(row, dependents)

@@ -86,22 +86,27 @@ FINISHED_COLUMNS = (
 )
 # RUNNING -> SUCCEEDED of the claimed attempt in one statement, returning the job row with
 # its run's state and params (what the hot path reads about the run).
+# RUNNING -> SUCCEEDED of the claimed attempt: the guard and the new values.
+SUCCEED_GUARD = (
+    JOBS.c.job_id == bindparam("b_job_id"),
+    JOBS.c.status == JobState.RUNNING.value,
+    JOBS.c.attempt == bindparam("b_attempt"),
+)
+SUCCEED_VALUES: dict[str, Any] = {
+    "status": JobState.SUCCEEDED.value,
+    "version": JOBS.c.version + 1,
+    "updated_at": bindparam("b_now"),
+    "finished_at": bindparam("b_now"),
+    "lease_owner": None,
+    "lease_expires_at": None,
+    "progress": 1.0,
+}
+# The commit in one statement, returning the job row with its run's state and params (what
+# the hot path reads about the run).
 SUCCEED_CLAIMED = Prepared(
     update(JOBS)
-    .where(
-        JOBS.c.job_id == bindparam("b_job_id"),
-        JOBS.c.status == JobState.RUNNING.value,
-        JOBS.c.attempt == bindparam("b_attempt"),
-    )
-    .values(
-        status=JobState.SUCCEEDED.value,
-        version=JOBS.c.version + 1,
-        updated_at=bindparam("b_now"),
-        finished_at=bindparam("b_now"),
-        lease_owner=None,
-        lease_expires_at=None,
-        progress=1.0,
-    )
+    .where(*SUCCEED_GUARD)
+    .values(SUCCEED_VALUES)
     .returning(
         *(JOBS.c[name] for name in FINISHED_COLUMNS),
         _of_run(RUNS.c.status, "run_status"),

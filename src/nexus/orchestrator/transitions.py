@@ -162,22 +162,20 @@ def row_fields(row: Any) -> dict[str, Any]:
     return row._asdict() if hasattr(row, "_asdict") else dict(vars(row))
 
 
-async def transition_job_chain(
-    conn: Conn,
-    job: Any,
-    moves: list[Move],
-    *,
-    run_state: RunState,
-    now: datetime | None = None,
-    unless_cached: str | None = None,
-) -> tuple[list[rules.Outcome], Any]:
-    """Consecutive transitions of one job (e.g. PENDING -> READY -> RUNNING) in one guarded
-    write. Each move is evaluated by the policy on the state the previous one leaves; the
-    chain stops at the first refusal and writes the moves accepted before it, with one event
-    each. Returns the accepted outcomes (plus the refusal, if any) and the resulting row.
-    ``unless_cached``: the write lands only while no output is stored under that cache key
-    (a refusal with ``conflict`` then means: changed concurrently, or a cache hit)."""
-    now = now or utcnow()
+@dataclass(frozen=True)
+class ChainPlan:
+    """What ``plan_chain`` decided: the outcomes, the row's changes, one event per accepted
+    move, and the row as it will be after the write (version and time included)."""
+
+    outcomes: list[rules.Outcome]
+    changes: dict[str, Any]
+    events: list[dict[str, Any]]
+    state: Any
+
+
+def plan_chain(job: Any, moves: list[Move], *, run_state: RunState, now: datetime) -> ChainPlan:
+    """Evaluate consecutive transitions of one job, each on the state the previous one leaves,
+    stopping at the first refusal; nothing is written."""
     state, changes = job, dict[str, Any]()
     outcomes: list[rules.Outcome] = []
     rows: list[dict[str, Any]] = []
@@ -193,23 +191,42 @@ async def transition_job_chain(
             )
         )
         state = SimpleNamespace(**{**row_fields(state), **changes})
-    applied = len(rows)
-    if applied == 0:
-        return outcomes, job
-    changes.update(version=job.version + applied, updated_at=now)
+    if rows:
+        changes.update(version=job.version + len(rows), updated_at=now)
+        state.version, state.updated_at = job.version + len(rows), now
+    return ChainPlan(outcomes, changes, rows, state)
+
+
+async def transition_job_chain(
+    conn: Conn,
+    job: Any,
+    moves: list[Move],
+    *,
+    run_state: RunState,
+    now: datetime | None = None,
+    unless_cached: str | None = None,
+) -> tuple[list[rules.Outcome], Any]:
+    """Consecutive transitions of one job (e.g. PENDING -> READY -> RUNNING) in one guarded
+    write. Each move is evaluated by the policy on the state the previous one leaves; the
+    chain stops at the first refusal and writes the moves accepted before it, with one event
+    each. Returns the accepted outcomes (plus the refusal, if any) and the resulting row.
+    ``unless_cached``: the write lands only while no output is stored under that cache key
+    (a refusal with ``conflict`` then means: changed concurrently, or a cache hit)."""
+    plan = plan_chain(job, moves, run_state=run_state, now=now or utcnow())
+    if not plan.events:
+        return plan.outcomes, job
     if conn.dialect.name == "postgresql":  # the buffered events ride along (ADR 0015)
         pending: list[dict[str, Any]] = conn.info.pop(PENDING_EVENTS, None) or []
         written = await fused.guarded_write_with_events(
-            conn, job, changes, pending, rows, unless_cached
+            conn, job, plan.changes, pending, plan.events, unless_cached
         )
     else:
-        written = await _guarded_write(conn, "jobs", job.job_id, job, changes, unless_cached)
+        written = await _guarded_write(conn, "jobs", job.job_id, job, plan.changes, unless_cached)
         if written:
-            await append_events(conn, rows)
+            await append_events(conn, plan.events)
     if not written:
         return [rules.reject(ErrorCode.CONFLICT, "the job changed concurrently")], job
-    state.version, state.updated_at = job.version + applied, now
-    return outcomes, state
+    return plan.outcomes, plan.state
 
 
 async def succeed_claimed(
