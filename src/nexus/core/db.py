@@ -245,7 +245,13 @@ def _sync_sqlite_engine(url: str) -> Engine:
 class Database:
     """An engine plus the one way to open a transaction. Command functions own transactions."""
 
-    def __init__(self, engine: AsyncEngine, step_engine: AsyncEngine | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        step_engine: AsyncEngine | None = None,
+        *,
+        keep_step_connections: int = 10,
+    ) -> None:
         self.engine = engine
         # PostgreSQL only: the connections of the workers' claims and commits, with generic
         # plans (ADR 0016) and, with step_commit = async, commits that do not wait for the
@@ -255,6 +261,8 @@ class Database:
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._sync = _sync_sqlite_engine(str(engine.url)) if self.is_sqlite else None
         self._writer: Connection | None = None
+        self._idle_step: list[Any] = []  # step connections kept checked out (ADR 0016)
+        self._idle_limit = 0 if self.is_sqlite else keep_step_connections
 
     @classmethod
     def from_url(
@@ -270,7 +278,7 @@ class Database:
                 synchronous_commit=step_commit != "async",
                 generic_plans=True,
             )
-        return cls(engine, step_engine)
+        return cls(engine, step_engine, keep_step_connections=pool_size)
 
     @asynccontextmanager
     async def transaction(self, *, step: bool = False) -> AsyncGenerator[Conn, None]:
@@ -298,8 +306,9 @@ class Database:
 
     @asynccontextmanager
     async def _raw_pg_transaction(self) -> AsyncGenerator[Conn, None]:
-        raw = await self.step_engine.raw_connection()
+        raw = await self._step_checkout()
         driver: Any = raw.driver_connection
+        failed = True
         try:
             transaction = driver.transaction()
             await transaction.start()
@@ -310,13 +319,29 @@ class Database:
                     await transaction.rollback()
                 raise
             await transaction.commit()
+            failed = False
         finally:
-            # Never pool a connection that is gone or still inside a transaction (a commit or
-            # rollback interrupted by cancellation): its next user would nest in it.
-            if driver.is_closed() or driver.is_in_transaction():
-                raw.invalidate()
-            else:
-                raw.close()
+            self._step_checkin(raw, failed)
+
+    async def _step_checkout(self) -> Any:
+        """A step connection: one this process used before, else one from the pool. Kept
+        checked out between steps: a pool checkout and return cost ~0.1 ms of CPU per step
+        through SQLAlchemy's async adaptation (ADR 0016)."""
+        if self._idle_step:
+            return self._idle_step.pop()
+        return await self.step_engine.raw_connection()
+
+    def _step_checkin(self, raw: Any, failed: bool) -> None:
+        # Never keep a connection that is gone, still inside a transaction (a commit or
+        # rollback interrupted by cancellation: its next user would nest in it), or that
+        # failed (it may be broken in a way the driver has not noticed yet).
+        driver: Any = raw.driver_connection
+        if failed or driver.is_closed() or driver.is_in_transaction():
+            raw.invalidate()
+        elif len(self._idle_step) < self._idle_limit:
+            self._idle_step.append(raw)
+        else:
+            raw.close()
 
     @asynccontextmanager
     async def autocommit(self) -> AsyncGenerator[Conn, None]:
@@ -324,15 +349,13 @@ class Database:
         is a whole transaction by itself (each statement commits on its own)."""
         if self.is_sqlite:
             raise RuntimeError("autocommit statements are a PostgreSQL path")
-        raw = await self.step_engine.raw_connection()
-        driver: Any = raw.driver_connection
+        raw = await self._step_checkout()
+        failed = True
         try:
-            yield RawPgConn(driver, self.step_engine.dialect, raw.info)
+            yield RawPgConn(raw.driver_connection, self.step_engine.dialect, raw.info)
+            failed = False
         finally:
-            if driver.is_closed() or driver.is_in_transaction():
-                raw.invalidate()
-            else:
-                raw.close()
+            self._step_checkin(raw, failed)
 
     def _sqlite_writer(self, engine: Engine) -> Connection:
         """The one connection SQLite write transactions use (they are serialised anyway by
@@ -356,6 +379,8 @@ class Database:
             yield SyncConn(sync_conn)
 
     async def dispose(self) -> None:
+        while self._idle_step:
+            self._idle_step.pop().close()
         await self.engine.dispose()
         if self.step_engine is not self.engine:
             await self.step_engine.dispose()
