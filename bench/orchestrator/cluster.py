@@ -580,10 +580,12 @@ NOTES = [
     "  `acks_late` a step that already published its successor is redelivered and publishes it",
     "  again, so the chain forks and every later step runs twice (~n/2 duplicates), or only",
     "  the in-flight step repeats (1); which one happens depends on the kill's timing.",
-    "- W1 Nexus: each step is one step transaction in the worker process (commit + eager claim",
-    "  of the successor: two statements, four round trips to PostgreSQL; ADRs 0014, 0015),",
-    "  with the default `database.step_commit = async`. Wall above CPU is waiting for",
-    "  PostgreSQL on this shared 2-core machine. DBOS W5 is not measured (ADR 0063).",
+    "- W1 Nexus: each step is one statement in the worker process, in autocommit: the commit,",
+    "  the output, the eager claim of the successor predicted when the step was claimed, the",
+    "  events and the next prediction (ADR 0016; the chain's first step, and any step whose",
+    "  prediction fails, is the step transaction of ADRs 0014-0015), with the default",
+    "  `database.step_commit = async`. Wall above CPU is waiting for PostgreSQL on this",
+    "  shared 2-core machine. DBOS W5 is not measured (ADR 0063).",
 ]
 
 

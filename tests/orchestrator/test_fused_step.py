@@ -4,6 +4,7 @@ rows and events, and a failed prediction must write nothing and fall back."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -211,3 +212,25 @@ class TestOneStatementStep:
         assert offer.claimed is not None and offer.claimed.task.inputs == {
             "step[2]": {"n": "cached"}
         }
+
+
+class TestLookahead:
+    def test_only_a_single_dependent_is_remembered_by_job_and_attempt(self) -> None:
+        store = lookahead.Lookahead()
+        job = SimpleNamespace(job_id="j1", attempt=2)
+        store.remember(job, [SimpleNamespace(job_id="a"), SimpleNamespace(job_id="b")])
+        store.remember(SimpleNamespace(job_id="j2", attempt=1), [])
+        assert len(store) == 0
+        store.remember(job, [SimpleNamespace(job_id="a")])
+        assert store.take("j1", 1) is None  # another attempt
+        ahead = store.take("j1", 2)
+        assert ahead is not None and ahead.successor.job_id == "a"
+        assert store.take("j1", 2) is None  # taken once
+
+    def test_it_is_bounded(self) -> None:
+        store = lookahead.Lookahead()
+        for i in range(lookahead.LIMIT + 10):
+            store.remember(SimpleNamespace(job_id=f"j{i}", attempt=1), [SimpleNamespace()])
+        assert len(store) == lookahead.LIMIT
+        assert store.take("j0", 1) is None  # the oldest went first
+        assert store.take(f"j{lookahead.LIMIT + 9}", 1) is not None

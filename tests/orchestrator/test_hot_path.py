@@ -345,3 +345,30 @@ class TestStepTransactionCancelled:
                 assert (await conn.execute(open_txns)).scalar() == 0
         finally:
             await db.dispose()
+
+
+@pytest.mark.postgres
+class TestKeptStepConnections:
+    async def test_reused_between_steps_and_dropped_once_broken(self, pg_database: Any) -> None:
+        """Step connections stay checked out between steps (ADR 0016); one whose session
+        died fails its step once and is replaced, never handed out again."""
+        db = Database.from_url(pg_database.url, step_commit="async")
+        pid = Prepared(text("SELECT pg_backend_pid() AS pid"))
+
+        async def step_pid() -> int:
+            async with db.transaction(step=True) as conn:
+                return int((await conn.execute(pid)).scalar())
+
+        try:
+            first = await step_pid()
+            assert await step_pid() == first
+            async with db.autocommit() as conn:
+                assert int((await conn.execute(pid)).scalar()) == first
+            async with db.read() as conn:
+                await conn.execute(text(f"SELECT pg_terminate_backend({first})"))
+            with pytest.raises(Exception):  # noqa: B017 - whichever error the driver raises
+                await step_pid()
+            replacement = await step_pid()
+            assert replacement != first and await step_pid() == replacement
+        finally:
+            await db.dispose()
