@@ -65,23 +65,15 @@ EVENT_COLUMNS = (
 )
 
 
-def _commit_output_statement() -> tuple[Any, tuple[str, ...], tuple[str, ...]]:
-    """The statement, the finished job's fields and a dependent's fields, in result order."""
-    succeed: Any = SUCCEED_CLAIMED.statement
-    increment: Any = graph.INCREMENT_DEPENDENTS.statement
-    done = succeed.cte("done")
-    stored = (
+def stored_output(done: Any) -> Any:
+    """A CTE storing the committed output (``o_*``, ``b_attempt``, ``b_now`` parameters)
+    under the cache key of the job the ``done`` CTE returned: nothing if it returned none."""
+    return (
         pg_insert(OUTPUTS)
         .from_select(
             [
-                "cache_key",
-                "tenant_id",
-                "output",
-                "output_hash",
-                "artifacts",
-                "job_id",
-                "attempt",
-                "created_at",
+                *("cache_key", "tenant_id", "output", "output_hash", "artifacts", "job_id"),
+                *("attempt", "created_at"),
             ],
             select(
                 done.c.cache_key,
@@ -97,6 +89,14 @@ def _commit_output_statement() -> tuple[Any, tuple[str, ...], tuple[str, ...]]:
         .on_conflict_do_nothing()
         .cte("stored")
     )
+
+
+def _commit_output_statement() -> tuple[Any, tuple[str, ...], tuple[str, ...]]:
+    """The statement, the finished job's fields and a dependent's fields, in result order."""
+    succeed: Any = SUCCEED_CLAIMED.statement
+    increment: Any = graph.INCREMENT_DEPENDENTS.statement
+    done = succeed.cte("done")
+    stored = stored_output(done)
     counted = increment.where(exists(select(done.c.job_id))).cte("counted")
     statement = (
         select(*(c.label(f"f_{c.name}") for c in done.c), *counted.c)

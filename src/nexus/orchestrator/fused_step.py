@@ -43,7 +43,6 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from nexus.core.db import Conn, UtcDateTime
 from nexus.core.prepared import Prepared
@@ -143,27 +142,7 @@ def _step_statement() -> Any:
         )
         .cte("done")
     )
-    stored = (
-        pg_insert(OUTPUTS)
-        .from_select(
-            [
-                *("cache_key", "tenant_id", "output", "output_hash", "artifacts", "job_id"),
-                *("attempt", "created_at"),
-            ],
-            select(
-                done.c.cache_key,
-                done.c.tenant_id,
-                bindparam("o_output", type_=OUTPUTS.c.output.type),
-                bindparam("o_hash", type_=String),
-                bindparam("o_artifacts", type_=OUTPUTS.c.artifacts.type),
-                done.c.job_id,
-                bindparam("b_attempt", type_=Integer),
-                now,
-            ),
-        )
-        .on_conflict_do_nothing()
-        .cte("stored")
-    )
+    stored = fused.stored_output(done)
     given = (
         func.json_to_recordset(bindparam("a_rows", type_=JSON))
         .table_valued(*(column(n, t) for n, t in ARTIFACT_FIELDS))
