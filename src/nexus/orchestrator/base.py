@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from nexus.contracts.errors import ErrorCode
+from nexus.contracts.tasks import CommitReceipt
 from nexus.core.db import Conn, Database
 from nexus.core.errors import NexusError
 from nexus.core.prepared import Prepared
@@ -161,6 +162,15 @@ def run_view(job: Any) -> Any:
         trace_id=job.trace_id,
         correlation_id=job.correlation_id,
     )
+
+
+def receipt(outcome: rules.Outcome) -> CommitReceipt:
+    return CommitReceipt(
+        accepted=False, code=outcome.code.value if outcome.code else None, reason=outcome.reason
+    )
+
+
+NOT_FOUND = CommitReceipt(accepted=False, code=ErrorCode.JOB_NOT_FOUND.value)
 
 
 def require(outcome: rules.Outcome) -> None:

@@ -1,7 +1,9 @@
-"""Job commands: claim under a lease, heartbeat, progress, commit or fail an attempt, approve.
+"""Job commands: claim under a lease, heartbeat, progress, commit an attempt (failures are in
+``failures``, approvals in ``approvals``).
 
-Every method is one transaction (``@atomic``). Results from workers are fenced by the attempt
-number they claimed, so a stale or duplicate worker can never commit an output twice.
+Every method is one transaction (``@atomic``), or on PostgreSQL one statement that is a
+transaction by itself (ADR 0016). Results from workers are fenced by the attempt number they
+claimed, so a stale or duplicate worker can never commit an output twice.
 """
 
 from __future__ import annotations
@@ -13,20 +15,18 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from nexus.contracts.errors import ErrorCode
 from nexus.contracts.tasks import ArtifactMeta, Claim, CommitReceipt, TaskSpec
 from nexus.core.db import Conn
-from nexus.core.errors import NexusError
 from nexus.core.ids import new_id, utcnow
 from nexus.core.prepared import Prepared
-from nexus.orchestrator import advance, fused_step, graph, lookahead, rules, tables
+from nexus.orchestrator import advance, fused_step, graph, lookahead, tables
 from nexus.orchestrator import events as ev
 from nexus.orchestrator.advance import Dispatch
 from nexus.orchestrator.base import (
+    NOT_FOUND,
     CommandBase,
-    atomic,
     is_transient_db_error,
-    require,
+    receipt,
     run_view,
     step_atomic,
 )
@@ -75,19 +75,12 @@ INSERT_OUTPUT = {
     "sqlite": Prepared(sqlite_insert(OUTPUTS).on_conflict_do_nothing()),
 }
 INSERT_ARTIFACTS = Prepared(insert(ARTIFACTS))
-NOT_FOUND = CommitReceipt(accepted=False, code=ErrorCode.JOB_NOT_FOUND.value)
 ACCEPTED = CommitReceipt(accepted=True)
 
 
 def _output_row(output: dict[str, Any], artifacts: list[ArtifactMeta]) -> OutputRow:
     metas = [a.model_dump(mode="json") for a in artifacts]
     return OutputRow(output, compute_output_hash(output), metas)
-
-
-def receipt(outcome: rules.Outcome) -> CommitReceipt:
-    return CommitReceipt(
-        accepted=False, code=outcome.code.value if outcome.code else None, reason=outcome.reason
-    )
 
 
 class JobCommands(CommandBase):
@@ -374,121 +367,6 @@ class JobCommands(CommandBase):
                     for a in artifacts
                 ],
             )
-
-    @step_atomic
-    async def fail_job(
-        self, conn: Conn, job_id: str, attempt: int, code: ErrorCode, message: str
-    ) -> tuple[CommitReceipt, list[Dispatch]]:
-        """Record a failed attempt: retry with backoff if allowed, else fail the run."""
-        self.lookahead.take(job_id, attempt)
-        job = await self._job(conn, job_id, lock=True)
-        if job is None:
-            return NOT_FOUND, []
-        return await self.fail_attempt(conn, run_view(job), job, code, message, claimed=attempt)
-
-    async def fail_attempt(
-        self, conn: Conn, run: Any, job: Any, code: ErrorCode, message: str, *, claimed: int | None
-    ) -> tuple[CommitReceipt, list[Dispatch]]:
-        """Inside a command's transaction: retry the job, or fail it and then the run."""
-        fence = rules.evaluate_job(
-            rules.JobProposal(
-                current=JobState(job.status),
-                proposed=JobState.FAILED,
-                run_state=RunState(run.status),
-                attempt=job.attempt,
-                claimed_attempt=claimed,
-            )
-        )
-        if not fence.accepted:
-            return receipt(fence), []
-        delay = advance.retry_delay(job.attempt, self.wiring.retry_base_s, self.wiring.retry_max_s)
-        not_before = utcnow() + timedelta(seconds=delay)
-        retry = await transition_job(
-            conn,
-            job,
-            JobState.READY,
-            run_state=RunState(run.status),
-            claimed_attempt=claimed,
-            error_retryable=code.retryable,
-            verb="rescheduled",
-            values={
-                "lease_owner": None,
-                "lease_expires_at": None,
-                "not_before": not_before,
-                "error_code": code.value,
-                "error_message": message[:4000],
-            },
-            payload={"attempt": job.attempt, "error_code": code.value, "delay_s": delay},
-        )
-        if retry.accepted:
-            return CommitReceipt(accepted=True), [
-                await advance.enqueue(conn, job.job_id, job.pool, not_before)
-            ]
-        final_code = code if not code.retryable else ErrorCode.RETRIES_EXHAUSTED
-        outcome = await transition_job(
-            conn,
-            job,
-            JobState.FAILED,
-            run_state=RunState(run.status),
-            claimed_attempt=claimed,
-            values={
-                "lease_owner": None,
-                "lease_expires_at": None,
-                "finished_at": utcnow(),
-                "error_code": final_code.value,
-                "error_message": message[:4000],
-            },
-            payload={
-                "attempt": job.attempt,
-                "error_code": final_code.value,
-                "message": message[:500],
-            },
-        )
-        if not outcome.accepted:
-            return receipt(outcome), []
-        if run.status == RunState.COMPENSATING.value:
-            await advance.finish_run_if_done(conn, run.run_id)
-            return CommitReceipt(accepted=True), []
-        return CommitReceipt(accepted=True), await advance.fail_run(
-            conn, self.wiring, run, final_code, f"{job.node_key}: {message}"[:4000]
-        )
-
-    @atomic
-    async def approve_job(self, conn: Conn, job_id: str, *, user_id: str) -> list[Dispatch]:
-        """Release a held job; the approver must differ from the user who created the run."""
-        job = await self._job(conn, job_id, lock=True)
-        if job is None:
-            raise NexusError(ErrorCode.JOB_NOT_FOUND, f"job {job_id!r} does not exist")
-        run = await advance.read_run(conn, job.run_id)
-        require(
-            await transition_job(
-                conn,
-                job,
-                JobState.READY,
-                run_state=RunState(run.status),
-                verb="approved",
-                approved_by_other=run.created_by is None or run.created_by != user_id,
-                values={"approved_by": user_id},
-                payload={"approved_by": user_id},
-            )
-        )
-        return [await advance.enqueue(conn, job.job_id, job.pool)]
-
-    @atomic
-    async def reject_job(
-        self, conn: Conn, job_id: str, *, user_id: str, reason: str = ""
-    ) -> list[Dispatch]:
-        """Refuse a held job: it fails (not retryable) and the run fails with compensation."""
-        job = await self._job(conn, job_id, lock=True)
-        if job is None:
-            raise NexusError(ErrorCode.JOB_NOT_FOUND, f"job {job_id!r} does not exist")
-        if job.status != JobState.AWAITING_APPROVAL.value:
-            raise NexusError(ErrorCode.ILLEGAL_TRANSITION, f"job is {job.status}")
-        run = await advance.read_run(conn, job.run_id)
-        message = f"{job.node_key}: rejected by {user_id}" + (f": {reason}" if reason else "")
-        return await advance.fail_run(
-            conn, self.wiring, run, ErrorCode.APPROVAL_REJECTED, message, failed_job=job
-        )
 
 
 class _Claimer:

@@ -19,7 +19,9 @@ from nexus.core.ids import canonical_json, new_id, sha256_hex, utcnow
 from nexus.orchestrator import advance, graph, rules, tables
 from nexus.orchestrator import events as ev
 from nexus.orchestrator.advance import Dispatch
+from nexus.orchestrator.approvals import ApprovalCommands
 from nexus.orchestrator.base import atomic
+from nexus.orchestrator.failures import FailureCommands
 from nexus.orchestrator.job_commands import JobCommands
 from nexus.orchestrator.states import RUN_TERMINAL, JobState, RunState
 from nexus.orchestrator.transitions import COMPENSATION_PREFIX, append_events, transition_run
@@ -33,7 +35,7 @@ SELECT_IDEM = select(IDEM).where(
 REOPENABLE = (JobState.FAILED.value, JobState.CANCELLED.value, JobState.SKIPPED.value)
 
 
-class Orchestrator(JobCommands):
+class Orchestrator(JobCommands, FailureCommands, ApprovalCommands):
     async def create_run(
         self,
         pipeline: str,
