@@ -58,6 +58,17 @@ async def chain_at_step_1(platform: Platform) -> tuple[str, dict[str, Any], Clai
     return run_id, await jobs_by_key(platform, run_id), offer.claimed
 
 
+def successor_key(upstream: Any, job: Any) -> str:
+    """The key ``job`` must get: its own fields plus its one data upstream's key."""
+    return cachekeys.compute_cache_key(
+        skill=job.skill,
+        skill_version=job.skill_version,
+        params=job.params,
+        variant=job.variant,
+        upstream=[(upstream.node_key, upstream.cache_key)],
+    )
+
+
 async def outputs_of(platform: Platform, job_id: str) -> list[Any]:
     async with platform.db.read() as conn:
         rows = await conn.execute(select(OUTPUTS).where(OUTPUTS.c.job_id == job_id))
@@ -83,13 +94,7 @@ class TestOneStatementStep:
         assert (one.status, one.lease_owner, one.progress) == ("succeeded", None, 1.0)
         assert (two.status, two.attempt, two.lease_owner, two.deps_done) == ("running", 1, "w1", 1)
         assert two.version == jobs["step[2]"].version + 2
-        assert two.cache_key == cachekeys.compute_cache_key(
-            skill=two.skill,
-            skill_version=two.skill_version,
-            params=two.params,
-            variant=two.variant,
-            upstream=[("step[1]", one.cache_key)],
-        )
+        assert two.cache_key == successor_key(one, two)
         (out,) = await outputs_of(platform, one.job_id)
         assert (out.output, out.cache_key, out.attempt) == ({"n": 1}, one.cache_key, 1)
         assert out.output_hash == cachekeys.compute_output_hash({"n": 1})
@@ -181,13 +186,7 @@ class TestOneStatementStep:
         run_id, jobs, claim = await chain_at_step_1(platform)
         one = jobs["step[1]"]
         two = jobs["step[2]"]
-        key = cachekeys.compute_cache_key(
-            skill=two.skill,
-            skill_version=two.skill_version,
-            params=two.params,
-            variant=two.variant,
-            upstream=[("step[1]", one.cache_key)],
-        )
+        key = successor_key(one, two)
         async with platform.db.transaction() as conn:
             await conn.execute(
                 insert(OUTPUTS).values(

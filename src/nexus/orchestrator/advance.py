@@ -121,13 +121,7 @@ async def _key_for(conn: Conn, job: Any, via: Any | None) -> str:
         upstream = []  # its only upstream orders it but passes no data
     else:
         upstream = await graph.upstream_keys(conn, job.job_id)
-    return cachekeys.compute_cache_key(
-        skill=job.skill,
-        skill_version=job.skill_version,
-        params=job.params,
-        variant=job.variant,
-        upstream=upstream,
-    )
+    return cachekeys.job_key(job, upstream)
 
 
 @dataclass(frozen=True)

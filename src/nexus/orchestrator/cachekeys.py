@@ -31,5 +31,16 @@ def compute_cache_key(
     return sha256_hex(canonical_json(material))
 
 
+def job_key(job: Any, upstream: list[tuple[str, str]]) -> str:
+    """The cache key of a job row (skill, version, params, variant) given its upstream keys."""
+    return compute_cache_key(
+        skill=job.skill,
+        skill_version=job.skill_version,
+        params=job.params,
+        variant=job.variant,
+        upstream=upstream,
+    )
+
+
 def compute_output_hash(output: dict[str, Any]) -> str:
     return sha256_hex(canonical_json(output))

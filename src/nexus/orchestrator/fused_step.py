@@ -57,7 +57,7 @@ EVENTS = tables.EVENTS
 ARTIFACTS = tables.ARTIFACTS
 
 # The dependent's columns the step writes: the claim chain's changes plus its counter.
-MOVED_KEYS = (
+MOVED_KEYS: tuple[str, ...] = (
     "status",
     "version",
     "updated_at",

@@ -30,7 +30,6 @@ from nexus.orchestrator.base import (
     run_view,
     step_atomic,
 )
-from nexus.orchestrator.cachekeys import compute_output_hash
 from nexus.orchestrator.statements import OutputRow
 from nexus.orchestrator.states import JobState, RunState
 from nexus.orchestrator.transitions import (
@@ -76,11 +75,6 @@ INSERT_OUTPUT = {
 }
 INSERT_ARTIFACTS = Prepared(insert(ARTIFACTS))
 ACCEPTED = CommitReceipt(accepted=True)
-
-
-def _output_row(output: dict[str, Any], artifacts: list[ArtifactMeta]) -> OutputRow:
-    metas = [a.model_dump(mode="json") for a in artifacts]
-    return OutputRow(output, compute_output_hash(output), metas)
 
 
 class JobCommands(CommandBase):
@@ -267,7 +261,7 @@ class JobCommands(CommandBase):
         claim_next: EagerClaim | None,
     ) -> tuple[CommitReceipt, list[Dispatch]]:
         """The commit as one step transaction (the general form)."""
-        stored = _output_row(output, artifacts)
+        stored = OutputRow.of(output, artifacts)
         job, counted = await succeed_claimed(conn, job_id, attempt, stored)
         if job is None:  # not the common case: read the row and let the policy explain
             return await self._complete_read(conn, job_id, attempt, output, artifacts, claim_next)
@@ -307,7 +301,7 @@ class JobCommands(CommandBase):
         )
         if not outcome.accepted:
             return receipt(outcome), []
-        await self._store_output(conn, job, attempt, _output_row(output, artifacts))
+        await self._store_output(conn, job, attempt, OutputRow.of(output, artifacts))
         await self._store_artifacts(conn, job, artifacts)
         return ACCEPTED, await self._advance(conn, run, job, output, artifacts, claim_next)
 

@@ -19,11 +19,15 @@ from nexus.contracts.tasks import ArtifactMeta
 from nexus.core.ids import new_id
 from nexus.orchestrator import cachekeys, events, fused, gate
 from nexus.orchestrator.fused_step import MOVED_KEYS
+from nexus.orchestrator.statements import OutputRow
 from nexus.orchestrator.states import JobState, RunState
 from nexus.orchestrator.transitions import COMPENSATION_PREFIX, Move, plan_chain
 from nexus.worker_hub.ports import EagerClaim
 
 LIMIT = 4096  # predictions kept per process (one per claimed job in flight)
+CHAIN_KEYS: frozenset[str] = frozenset(MOVED_KEYS) - {
+    "deps_done"
+}  # what the claim chain itself changes
 
 
 @dataclass(frozen=True)
@@ -111,20 +115,15 @@ def plan_step(
     pool = verdict.decision.pool if verdict.decision else nxt.pool
     if gate.queue_for(pool) not in eager.queues:
         return None
-    key = cachekeys.compute_cache_key(
-        skill=nxt.skill,
-        skill_version=nxt.skill_version,
-        params=nxt.params,
-        variant=nxt.variant,
-        upstream=[(job.node_key, job.cache_key)] if nxt.via_data else [],
-    )
+    upstream = [(job.node_key, job.cache_key)] if nxt.via_data else []
+    key = cachekeys.job_key(nxt, upstream)
     ready = Move(JobState.READY, {"cache_key": key, "pool": pool, "not_before": None})
     chain = plan_chain(
         nxt, [ready, claim_move(eager, nxt, now)], run_state=RunState.RUNNING, now=now
     )
-    if len(chain.events) != 2 or set(chain.changes) != set(MOVED_KEYS) - {"deps_done"}:
+    if len(chain.events) != 2 or chain.changes.keys() ^ CHAIN_KEYS:
         return None
-    metas = [a.model_dump(mode="json") for a in artifacts]
+    stored = OutputRow.of(output, artifacts)
     log = [events.job_event(job, "succeeded", attempt=attempt), *chain.events]
     params: dict[str, Any] = {f"m_{k}": v for k, v in chain.changes.items()}
     params.update(
@@ -133,14 +132,14 @@ def plan_step(
         b_attempt=attempt,
         b_cache_key=job.cache_key,
         b_now=now,
-        o_output=output,
-        o_hash=cachekeys.compute_output_hash(output),
-        o_artifacts=metas,
+        o_output=stored.output,
+        o_hash=stored.output_hash,
+        o_artifacts=stored.artifacts,
         s_id=nxt.job_id,
         s_version=nxt.version,
         s_deps_done=nxt.deps_done,
         s_deps_total=nxt.deps_total,
-        a_rows=[{"artifact_id": new_id("art"), **_artifact_fields(m)} for m in metas],
+        a_rows=[{"artifact_id": new_id("art"), **_artifact_fields(m)} for m in stored.artifacts],
         e_rows=fused.event_rows(log, True, 0),
     )
     inputs = ({job.node_key: output}, artifacts) if nxt.via_data else ({}, [])

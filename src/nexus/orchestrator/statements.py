@@ -10,8 +10,10 @@ from typing import Any
 
 from sqlalchemy import bindparam, exists, literal_column, select, update
 
+from nexus.contracts.tasks import ArtifactMeta
 from nexus.core.prepared import Prepared
 from nexus.orchestrator import tables
+from nexus.orchestrator.cachekeys import compute_output_hash
 from nexus.orchestrator.states import JobState
 
 JOBS = tables.JOBS
@@ -59,6 +61,11 @@ class OutputRow:
     output: dict[str, Any]
     output_hash: str
     artifacts: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, output: dict[str, Any], artifacts: list[ArtifactMeta]) -> OutputRow:
+        metas = [a.model_dump(mode="json") for a in artifacts]
+        return cls(output, compute_output_hash(output), metas)
 
 
 def _of_run(column: Any, label: str) -> Any:
