@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aio_pika
+import aiormq
 import pytest
+from aio_pika.robust_queue import RobustQueue
 
 from nexus.contracts.errors import ErrorCode
 from nexus.core.broker import Message
@@ -194,6 +197,35 @@ async def test_recovers_after_server_closes_the_connection(
 
     await wait_until(seen_after)
     assert not consumer.done()
+    consumer.cancel()
+    await asyncio.gather(consumer, return_exceptions=True)
+
+
+async def test_a_refused_first_consume_does_not_lose_the_consumer(
+    broker: RabbitBroker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """RabbitMQ can refuse the first consumer of a quorum queue declared a moment before
+    (its replica not started yet: the server closes the connection with INTERNAL_ERROR).
+    Injected here at the consume call; everything else is the real server."""
+    real = RobustQueue.consume
+    refused: list[str] = []
+
+    async def consume(self: RobustQueue, *args: Any, **kwargs: Any) -> Any:
+        if not refused:
+            refused.append(self.name)
+            raise aiormq.exceptions.ConnectionInternalError("INTERNAL_ERROR")
+        return await real(self, *args, **kwargs)
+
+    monkeypatch.setattr(RobustQueue, "consume", consume)
+    got = Collector()
+    consumer = asyncio.create_task(broker.consume(QUEUE, got, prefetch=4))
+    await broker.publish(QUEUE, {"job_id": "x"})
+
+    async def seen() -> bool:
+        return [m["job_id"] for m in got.seen] == ["x"]
+
+    await wait_until(seen)
+    assert refused == [QUEUE] and not consumer.done()
     consumer.cancel()
     await asyncio.gather(consumer, return_exceptions=True)
 

@@ -146,6 +146,15 @@ class RabbitBroker:
             ) from exc
         return connection
 
+    def _retrying(self) -> AsyncRetrying:
+        """Bounded retries of an operation while the robust connection recovers."""
+        return AsyncRetrying(
+            retry=retry_if_exception(is_transient),
+            wait=wait_exponential(multiplier=0.05, max=2.0),
+            stop=stop_after_delay(self.publish_timeout_s),
+            reraise=True,
+        )
+
     async def _channel(self) -> AbstractRobustChannel:
         if self._publish_channel is None or self._publish_channel.is_closed:
             connection = await self._ready_connection()
@@ -202,12 +211,7 @@ class RabbitBroker:
             # A dropped connection is noticed a moment after it drops: retry the whole batch
             # (bounded) while the robust connection recovers. A resend can duplicate a message
             # whose confirm was lost; messages carry ids and claims are fenced, so that is safe.
-            async for attempt in AsyncRetrying(
-                retry=retry_if_exception(is_transient),
-                wait=wait_exponential(multiplier=0.05, max=2.0),
-                stop=stop_after_delay(self.publish_timeout_s),
-                reraise=True,
-            ):
+            async for attempt in self._retrying():
                 with attempt:
                     await self._publish_once(queue, messages)
         except TRANSPORT_ERRORS as exc:
@@ -230,11 +234,6 @@ class RabbitBroker:
 
     async def consume(self, queue: str, handler: Handler, *, prefetch: int) -> None:
         """Deliver messages to ``handler``, at most ``prefetch`` unacked, until cancelled."""
-        async with self._transport_errors("consume"):
-            connection = await self._ready_connection()
-            channel: AbstractRobustChannel = await connection.channel()  # type: ignore[assignment]
-            await channel.set_qos(prefetch_count=prefetch)
-            declared = await self.declare_queue(channel, queue)
         in_flight: set[asyncio.Task[Any]] = set()
 
         async def on_message(message: AbstractIncomingMessage) -> None:
@@ -246,11 +245,42 @@ class RabbitBroker:
             finally:
                 in_flight.discard(task)  # type: ignore[arg-type]
 
-        consumer_tag = await declared.consume(on_message)
+        channel, declared, consumer_tag = await self._start_consumer(queue, prefetch, on_message)
         try:
             await asyncio.Future[None]()  # runs until the caller cancels consume()
         finally:
             await self._stop_consumer(declared, consumer_tag, channel, in_flight)
+
+    async def _start_consumer(
+        self, queue: str, prefetch: int, on_message: Any
+    ) -> tuple[AbstractRobustChannel, AbstractQueue, str]:
+        """Channel, queue and consumer tag. Retried (bounded) like publishing: the server can
+        drop the connection while it recovers, and a quorum queue declared a moment ago can
+        refuse its first consumer (RabbitMQ closes the connection with INTERNAL_ERROR, the
+        queue's replica not yet started). The robust connection comes back; the consumer must
+        not be lost with it."""
+        async for attempt in self._retrying():
+            with attempt:
+                return await self._start_consumer_once(queue, prefetch, on_message)
+        raise AssertionError("unreachable: tenacity re-raises the last error")
+
+    async def _start_consumer_once(
+        self, queue: str, prefetch: int, on_message: Any
+    ) -> tuple[AbstractRobustChannel, AbstractQueue, str]:
+        channel: AbstractRobustChannel | None = None
+        try:
+            async with self._transport_errors("consume"):
+                connection = await self._ready_connection()
+                channel = await connection.channel()  # type: ignore[assignment]
+                assert channel is not None
+                await channel.set_qos(prefetch_count=prefetch)
+                declared = await self.declare_queue(channel, queue)
+                return channel, declared, await declared.consume(on_message)
+        except NexusError:
+            if channel is not None:
+                with suppress(*TRANSPORT_ERRORS):
+                    await channel.close()
+            raise
 
     async def _handle(self, queue: str, message: AbstractIncomingMessage, handler: Handler) -> None:
         try:
