@@ -49,7 +49,16 @@ class ErrorCode(StrEnum):
     TRANSIENT_FAILURE = "transient_failure"
     # governance (seams for later issues)
     BUDGET_EXCEEDED = "budget_exceeded"
+    BUDGET_EXHAUSTED = "budget_exhausted"
+    BUDGET_INSUFFICIENT = "budget_insufficient"
     POLICY_DENIED = "policy_denied"
+    # model providers
+    PROVIDER_NOT_FOUND = "provider_not_found"
+    PROVIDER_UNAVAILABLE = "provider_unavailable"
+    PROVIDER_RATE_LIMITED = "provider_rate_limited"
+    PROVIDER_ERROR = "provider_error"
+    PROVIDER_RESPONSE_INVALID = "provider_response_invalid"
+    NO_CAPABLE_PROVIDER = "no_capable_provider"
     # media engines
     MEDIA_TOOL_FAILED = "media_tool_failed"
     TTS_FAILED = "tts_failed"
@@ -114,7 +123,23 @@ REGISTRY: dict[ErrorCode, ErrorSpec] = {
     ErrorCode.SKILL_FAILED: E(500, False, "The skill raised an unexpected error."),
     ErrorCode.TRANSIENT_FAILURE: E(503, True, "A transient failure; the job will be retried."),
     ErrorCode.BUDGET_EXCEEDED: E(402, False, "The budget does not cover this work."),
+    ErrorCode.BUDGET_EXHAUSTED: E(
+        402, False, "No budget is left to reserve for this call; nothing was dispatched."
+    ),
+    ErrorCode.BUDGET_INSUFFICIENT: E(
+        402, False, "The estimate exceeds the remaining budget and the policy refuses to degrade."
+    ),
     ErrorCode.POLICY_DENIED: E(403, False, "A policy forbids this action."),
+    ErrorCode.PROVIDER_NOT_FOUND: E(404, False, "No such provider or model is configured."),
+    ErrorCode.PROVIDER_UNAVAILABLE: E(503, True, "The provider is down or its circuit is open."),
+    ErrorCode.PROVIDER_RATE_LIMITED: E(429, True, "The provider asked us to slow down."),
+    ErrorCode.PROVIDER_ERROR: E(502, True, "The provider answered with an error."),
+    ErrorCode.PROVIDER_RESPONSE_INVALID: E(
+        502, True, "The provider's response did not match its protocol or the contract."
+    ),
+    ErrorCode.NO_CAPABLE_PROVIDER: E(
+        503, False, "No enabled provider offers this capability for the project."
+    ),
     ErrorCode.MEDIA_TOOL_FAILED: E(500, True, "The media tool (ffmpeg) failed."),
     ErrorCode.TTS_FAILED: E(500, True, "Speech synthesis failed."),
     ErrorCode.RENDER_FAILED: E(500, True, "Rendering a frame or clip failed."),
