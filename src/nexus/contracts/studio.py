@@ -76,6 +76,10 @@ class Entity(StrictModel):
     aliases: list[str] = Field(default_factory=list)
     mentions: int = Field(default=0, ge=0)
     voice: str | None = Field(default=None, description="Voice id; characters only.")
+    voices: dict[SpokenLanguage, str] = Field(
+        default_factory=dict,
+        description="The voice per spoken language, one timbre family (characters only).",
+    )
     look: Look | None = None
     gender: Literal["female", "male", "unknown"] = "unknown"
 
@@ -88,6 +92,9 @@ class EntityPack(StrictModel):
     places: list[Entity] = Field(default_factory=list)
     props: list[Entity] = Field(default_factory=list)
     narrator_voice: str
+    narrator_voices: dict[SpokenLanguage, str] = Field(
+        default_factory=dict, description="The narrator's voice per spoken language."
+    )
 
 
 class AssetCandidate(StrictModel):

@@ -113,7 +113,9 @@ def _shot_nodes(shot: Any, prev: Any | None, nxt: Any | None, out: plan.PlanOut)
 def expand_shots(parent: NodeSpec, output: dict[str, Any], run: dict[str, Any]) -> list[NodeSpec]:
     out = plan.PlanOut.model_validate(output)
     edits = {int(k): ShotEdit.model_validate(v) for k, v in (run.get("edits") or {}).items()}
-    shots = apply_shot_edits(out.shots, edits, narrator_voice=out.pack.narrator_voice)
+    shots = plan.localise_voices(
+        apply_shot_edits(out.shots, edits, narrator_voice=out.pack.narrator_voice)
+    )
     nodes: list[NodeSpec] = []
     for i, shot in enumerate(shots):
         prev = shots[i - 1] if i else None
@@ -147,7 +149,7 @@ def register(registry: Registry) -> None:
     # All "thread": the work is numpy, Pillow and ffmpeg children, which run outside the GIL;
     # a process pool would spawn interpreters that import everything again (seconds each).
     glue = [
-        ("studio.plan", "1", plan.PlanIn, plan.PlanOut, plan.plan_story, 120),
+        ("studio.plan", "2", plan.PlanIn, plan.PlanOut, plan.plan_story, 120),
         (
             "studio.speech", "1", render.ShotSpeechIn, render.ShotSpeechOut,
             render.render_shot_speech, 300,

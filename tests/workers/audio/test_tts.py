@@ -20,8 +20,20 @@ from nexus.workers.audio import skills
 from nexus.workers.audio.engines import PiperEngine
 from nexus.workers.audio.handlers import TtsInput, synthesize_speech
 from nexus.workers.audio.piper_model import cached_model
-from nexus.workers.audio.tts import EngineSet, default_engines, synthesize
-from nexus.workers.audio.voices import list_voices, pick_character_voice, read_voice
+from nexus.workers.audio.tts import (
+    RUN_GAP_S,
+    EngineSet,
+    default_engines,
+    script_runs,
+    synthesize,
+)
+from nexus.workers.audio.voices import (
+    CATALOGUE,
+    list_voices,
+    pick_character_voice,
+    read_voice,
+    voice_in_language,
+)
 from nexus.workers.audio.wavio import read_wav
 
 EN = "The lighthouse keeper looked out over the grey sea."
@@ -112,10 +124,50 @@ def test_mandarin_reads_hanzi_as_pinyin_with_tones(engines: EngineSet, tmp_path:
     assert "(en)" not in phonemes and "214" in phonemes  # tone 3 on hao, no English fallback
 
 
-def test_english_voice_refuses_chinese_text(engines: EngineSet, tmp_path: Path) -> None:
-    with pytest.raises(NexusError) as err:
-        synthesize(ZH, "en-narrator", tmp_path / "x.wav", engines=engines)
-    assert err.value.code is ErrorCode.VALIDATION_FAILED
+def test_english_voice_reads_chinese_in_its_mandarin_family(
+    engines: EngineSet, tmp_path: Path
+) -> None:
+    """The documented fallback: a voice of the other language speaks through its family."""
+    by_family = speak(engines, tmp_path, ZH, "en-female-2")
+    direct = speak(engines, tmp_path, ZH, "zh-female-2")
+    assert by_family.read_bytes() == direct.read_bytes()
+    assert voice_in_language("en-female-2", "zh") == "zh-female-2"
+    assert voice_in_language("zh-narrator", "en") == "en-narrator"
+    assert voice_in_language("en-male-4", "zh") == "zh-male-2"  # nearest Mandarin timbre
+    for voice in CATALOGUE:
+        for language in ("en", "zh"):
+            other = read_voice(voice_in_language(voice.voice_id, language))
+            assert other.language == language and other.gender == voice.gender
+            assert other.role == voice.role
+
+
+def test_script_runs_cut_mixed_text_by_script() -> None:
+    assert script_runs('"那是渡船吗？"Tom asked.', "en") == [
+        ("zh", '"那是渡船吗？"'),
+        ("en", "Tom asked."),
+    ]
+    assert script_runs("林月说：OK，我们走吧。", "zh") == [
+        ("zh", "林月说："),
+        ("en", "OK，"),
+        ("zh", "我们走吧。"),
+    ]
+    assert script_runs("42", "zh") == [("zh", "42")]
+    assert script_runs("Plain English.", "zh") == [("en", "Plain English.")]
+
+
+def test_mixed_line_is_spoken_in_both_languages(engines: EngineSet, tmp_path: Path) -> None:
+    """One line, two engines: the mix is the English run, a pause, then the Mandarin run."""
+    english, chinese = "The ferry is late.", "那是渡船吗？"
+    mixed = synthesize(f"{english}{chinese}", "en-male-2", tmp_path / "m.wav", engines=engines)
+    en_s = synthesize(english, "en-male-2", tmp_path / "e.wav", engines=engines)
+    zh_s = synthesize(chinese, "zh-male-2", tmp_path / "z.wav", engines=engines)
+    assert mixed == pytest.approx(en_s + RUN_GAP_S + zh_s, abs=0.002)
+    samples, rate = read_wav(tmp_path / "m.wav")
+    head, tail = samples[: round(en_s * rate)], samples[round((en_s + RUN_GAP_S) * rate) :]
+    assert np.sqrt(np.mean(head**2)) > 0.03 and np.sqrt(np.mean(tail**2)) > 0.03
+    # the Mandarin run is the zh family voice (espeak), not piper spelling hanzi out
+    zh_alone, _ = read_wav(tmp_path / "z.wav")
+    assert len(tail) == pytest.approx(len(zh_alone), abs=2)
 
 
 def test_voice_catalogue_and_picking() -> None:
@@ -137,15 +189,18 @@ def test_tts_handler_keeps_the_wav(make_ctx: Callable[[], SkillContext]) -> None
     assert out.sample_rate == 24000 and out.voice == "en-female-2"
     with wave.open(str(kept.path)) as fh:
         assert fh.getnframes() / fh.getframerate() == pytest.approx(out.duration_s, abs=1e-5)
-    with pytest.raises(NexusError):
-        synthesize_speech(TtsInput(text="你好", voice="en-narrator", language="zh"), make_ctx())
+    zh = synthesize_speech(TtsInput(text="你好", voice="en-narrator", language="zh"), make_ctx())
+    assert zh.duration_s > 0.3  # read by zh-narrator, the narrator's Mandarin family voice
+    with pytest.raises(NexusError) as err:
+        synthesize_speech(TtsInput(text="Hi", voice="xx-nobody", language="en"), make_ctx())
+    assert err.value.code is ErrorCode.VALIDATION_FAILED
 
 
 def test_skill_is_registered() -> None:
     registry = Registry()
     skills.register(registry)
     skill = registry.skill("audio.tts")
-    assert (skill.version, skill.executor, skill.input_model) == ("1", "thread", TtsInput)
+    assert (skill.version, skill.executor, skill.input_model) == ("2", "thread", TtsInput)
 
 
 def test_piper_model_cache_gives_the_same_audio(

@@ -12,7 +12,7 @@ def register(registry: Registry) -> None:
     registry.add_skill(
         Skill(
             name="audio.tts",
-            version="1",
+            version="2",  # 2: mixed-script text read per run by the voice's family
             input_model=TtsInput,
             output_model=TtsOutput,
             handler=synthesize_speech,
@@ -20,6 +20,9 @@ def register(registry: Registry) -> None:
             executor="thread",
             retry=RetryPolicy(max_attempts=2),
             timeout_s=180.0,
-            description="Offline TTS: piper (English, neural) or espeak-ng (Mandarin) voices.",
+            description=(
+                "Offline TTS: piper (English, neural) and espeak-ng (Mandarin) voices; "
+                "mixed text is read run by run in one timbre family."
+            ),
         )
     )

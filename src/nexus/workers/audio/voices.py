@@ -1,6 +1,8 @@
 """The voice catalogue: a narrator and distinct, stable character voices per language.
 
 Each voice is a fixed recipe (engine + parameters), so a voice id always sounds the same.
+Voices come in timbre families across languages (``en-female-2`` and ``zh-female-2`` are
+both warm and low): a character keeps its family when a line switches language (ADR 0110).
 """
 
 from __future__ import annotations
@@ -100,6 +102,34 @@ def read_voice(voice_id: str) -> VoiceInfo:
         raise NexusError(
             ErrorCode.VALIDATION_FAILED, f"unknown voice {voice_id!r} (known: {known})"
         ) from None
+
+
+# The English catalogue has a fourth male voice; its nearest Mandarin timbre (F0 ~117 Hz,
+# bright and quick) is zh-male-2.
+_FAMILY_FALLBACK = {"zh-male-4": "zh-male-2"}
+
+
+def voice_in_language(voice_id: str, language: str) -> str:
+    """The voice of ``voice_id``'s timbre family that speaks ``language`` (en, zh or mixed).
+
+    ``en-female-2`` -> ``zh-female-2``, ``zh-narrator`` -> ``en-narrator``; a voice already
+    speaking the language is returned as it is.
+    """
+    voice = read_voice(voice_id)
+    wanted = _catalogue_language(language)
+    if voice.language == wanted:
+        return voice_id
+    family = voice_id.split("-", 1)[1]
+    candidate = f"{wanted}-{family}"
+    candidate = _FAMILY_FALLBACK.get(candidate, candidate)
+    if candidate in _BY_ID:
+        return candidate
+    return pick_character_voice(wanted, voice.gender, 0)
+
+
+def voices_by_language(voice_id: str) -> dict[VoiceLanguage, str]:
+    """``{"en": ..., "zh": ...}``: the voice's family in every catalogue language."""
+    return {lang: voice_in_language(voice_id, lang) for lang in ("en", "zh")}
 
 
 def narrator_voice(language: str) -> str:
