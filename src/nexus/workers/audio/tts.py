@@ -12,10 +12,10 @@ import threading
 from functools import cache
 from pathlib import Path
 
-from nexus.contracts.errors import ErrorCode
-from nexus.core.errors import NexusError
 import numpy as np
 
+from nexus.contracts.errors import ErrorCode
+from nexus.core.errors import NexusError
 from nexus.workers.audio.dsp import (
     OUTPUT_RATE,
     normalise_peak,
