@@ -14,6 +14,9 @@ CameraMove = Literal["static", "pan_left", "pan_right", "zoom_in", "zoom_out", "
 Transition = Literal["cut", "fade", "dissolve"]
 SpokenLanguage = Literal["zh", "en"]
 PartKind = Literal["narration", "dialogue"]
+TimeOfDay = Literal["dawn", "morning", "day", "dusk", "night"]
+Weather = Literal["clear", "rain", "storm", "snow", "fog"]
+Landmark = Literal["lighthouse", "bridge", "tower", "temple", "windmill"]
 
 # Ranges of the Look indices: renderers map index -> drawing with ``index % COUNT``.
 LOOK_HAIR_STYLES = 6
@@ -50,6 +53,11 @@ class Scene(StrictModel):
     index: int = Field(ge=0)
     title: str | None = None
     sentences: list[Sentence]
+    time_of_day: TimeOfDay | None = Field(
+        default=None, description="As the scene opens, when its narration says (or carried)."
+    )
+    weather: Weather | None = None
+    landmark: Landmark | None = Field(default=None, description="The landmark it names most.")
 
 
 class Story(StrictModel):
@@ -134,6 +142,13 @@ class ShotPlan(StrictModel):
     kind: PartKind = Field(default="narration", description="dialogue when a character speaks.")
     prop_ids: list[str] = Field(default_factory=list)
     language: SpokenLanguage = "en"
+    time_of_day: TimeOfDay | None = Field(
+        default=None, description="Stated by the narration so far; None when never said."
+    )
+    weather: Weather | None = None
+    landmark: Landmark | None = Field(
+        default=None, description="The scene's main landmark, drawn in the backdrop."
+    )
 
 
 class ShotEdit(StrictModel):

@@ -18,6 +18,7 @@ from nexus.entity_core.names_zh import person_name_strings
 from nexus.planner import dialogue
 from nexus.planner.markdown import Block, parse_blocks
 from nexus.planner.sentences import split_sentences
+from nexus.planner.setting import stage_scenes
 from nexus.planner.text import detect_language, detect_spoken_language, speech_units
 
 # A scene longer than this (Han characters + 2 x Latin words, about 100 s of speech) is split.
@@ -196,4 +197,4 @@ def ingest_story(
                     index=len(scenes), title=draft.title if n == 0 else None, sentences=chunk
                 )
             )
-    return studio.Story(title=title, language=story_language, scenes=scenes)
+    return studio.Story(title=title, language=story_language, scenes=stage_scenes(scenes))

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Literal
 from nexus.contracts import studio
 from nexus.entity_core.mentions import MentionIndex
 from nexus.planner.lines import SHOT_PADDING_S, estimate_lines_s
+from nexus.planner.setting import Setting, advance_setting, narration_of
 
 if TYPE_CHECKING:
     from nexus.planner.shots import Group
@@ -92,6 +93,21 @@ def _scene_places(story: studio.Story, index: MentionIndex) -> dict[int, str | N
     return result
 
 
+def _scene_settings(story: studio.Story, index: MentionIndex) -> dict[int, Setting]:
+    """Each scene's opening setting; an unnamed landmark carries over only to a scene that
+    names no place of its own (a new place without a landmark shows none)."""
+    result: dict[int, Setting] = {}
+    landmark: studio.Landmark | None = None
+    for scene in story.scenes:
+        text = narration_of(scene.sentences)
+        if scene.landmark is not None:
+            landmark = scene.landmark
+        elif any(eid.startswith("plc_") for _, eid in index.find(text)):
+            landmark = None
+        result[scene.index] = Setting(scene.time_of_day, scene.weather, landmark)
+    return result
+
+
 def _cast(group: Group, text: str, index: MentionIndex, on_stage: list[str]) -> list[str]:
     cast: list[str] = [group.speaker_id] if group.speaker_id else []
     cast += [eid for eid in index.ordered_ids(text) if eid.startswith("chr_") and eid not in cast]
@@ -140,6 +156,8 @@ def decorate(
     """Turn planned groups into ShotPlans, carrying the place and the last speaker forward."""
     default: Literal["zh", "en"] = "en" if story.language == "en" else "zh"
     scene_places = _scene_places(story, index)
+    scene_settings = _scene_settings(story, index)
+    setting = Setting()
     titles = {scene.index: scene.title for scene in story.scenes}
     shots: list[studio.ShotPlan] = []
     place: str | None = None
@@ -148,9 +166,11 @@ def decorate(
         scene_start = i == 0 or groups[i - 1].scene != group.scene
         if scene_start:
             place, on_stage = scene_places.get(group.scene), []
+            setting = scene_settings.get(group.scene, Setting())
         language = _language(group.lines, default)
         text = join_texts(group.texts, language)
         narration = " ".join(line.text for line in group.lines if line.kind == "narration")
+        setting = advance_setting(setting, narration)
         mentioned = [eid for eid in index.ordered_ids(narration) if eid.startswith("plc_")]
         place = mentioned[-1] if mentioned else place  # where the action ends up
         cast = _cast(group, text, index, on_stage)
@@ -183,6 +203,9 @@ def decorate(
                 kind=group.kind,
                 prop_ids=props,
                 language=language,
+                time_of_day=setting.time_of_day,
+                weather=setting.weather,
+                landmark=setting.landmark,
             )
         )
     return shots

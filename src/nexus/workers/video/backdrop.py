@@ -1,4 +1,4 @@
-"""Place backdrops: a theme from the place's words (sea, forest, city, room...), drawn in layers.
+"""Place backdrops: a theme (``themes.py``) drawn in layers, a landmark, the weather on top.
 
 Everything is seeded from the place id, so a place looks the same in every shot; the variant
 and the scene's words only change the light.
@@ -14,14 +14,15 @@ from PIL import Image, ImageDraw
 
 from nexus.contracts.studio import Entity
 from nexus.workers.video.interior import draw_interior
+from nexus.workers.video.landmarks import draw_landmark
 from nexus.workers.video.palette import (
     Light,
     Rgb,
-    choose_light,
     depth,
     grade,
     mix,
     seeded_rng,
+    setting_light,
     shade,
 )
 from nexus.workers.video.scenery import (
@@ -37,110 +38,15 @@ from nexus.workers.video.scenery import (
     tree_row,
     vertical_gradient,
 )
+from nexus.workers.video.themes import THEME_WORDS, THEMES, choose_theme
+from nexus.workers.video.weather import paint_weather
 
-THEME_WORDS: dict[str, tuple[str, ...]] = {
-    "lighthouse": ("lighthouse", "beacon", "灯塔"),
-    "sea": (
-        "sea",
-        "ocean",
-        "beach",
-        "harbor",
-        "harbour",
-        "port",
-        "coast",
-        "shore",
-        "bay",
-        "dock",
-        "pier",
-        "island",
-        "海",
-        "港",
-        "湾",
-        "滩",
-        "码头",
-        "岛",
-        "岸",
-    ),
-    "lake": ("lake", "river", "pond", "stream", "湖", "河", "江", "溪", "池"),
-    "forest": ("forest", "wood", "grove", "jungle", "森林", "树林", "林", "竹"),
-    "mountain": ("mountain", "hill", "peak", "cliff", "valley", "山", "峰", "崖", "谷", "岭"),
-    "interior": (
-        "room",
-        "house",
-        "home",
-        "kitchen",
-        "hall",
-        "office",
-        "library",
-        "shop",
-        "inn",
-        "cafe",
-        "café",
-        "tavern",
-        "bedroom",
-        "study",
-        "classroom",
-        "school",
-        "cottage",
-        "屋",
-        "房",
-        "家",
-        "室",
-        "厅",
-        "店",
-        "馆",
-        "楼",
-        "学校",
-        "教室",
-        "客栈",
-        "宫",
-    ),
-    "city": (
-        "city",
-        "street",
-        "town",
-        "market",
-        "square",
-        "road",
-        "alley",
-        "station",
-        "avenue",
-        "城",
-        "街",
-        "市",
-        "镇",
-        "路",
-        "巷",
-        "站",
-        "广场",
-    ),
-    "village": (
-        "village",
-        "farm",
-        "road",
-        "path",
-        "field",
-        "garden",
-        "park",
-        "meadow",
-        "村",
-        "田",
-        "园",
-        "庄",
-    ),
-    "desert": ("desert", "dune", "sand", "沙漠", "沙丘"),
-}
-THEMES = (*THEME_WORDS, "field")
-
-
-def choose_theme(place: Entity | None, scene_hint: str) -> str:
-    """The first theme whose words appear in the place's name/aliases, else in the hint."""
-    names = " ".join([place.name, *place.aliases]).lower() if place else ""
-    for text in (names, scene_hint.lower()):
-        for theme, words in THEME_WORDS.items():
-            if any(word in text for word in words):
-                return theme
-    return "field"
+__all__ = ["THEMES", "THEME_WORDS", "choose_theme", "render_backdrop", "scene_light"]
+# Where each theme's horizon lies (a fraction of the height): landmarks stand on it.
+HORIZONS = {
+    "sea": 0.56, "lake": 0.5, "forest": 0.55, "mountain": 0.62, "city": 0.62, "village": 0.58,
+    "desert": 0.6, "field": 0.6,
+}  # fmt: skip
 
 
 def _outdoor(
@@ -342,30 +248,54 @@ def place_key(place: Entity | None, seed: int) -> str:
     return place.entity_id if place else f"no-place-{seed}"
 
 
-def scene_light(place: Entity | None, scene_hint: str, seed: int = 0, variant: int = 0) -> Light:
-    """The light a shot is drawn in (also applied to the characters standing in it)."""
-    return choose_light(scene_hint, place_key(place, seed), variant)
+def scene_light(
+    place: Entity | None,
+    scene_hint: str,
+    seed: int = 0,
+    variant: int = 0,
+    *,
+    time_of_day: str | None = None,
+    weather: str | None = None,
+) -> Light:
+    """The light a shot is drawn in (also applied to the characters standing in it): the
+    stated time and weather, the hint's words for what was not stated."""
+    return setting_light(time_of_day, weather, scene_hint, place_key(place, seed), variant)
 
 
 def render_backdrop(
-    place: Entity | None, scene_hint: str, size: tuple[int, int], seed: int = 0, *, variant: int = 0
+    place: Entity | None,
+    scene_hint: str,
+    size: tuple[int, int],
+    seed: int = 0,
+    *,
+    variant: int = 0,
+    time_of_day: str | None = None,
+    weather: str | None = None,
+    landmark: str | None = None,
 ) -> Image.Image:
     """An RGB backdrop for ``place`` at ``size``; same inputs give the same pixels.
 
     The layout is seeded from the place id (or ``seed`` when there is no place), so a place
-    is recognisable across shots; ``scene_hint`` words (night, rain...) and ``variant`` set
-    the light. Drawn at 2x and downsampled for smooth edges.
+    is recognisable across shots; the stated time and weather (else the ``scene_hint`` words:
+    night, rain...) and ``variant`` set the light; weather is drawn over it and a stated
+    landmark stands on the horizon. Drawn at 2x and downsampled for smooth edges.
     """
     key = place_key(place, seed)
-    theme = choose_theme(place, scene_hint)
-    light = scene_light(place, scene_hint, seed, variant)
-    return _drawn_backdrop(key, theme, light, size).copy()
+    theme = choose_theme(place, scene_hint, landmark)
+    light = scene_light(place, scene_hint, seed, variant, time_of_day=time_of_day, weather=weather)
+    img = _drawn_backdrop(key, theme, light, size, landmark).copy()
+    paint_weather(img, weather, light, seeded_rng("weather", key, weather, size))
+    return img
 
 
 @lru_cache(maxsize=16)
-def _drawn_backdrop(key: str, theme: str, light: Light, size: tuple[int, int]) -> Image.Image:
+def _drawn_backdrop(
+    key: str, theme: str, light: Light, size: tuple[int, int], landmark: str | None = None
+) -> Image.Image:
     """Shots at one place in one light share their backdrop: draw it once per process."""
     width, height = size
     canvas = Image.new("RGB", (width * 2, height * 2), light.haze)
     DRAWERS[theme](canvas, light, seeded_rng("backdrop", key, theme))
+    if landmark and theme in HORIZONS:
+        draw_landmark(canvas, landmark, HORIZONS[theme], light, seeded_rng("landmark", key))
     return canvas.resize(size, Image.Resampling.LANCZOS)

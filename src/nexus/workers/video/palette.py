@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 Rgb = tuple[int, int, int]
-LightName = Literal["day", "golden", "dusk", "night", "storm"]
+LightName = Literal["day", "morning", "golden", "dusk", "night", "storm"]
 
 
 def seeded_rng(*parts: object) -> random.Random:
@@ -62,11 +62,14 @@ class Light:
     tint_amount: float
     stars: bool = False
     moon: bool = False
+    overcast: bool = False  # rain, snow or fog: no sun/moon disc, no stars, heavy cloud
 
 
 LIGHTS: dict[LightName, Light] = {
     "day": Light("day", (86, 146, 214), (200, 224, 240), (255, 248, 222), (196, 216, 232),
                  1.0, (255, 255, 255), 0.0),
+    "morning": Light("morning", (120, 170, 226), (236, 232, 210), (255, 246, 214),
+                     (214, 224, 232), 0.97, (255, 236, 200), 0.06),
     "golden": Light("golden", (98, 128, 196), (252, 204, 150), (255, 226, 160), (236, 200, 170),
                     0.95, (255, 190, 120), 0.16),
     "dusk": Light("dusk", (40, 46, 104), (236, 128, 110), (255, 176, 128), (170, 112, 130),
@@ -123,6 +126,49 @@ def choose_light(hint: str, place_seed: str, variant: int) -> Light:
             return LIGHTS[name]
     base = seeded_rng("light", place_seed).randrange(2)  # day or golden by default
     return LIGHTS[_CYCLE[(base + variant) % 3]]
+
+
+_TIME_LIGHTS: dict[str, LightName] = {
+    "dawn": "golden", "morning": "morning", "day": "day", "dusk": "dusk", "night": "night",
+}  # fmt: skip
+_GREY: Rgb = (128, 132, 140)
+
+
+def overcast(light: Light, *, darker: float = 0.82) -> Light:
+    """The same time of day under cloud: greyer sky, dimmer land, nothing shining through."""
+    return replace(
+        light,
+        sky_top=mix(light.sky_top, shade(_GREY, light.land), 0.55),
+        sky_horizon=mix(light.sky_horizon, shade(_GREY, light.land * 1.1), 0.6),
+        haze=mix(light.haze, shade(_GREY, light.land), 0.5),
+        land=light.land * darker,
+        stars=False,
+        moon=False,
+        overcast=True,
+    )
+
+
+def setting_light(
+    time_of_day: str | None, weather: str | None, hint: str, place_seed: str, variant: int
+) -> Light:
+    """The light of a stated setting (ADR 0111); the hint words decide what was not stated.
+
+    Rain and storm by day are the grey ``storm`` light; after dark they are the night (or
+    dusk) overcast; snow and fog are overcast but brighter.
+    """
+    if time_of_day is None:
+        base = choose_light(hint, place_seed, variant)
+        if weather in (None, "clear"):
+            return LIGHTS["day"] if weather == "clear" and base.name == "storm" else base
+    else:
+        base = LIGHTS[_TIME_LIGHTS[time_of_day]]
+    if weather in ("rain", "storm"):
+        if base.name in ("night", "dusk"):
+            return overcast(base, darker=0.7 if weather == "storm" else 0.8)
+        return LIGHTS["storm"] if weather == "storm" else overcast(base, darker=0.75)
+    if weather in ("snow", "fog"):
+        return overcast(base, darker=0.95)
+    return base
 
 
 def grade(color: Rgb, light: Light) -> Rgb:

@@ -61,8 +61,10 @@ def paint_sky(img: Image.Image, horizon: int, light: Light, rng: random.Random) 
     low = light.name in ("golden", "dusk")
     sun = (rng.uniform(0.15, 0.85) * width, horizon * (0.72 if low else 0.28))
     glow_r = width * (0.32 if low else 0.2)
-    radial_glow(img, sun, glow_r, light.sun, 0.55 if light.name != "storm" else 0.25)
-    if light.name != "storm":
+    hidden = light.name == "storm" or light.overcast  # behind cloud: a faint glow, no disc
+    strength = 0.25 if light.name == "storm" else 0.12 if light.overcast else 0.55
+    radial_glow(img, sun, glow_r, light.sun, strength)
+    if not hidden:
         r = width * 0.035
         draw = ImageDraw.Draw(img)
         draw.ellipse((sun[0] - r, sun[1] - r, sun[0] + r, sun[1] + r), fill=light.sun)
@@ -76,7 +78,7 @@ def paint_clouds(img: Image.Image, horizon: int, light: Light, rng: random.Rando
     # Transparent pixels carry the cloud colour so blurring softens alpha, not the hue.
     layer = Image.new("RGBA", img.size, (*base, 0))
     draw = ImageDraw.Draw(layer)
-    count = 7 if light.name == "storm" else rng.randint(2, 4)
+    count = 7 if light.name == "storm" or light.overcast else rng.randint(2, 4)
     for _ in range(count):
         cx, cy = rng.uniform(0, width), rng.uniform(0.12, 0.6) * horizon
         span = rng.uniform(0.12, 0.24) * width

@@ -143,8 +143,11 @@ def render_shot(
     variant = shot.variant if variant is None else variant
     place = next((p for p in pack.places if p.entity_id == shot.place_id), None)
     hint = f"{shot.visual_prompt} {shot.text}"
-    light = scene_light(place, hint, shot.scene_index, variant)
-    frame = render_backdrop(place, hint, size, shot.scene_index, variant=variant)
+    stated = {"time_of_day": shot.time_of_day, "weather": shot.weather}
+    light = scene_light(place, hint, shot.scene_index, variant, **stated)
+    frame = render_backdrop(
+        place, hint, size, shot.scene_index, variant=variant, landmark=shot.landmark, **stated
+    )
     anchor: MouthAnchor | None = None
     tags: list[tuple[Slot, int, int]] = []
     for slot in layout_cast(cast_of(shot, pack), shot.speaker_id, size, variant):
