@@ -8,7 +8,11 @@ from nexus.contracts import studio
 from nexus.core.errors import NexusError
 from nexus.planner import build_timeline, plan_shots
 from nexus.planner.lines import estimate_speech_s
-from nexus.planner.subtitles import fits_cue
+from nexus.planner.subtitles import MAX_CPS, MAX_CPS_CJK, cue_chars, fits_cue, min_cue_s
+
+
+def cps_limit(text: str) -> float:
+    return MAX_CPS_CJK if any("\u4e00" <= c <= "\u9fff" for c in text) else MAX_CPS
 
 
 def _durations(shots: list[studio.ShotPlan], scale: float = 1.0) -> dict[str, list[float]]:
@@ -36,7 +40,10 @@ def test_cues_span_their_speech_and_never_overlap(
     for cue in timeline.subtitles:
         track = by_key[(cue.shot_id, cue.line_index)]
         assert cue.start_s == track.start_s
-        assert cue.end_s == pytest.approx(track.start_s + track.duration_s, abs=0.0015)
+        # the cue spans the speech, extended only as far as the reading-speed limit needs
+        shown = max(track.duration_s, min_cue_s(cue.text))
+        assert cue.end_s == pytest.approx(track.start_s + shown, abs=0.0015)
+        assert cue_chars(cue.text) / (cue.end_s - cue.start_s) <= cps_limit(cue.text) + 0.02
         assert all(len(ln) <= (16 if any("\u4e00" <= c <= "\u9fff" for c in ln) else 42)
                    for ln in cue.text.split("\n"))  # fmt: skip
         assert cue.text.count("\n") <= 1
@@ -83,3 +90,24 @@ def test_mismatched_durations_are_refused(sample: tuple[studio.Story, studio.Ent
     del durations[shots[0].shot_id]
     with pytest.raises(NexusError):
         build_timeline(shots, durations, width=640, height=360)
+
+
+def test_fast_speech_stretches_its_cue_and_pushes_the_next_line() -> None:
+    """A 60-character cue spoken in 1.5 s (40 cps) stays up 3 s; the next line waits."""
+    fast = "The ferry is late, Tom said, and it should have docked by now."
+    lines = [
+        studio.SpeechLine(text=fast, voice="en-narrator"),
+        studio.SpeechLine(text="Yes.", voice="en-narrator"),
+    ]
+    shot = studio.ShotPlan(
+        shot_id="s0", index=0, scene_index=0, text=fast, lines=lines, duration_target_s=2.0
+    )
+    timeline = build_timeline([shot], {"s0": [1.5, 0.5]}, width=640, height=360)
+    first, second = timeline.subtitles
+    assert cue_chars(first.text) == len(fast) - 1  # the wrap's line break is not read
+    assert first.end_s - first.start_s == pytest.approx((len(fast) - 1) / MAX_CPS, abs=0.002)
+    speech = [a for a in timeline.audio if a.kind != "music"]
+    assert speech[0].duration_s == 1.5  # the voice is not stretched, only the cue
+    assert speech[1].start_s == pytest.approx(first.end_s + 0.25, abs=0.002)
+    assert second.end_s - second.start_s == pytest.approx(0.5)  # slow enough: not extended
+    assert timeline.clips[0].duration_s >= second.end_s + 0.5 - 0.04

@@ -16,6 +16,7 @@ from nexus.contracts.errors import ErrorCode
 from nexus.core.errors import NexusError
 from nexus.orchestrator import queries
 from nexus.planner import ingest_story
+from nexus.planner.length import require_min_length
 from nexus.platform import Platform
 
 
@@ -24,7 +25,8 @@ def read_story(path: Path, max_bytes: int) -> str:
         raw = path.read_bytes()
     except OSError as exc:
         raise NexusError(ErrorCode.INPUT_UNREADABLE, f"cannot read {path}: {exc.strerror}") from exc
-    ingest_story(raw, max_bytes=max_bytes)  # refuse empty, binary or oversized input up front
+    # Refuse empty, binary, oversized or too short input up front.
+    require_min_length(ingest_story(raw, max_bytes=max_bytes))
     return raw.decode("utf-8-sig")
 
 

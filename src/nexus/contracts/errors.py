@@ -31,6 +31,7 @@ class ErrorCode(StrEnum):
     INPUT_TOO_LARGE = "input_too_large"
     INPUT_ENCODING = "input_encoding"
     INPUT_UNREADABLE = "input_unreadable"
+    INPUT_TOO_SHORT = "input_too_short"
     # orchestration
     PIPELINE_NOT_FOUND = "pipeline_not_found"
     SKILL_NOT_FOUND = "skill_not_found"
@@ -107,6 +108,9 @@ REGISTRY: dict[ErrorCode, ErrorSpec] = {
     ErrorCode.INPUT_TOO_LARGE: E(413, False, "The story is larger than the allowed size."),
     ErrorCode.INPUT_ENCODING: E(422, False, "The input is not valid UTF-8 text."),
     ErrorCode.INPUT_UNREADABLE: E(422, False, "The input file cannot be read."),
+    ErrorCode.INPUT_TOO_SHORT: E(
+        422, False, "The story is too short to make a video (about 2 s of speech at least)."
+    ),
     ErrorCode.PIPELINE_NOT_FOUND: E(404, False, "No pipeline with that name is registered."),
     ErrorCode.SKILL_NOT_FOUND: E(500, False, "No skill with that name and version is registered."),
     ErrorCode.RUN_NOT_FOUND: E(404, False, "No such run."),

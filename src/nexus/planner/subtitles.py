@@ -2,6 +2,7 @@
 
 Limits: 42 characters per line, 16 when the text holds CJK, at most 2 lines per cue. Every
 SpeechLine the planner makes passes ``fits_cue``, so one line of speech is one subtitle cue.
+Reading speed: a cue stays up at least ``min_cue_s`` (20 characters a second, 9 with Han).
 """
 
 from __future__ import annotations
@@ -15,6 +16,11 @@ from nexus.planner.text import HAN_RE
 MAX_LINE_CHARS = 42
 MAX_LINE_CHARS_CJK = 16
 MAX_LINES = 2
+MAX_CPS = 20.0
+"""Reading speed limit of a cue without Han characters: characters (spaces and punctuation
+included, line breaks not) per second on screen."""
+MAX_CPS_CJK = 9.0
+"""The same for a cue holding Han characters (each one is read, not skimmed)."""
 
 _NO_LINE_START = set("，。！？、；：,.!?;:”」』）)…—’%")
 _NO_LINE_END = set("“「『（(‘")
@@ -84,6 +90,16 @@ def wrap_subtitle(text: str, lang: str = "en") -> str:
     if best is not None:
         return "\n".join(_split_at(text, best[1]))
     return "\n".join(_greedy(text, limit))
+
+
+def cue_chars(text: str) -> int:
+    """Characters a reader reads in a cue: everything but line breaks."""
+    return len(text.replace("\n", ""))
+
+
+def min_cue_s(text: str) -> float:
+    """The shortest time ``text`` may stay on screen: its characters at MAX_CPS(_CJK)."""
+    return cue_chars(text) / (MAX_CPS_CJK if HAN_RE.search(text) else MAX_CPS)
 
 
 def fits_cue(text: str, lang: str = "en") -> bool:

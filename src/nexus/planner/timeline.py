@@ -2,7 +2,10 @@
 
 Clips run back to back on the frame grid (a transition plays inside the incoming clip, so
 nothing overlaps and the timeline's length is the sum of its clips). Lines of a shot play one
-after another; each line gets exactly one subtitle cue spanning its speech.
+after another; each line gets exactly one subtitle cue starting with its speech. A cue lasts
+as long as its speech, or longer when its text would otherwise be read faster than the
+reading-speed limit (``min_cue_s``): then the cue stays up after the voice stops and the next
+line waits for it (ADR 0113).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import math
 
 from nexus.contracts import studio
 from nexus.core.errors import invalid
-from nexus.planner.subtitles import wrap_subtitle
+from nexus.planner.subtitles import min_cue_s, wrap_subtitle
 
 TRANSITION_S: dict[str, float] = {"cut": 0.0, "fade": 0.5, "dissolve": 0.4}
 MUSIC_GAIN_DB = -18.0
@@ -36,6 +39,11 @@ def _check(shots: list[studio.ShotPlan], speech: dict[str, list[float]]) -> None
             raise invalid(
                 f"{shot.shot_id} has a non-positive speech duration", shot_id=shot.shot_id
             )
+
+
+def _slot_s(speech_s: float, cue_text: str) -> float:
+    """A line's time on the timeline: its speech, stretched to its cue's reading time."""
+    return max(speech_s, math.ceil(min_cue_s(cue_text) * 1000) / 1000)
 
 
 def build_timeline(
@@ -64,7 +72,9 @@ def build_timeline(
     start = 0.0
     for shot in shots:
         durations = speech_durations[shot.shot_id]
-        speech = sum(durations) + gap_s * max(0, len(durations) - 1)
+        texts = [wrap_subtitle(line.text, line.language) for line in shot.lines]
+        slots = [_slot_s(d, t) for d, t in zip(durations, texts, strict=True)]
+        speech = sum(slots) + gap_s * max(0, len(slots) - 1)
         length = _frames_ceil(max(shot.duration_target_s, lead_in_s + speech + tail_s), fps)
         clips.append(
             studio.TimelineClip(
@@ -77,7 +87,7 @@ def build_timeline(
         )
         cursor = start + lead_in_s
         for i, (line, seconds) in enumerate(zip(shot.lines, durations, strict=True)):
-            begin, end = round(cursor, 3), round(cursor + seconds, 3)
+            begin, end = round(cursor, 3), round(cursor + slots[i], 3)
             audio.append(
                 studio.AudioTrack(
                     kind="dialogue" if line.kind == "dialogue" else "narration",
@@ -89,14 +99,10 @@ def build_timeline(
             )
             subtitles.append(
                 studio.Subtitle(
-                    start_s=begin,
-                    end_s=end,
-                    text=wrap_subtitle(line.text, line.language),
-                    shot_id=shot.shot_id,
-                    line_index=i,
+                    start_s=begin, end_s=end, text=texts[i], shot_id=shot.shot_id, line_index=i
                 )
             )
-            cursor += seconds + gap_s
+            cursor += slots[i] + gap_s
         start += length
     total = round(start, 3)
     audio.append(

@@ -11,6 +11,7 @@ from nexus.core.registry import SkillContext
 from nexus.entity_core import extract_entities
 from nexus.entity_core.gender import Gender
 from nexus.planner import ingest_story, plan_shots
+from nexus.planner.length import require_min_length
 from nexus.workers.audio.voices import (
     list_voices,
     narrator_voice,
@@ -84,6 +85,7 @@ def with_voice_families(pack: EntityPack) -> EntityPack:
 def plan_story(inp: PlanIn, ctx: SkillContext) -> PlanOut:
     ctx.progress(0.1, "reading the story")
     story = ingest_story(inp.story.encode("utf-8"), language=inp.language)
+    require_min_length(story)
     lang = "zh" if story.language in ("zh", "mixed") else "en"
     voices = [v.voice_id for v in list_voices(lang) if v.role == "character"]
     genders = {v.voice_id: v.gender for v in list_voices(lang) if v.role == "character"}

@@ -95,6 +95,6 @@ def test_cjk_text_without_a_cjk_font_is_refused_with_a_code(latin_only: Path) ->
 def test_installed_cjk_font_is_used_for_both_scripts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NEXUS_FONT_DIRS", raising=False)
     found = find_font_file("林月")
-    if found is None or "CJK" not in found[0] and "wqy" not in found[0]:
+    if found is None or ("CJK" not in found[0] and "wqy" not in found[0]):
         pytest.skip("no CJK font installed on this machine")
     assert find_font_file("Ines") == found  # one look for every tag

@@ -20,6 +20,8 @@ from nexus.contracts.errors import ErrorCode
 from nexus.core.db import Conn
 from nexus.core.errors import NexusError
 from nexus.orchestrator import queries
+from nexus.planner import ingest_story
+from nexus.planner.length import require_min_length
 
 RESOLUTIONS = {"480p": "854x480", "720p": "1280x720", "1080p": "1920x1080"}
 
@@ -38,7 +40,11 @@ class StudioBinding:
     def story_params(
         self, text: str, project_settings: dict[str, Any], params: dict[str, Any]
     ) -> dict[str, Any]:
-        """Run parameters for a story: the project's defaults, the caller's params win."""
+        """Run parameters for a story: the project's defaults, the caller's params win.
+
+        A story too short for a video is refused here (``input_too_short``), before a run.
+        """
+        require_min_length(ingest_story(text.encode("utf-8")))
         merged: dict[str, Any] = {self.story_param: text}
         language = project_settings.get("language")
         if language and language != "auto":
