@@ -154,7 +154,7 @@ def register(registry: Registry) -> None:
             "studio.speech", "1", render.ShotSpeechIn, render.ShotSpeechOut,
             render.render_shot_speech, 300,
         ),
-        ("studio.clip", "2", render.ClipIn, render.ClipOut, render.lay_out_clip, 300),
+        ("studio.clip", "3", render.ClipIn, render.ClipOut, render.lay_out_clip, 300),
         (
             "studio.segment", "2", render.SegmentGlueIn, render.SegmentGlueOut,
             render.render_shot_segment, 600,

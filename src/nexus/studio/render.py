@@ -146,7 +146,12 @@ def lay_out_clip(inp: ClipIn, ctx: SkillContext) -> ClipOut:
     layout = lay_out_shot(inp.shot, tts, width=inp.width, height=inp.height, fps=inp.fps)
     duration = layout.frames / inp.fps
     visual, kind = _animate_speaker(
-        str(frame["frame_sha256"]), frame.get("mouth"), layout.spoken, duration, inp.fps, ctx
+        (str(frame["frame_sha256"]), frame.get("neutral_frame_sha256")),
+        frame.get("mouth"),
+        layout.spoken,
+        duration,
+        inp.fps,
+        ctx,
     )
     return ClipOut(
         shot=inp.shot,
@@ -162,15 +167,33 @@ def lay_out_clip(inp: ClipIn, ctx: SkillContext) -> ClipOut:
     )
 
 
+def highlight_spans(spoken: list[SpokenLine], speaker_id: str) -> list[tuple[float, float]]:
+    """Spans of the clip where ``speaker_id`` talks: each run of their consecutive lines,
+    from its first line's start to its last line's end (a pause inside a run stays lit)."""
+    spans: list[tuple[float, float]] = []
+    previous: SpokenLine | None = None
+    for line in sorted(spoken, key=lambda s: s.offset_s):
+        if line.speaker_id == speaker_id:
+            end = line.offset_s + line.duration_s
+            if previous is not None and previous.speaker_id == speaker_id and spans:
+                spans[-1] = (spans[-1][0], end)
+            else:
+                spans.append((line.offset_s, end))
+        previous = line
+    return spans
+
+
 def _animate_speaker(
-    frame_sha256: str,
+    frames: tuple[str, str | None],
     mouth: dict[str, Any] | None,
     spoken: list[SpokenLine],
     duration: float,
     fps: int,
     ctx: SkillContext,
 ) -> tuple[str, Literal["image", "video"]]:
-    """The speaker's lip-synced clip when they are on screen, else the still frame."""
+    """The speaker's lip-synced clip when they are on screen, else the still frame; the
+    highlight is on only while they talk (the neutral frame while the narrator reads)."""
+    frame_sha256, neutral_sha256 = frames
     speaker_lines = [
         s for s in spoken if s.speaker_id and mouth and s.speaker_id == mouth.get("character_id")
     ]
@@ -185,6 +208,8 @@ def _animate_speaker(
                 AudioPlacement(audio_sha256=s.audio_sha256, offset_s=s.offset_s)
                 for s in speaker_lines
             ],
+            neutral_frame_sha256=neutral_sha256,
+            highlight=highlight_spans(spoken, str(mouth["character_id"])),
             duration_s=duration,
             fps=fps,
         ),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from conftest import build_shot
 from nexus.contracts.studio import EntityPack
@@ -102,6 +103,48 @@ def test_clip_is_frame_accurate_and_mouth_follows_speech(
     outside = np.abs(video[:, :y0] - video[0, :y0]).mean()
     assert outside < 1.0  # nothing but the mouth moves
     assert out.open_frames > 15
+
+
+def test_highlight_is_off_while_the_narrator_reads(
+    pack_en: EntityPack, make_ctx: Callable[[], SkillContext], tmp_path: Path
+) -> None:
+    """A dialogue shot: narrator 0-1 s, Mara 1-2 s, narrator 2-3 s. Only 1-2 s shows her halo,
+    big tag and dimmed listener; the rest of the clip is the neutral frame."""
+    ctx = make_ctx()
+    shot = build_shot(pack_en, speaker_id="ch-mara", place_id="pl-light", text="Now!")
+    shot = shot.model_copy(update={"character_ids": ["ch-mara", "ch-tom"]})
+    board = render_storyboard(StoryboardInput(shot=shot, pack=pack_en, width=640, height=360), ctx)
+    assert board.mouth is not None and board.neutral_frame_sha256 is not None
+    paths = {k.sha256: k.path for k in ctx.kept}
+    lit_png = np.asarray(Image.open(paths[board.frame_sha256]).convert("RGB"), dtype=np.int16)
+    plain_png = np.asarray(
+        Image.open(paths[board.neutral_frame_sha256]).convert("RGB"), dtype=np.int16
+    )
+    assert np.abs(lit_png - plain_png).mean() > 1.0  # the highlight is visible at all
+    wav = tmp_path / "speech.wav"
+    write_wav(wav, speech_like(1.0, start=0.0, stop=1.0), RATE)
+    ctx.artifact_paths = {**paths, "speech": wav}
+    out = animate_mouth(
+        LipsyncInput(
+            frame_sha256=board.frame_sha256, mouth=board.mouth, duration_s=3.0,
+            audio=[AudioPlacement(audio_sha256="speech", offset_s=1.0)],
+            neutral_frame_sha256=board.neutral_frame_sha256, highlight=[(1.0, 2.0)],
+        ),
+        ctx,
+    )  # fmt: skip
+    video = decode_rgb(next(k.path for k in ctx.kept if k.sha256 == out.clip_sha256), (640, 360))
+    x0, y0, x1, y1 = mouth_box(board.mouth, (640, 360))
+    keep = np.ones(video.shape[1:3], dtype=bool)
+    keep[y0:y1, x0:x1] = False  # compare everything but the moving mouth
+
+    def distance(frame: np.ndarray, still: np.ndarray) -> float:
+        return float(np.abs(frame[keep] - still[keep]).mean())
+
+    for i in (*range(0, 24), *range(51, 75)):  # narrator: neutral
+        assert distance(video[i], plain_png) < distance(video[i], lit_png), i
+    for i in range(26, 49):  # Mara talks: highlighted
+        assert distance(video[i], lit_png) < distance(video[i], plain_png), i
+    assert out.open_frames > 10
 
 
 def test_still_clip_without_speaker(

@@ -12,7 +12,7 @@ def register(registry: Registry) -> None:
     registry.add_skill(
         Skill(
             name="lipsync.animate",
-            version="1",
+            version="2",  # 2: a neutral frame for the narrator's moments (ADR 0115)
             input_model=LipsyncInput,
             output_model=LipsyncOutput,
             handler=animate_mouth,

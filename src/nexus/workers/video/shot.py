@@ -137,9 +137,18 @@ def _finish_mask(size: tuple[int, int]) -> Image.Image:
 
 
 def render_shot(
-    shot: ShotPlan, pack: EntityPack, size: tuple[int, int], *, variant: int | None = None
+    shot: ShotPlan,
+    pack: EntityPack,
+    size: tuple[int, int],
+    *,
+    variant: int | None = None,
+    highlight: bool = True,
 ) -> tuple[Image.Image, MouthAnchor | None]:
-    """The shot's frame (RGB) and the speaking character's mouth anchor (None for narration)."""
+    """The shot's frame (RGB) and the speaking character's mouth anchor (None for narration).
+
+    ``highlight=False`` draws the same layout with nobody emphasised (no halo, no dimmed
+    listeners, plain name tags): the frame shown while the narrator reads (ADR 0115).
+    """
     variant = shot.variant if variant is None else variant
     place = next((p for p in pack.places if p.entity_id == shot.place_id), None)
     hint = f"{shot.visual_prompt} {shot.text}"
@@ -153,9 +162,10 @@ def render_shot(
     for slot in layout_cast(cast_of(shot, pack), shot.speaker_id, size, variant):
         portrait = render_portrait(slot.entity, slot.height)
         left, top = round(slot.center_x - portrait.size[0] / 2), round(slot.bottom - slot.height)
-        if slot.speaking:
+        if slot.speaking and highlight:
             paste_speaker_glow(frame, portrait, (left, top), light)
-        lit = light_portrait(portrait, light, dim=shot.speaker_id is not None and not slot.speaking)
+        dim = highlight and shot.speaker_id is not None and not slot.speaking
+        lit = light_portrait(portrait, light, dim=dim)
         frame.paste(lit, (left, top), lit)
         extend_torso(frame, lit, (left, top))
         tags.append((slot, left, top))
@@ -170,17 +180,19 @@ def render_shot(
             )
     frame.paste((0, 0, 0), (0, 0, *size), _finish_mask(size))
     for slot, _left, top in tags:
-        _tag(frame, slot, top, size)
+        _tag(frame, slot, top, size, emphasise=slot.speaking and highlight)
     return frame, anchor
 
 
-def _tag(frame: Image.Image, slot: Slot, top: int, size: tuple[int, int]) -> None:
-    font_px = round(min(size) * (0.032 if slot.speaking else 0.026))
+def _tag(
+    frame: Image.Image, slot: Slot, top: int, size: tuple[int, int], *, emphasise: bool
+) -> None:
+    font_px = round(min(size) * (0.032 if emphasise else 0.026))
     accent = hex_to_rgb(look_of(slot.entity).palette[3])
-    fill = shade(accent, 0.9) if slot.speaking else (24, 26, 34)
-    text = (20, 20, 24) if slot.speaking and sum(fill) > 380 else (250, 250, 250)
+    fill = shade(accent, 0.9) if emphasise else (24, 26, 34)
+    text = (20, 20, 24) if emphasise and sum(fill) > 380 else (250, 250, 250)
     bottom = top + head_top(look_of(slot.entity)) * slot.height - size[1] * 0.01
-    alpha = 235 if slot.speaking else 170
+    alpha = 235 if emphasise else 170
     draw_name_tag(
         frame,
         slot.entity.name,

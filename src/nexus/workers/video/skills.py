@@ -12,7 +12,7 @@ def register(registry: Registry) -> None:
     registry.add_skill(
         Skill(
             name="video.storyboard",
-            version="1",
+            version="2",  # 2: a neutral frame for the narrator's moments (ADR 0115)
             input_model=StoryboardInput,
             output_model=StoryboardOutput,
             handler=render_storyboard,
