@@ -7,18 +7,15 @@ their direction, the lighthouse's lit lamp), not the plan.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
-from PIL import Image, ImageFilter
 
 from nexus.contracts.studio import Entity, EntityPack, ShotPlan, SpeechLine
 from nexus.entity_core import extract_entities
 from nexus.planner import ingest_story, plan_shots
 from nexus.workers.video.backdrop import render_backdrop
 from nexus.workers.video.shot import render_shot
-from nexus.workers.video.weather import RAIN_ANGLE_DEG
+from tests.frame_measures import luma, streakiness
 
 SIZE = (640, 360)
 
@@ -41,33 +38,6 @@ RAINY_NIGHT_ZH = """# 雨夜
 
 “船还没回来。”阿青说。
 """
-
-
-def luma(img: Image.Image) -> np.ndarray:
-    return np.asarray(img.convert("L"), dtype=np.float32)
-
-
-def _correlation(h: np.ndarray, dx: int, dy: int) -> float:
-    a = h[8:-8, 8:-8]
-    b = np.roll(np.roll(h, dy, axis=0), dx, axis=1)[8:-8, 8:-8]
-    a, b = a - a.mean(), b - b.mean()
-    return float((a * b).sum() / math.sqrt(float((a * a).sum() * (b * b).sum()) + 1e-9))
-
-
-def streakiness(img: Image.Image) -> float:
-    """How much the sky's fine bright detail runs along the rain's slant, not across it.
-
-    High-pass the upper half (the sky, above any faces), then correlate it with itself shifted
-    4 px along the streak direction minus shifted 4 px across it: slanted lines score near 1,
-    stars, clouds and horizontal edges near 0.
-    """
-    gray = img.convert("L")
-    hp = np.clip(luma(gray) - luma(gray.filter(ImageFilter.GaussianBlur(2))), 0, None)
-    sky = hp[: hp.shape[0] // 2]
-    slope = math.tan(math.radians(RAIN_ANGLE_DEG))
-    along = (round(4 * slope), 4)
-    across = (4, -round(4 * slope))
-    return _correlation(sky, *along) - _correlation(sky, *across)
 
 
 def planned(story: str) -> tuple[list[ShotPlan], EntityPack]:
