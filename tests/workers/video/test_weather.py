@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from tests.frame_measures import luma, streakiness
 
 from nexus.contracts.studio import Entity, EntityPack, ShotPlan, SpeechLine
 from nexus.entity_core import extract_entities
 from nexus.planner import ingest_story, plan_shots
 from nexus.workers.video.backdrop import render_backdrop
 from nexus.workers.video.shot import render_shot
-from tests.frame_measures import luma, streakiness
 
 SIZE = (640, 360)
 
