@@ -123,10 +123,17 @@ def test_storyboard_handler_keeps_a_png(
     )
     ctx = make_ctx()
     out = render_storyboard(inp, ctx)
-    (kept,) = ctx.kept
+    kept, neutral = ctx.kept  # the frame, and the frame with nobody highlighted
     assert kept.sha256 == out.frame_sha256 and kept.media_type == "image/png"
-    assert Image.open(kept.path).size == (640, 360)
+    assert neutral.sha256 == out.neutral_frame_sha256 != out.frame_sha256
+    assert Image.open(kept.path).size == Image.open(neutral.path).size == (640, 360)
     assert out.mouth is not None and out.mouth.character_id == "ch-mara"
+    narration = build_shot(pack_en, speaker_id=None, place_id="pl-light", text="Later.")
+    ctx = make_ctx()
+    still = render_storyboard(
+        StoryboardInput(shot=narration, pack=pack_en, width=640, height=360), ctx
+    )
+    assert still.neutral_frame_sha256 is None and len(ctx.kept) == 1
     with pytest.raises(ValueError):
         StoryboardInput(shot=shot, pack=pack_en, width=641, height=360)
 
