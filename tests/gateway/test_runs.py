@@ -168,3 +168,22 @@ def test_sse_resumes_after_a_dropped_connection(world: World) -> None:
     # a fresh full read has exactly the same events: nothing was lost across the drop
     with httpx.stream("GET", url, headers=headers, timeout=30) as r:
         assert [e["id"] for e in read_events(r)] == ids
+
+
+def test_a_story_too_short_for_a_video_is_refused_before_a_run(world: World) -> None:
+    """The seeded story, "Once upon a time.", would be read in ~1.5 s: 422, and no run."""
+    with world.client("editor_a") as c:
+        listed = {"project_id": world.ids["project_id"], "limit": 200}
+        before = [r["run_id"] for r in c.get("/api/v1/runs", params=listed).json()["items"]]
+        r = c.post(
+            "/api/v1/runs",
+            json={
+                "project_id": world.ids["project_id"],
+                "pipeline": "studio",
+                "story_id": world.ids["story_id"],
+            },
+        )
+        assert r.status_code == 422 and r.json()["code"] == "input_too_short"
+        assert "2 s of speech" in r.json()["detail"]
+        after = [r["run_id"] for r in c.get("/api/v1/runs", params=listed).json()["items"]]
+        assert after == before
