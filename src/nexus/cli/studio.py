@@ -18,6 +18,7 @@ from nexus.orchestrator import queries
 from nexus.planner import ingest_story
 from nexus.planner.length import require_min_length
 from nexus.platform import Platform
+from nexus.workers.video.text import find_font_file, needs_cjk
 
 
 def read_story(path: Path, max_bytes: int) -> str:
@@ -25,9 +26,14 @@ def read_story(path: Path, max_bytes: int) -> str:
         raw = path.read_bytes()
     except OSError as exc:
         raise NexusError(ErrorCode.INPUT_UNREADABLE, f"cannot read {path}: {exc.strerror}") from exc
-    # Refuse empty, binary, oversized or too short input up front.
-    require_min_length(ingest_story(raw, max_bytes=max_bytes))
-    return raw.decode("utf-8-sig")
+    # Refuse empty, binary, oversized or too short input up front, and Chinese text on a
+    # machine with no font to draw it (subtitles and name tags would fail or show tofu).
+    story = ingest_story(raw, max_bytes=max_bytes)
+    require_min_length(story)
+    text = raw.decode("utf-8-sig")
+    if needs_cjk(text):
+        find_font_file(text)
+    return text
 
 
 async def _produce(

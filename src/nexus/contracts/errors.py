@@ -68,6 +68,7 @@ class ErrorCode(StrEnum):
     STORAGE_ERROR = "storage_error"
     ARTIFACT_CORRUPT = "artifact_corrupt"
     DEPENDENCY_UNAVAILABLE = "dependency_unavailable"
+    FONT_UNAVAILABLE = "font_unavailable"
     CONFIG_INVALID = "config_invalid"
     INTERNAL = "internal"
 
@@ -150,6 +151,9 @@ REGISTRY: dict[ErrorCode, ErrorSpec] = {
     ErrorCode.STORAGE_ERROR: E(503, True, "The artifact store could not be reached or written."),
     ErrorCode.ARTIFACT_CORRUPT: E(500, False, "An artifact's content does not match its checksum."),
     ErrorCode.DEPENDENCY_UNAVAILABLE: E(503, True, "A backing service is unavailable."),
+    ErrorCode.FONT_UNAVAILABLE: E(
+        500, False, "No installed font can draw this text (Chinese needs fonts-noto-cjk)."
+    ),
     ErrorCode.CONFIG_INVALID: E(500, False, "The configuration is invalid."),
     ErrorCode.INTERNAL: E(500, False, "An internal error occurred."),
 }

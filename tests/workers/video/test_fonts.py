@@ -88,7 +88,7 @@ def test_without_any_font_latin_text_uses_pillows_own(no_fonts: Path) -> None:
 def test_cjk_text_without_a_cjk_font_is_refused_with_a_code(latin_only: Path) -> None:
     with pytest.raises(NexusError) as err:
         tag("林月")
-    assert err.value.code is ErrorCode.DEPENDENCY_UNAVAILABLE
+    assert err.value.code is ErrorCode.FONT_UNAVAILABLE and not err.value.code.retryable
     assert "NEXUS_FONT_DIRS" in str(err.value)
 
 

@@ -76,14 +76,14 @@ def needs_cjk(text: str) -> bool:
 def find_font_file(text: str = "\u4e2d") -> tuple[str, int] | None:
     """The font file for ``text`` (default: Chinese), or None when Pillow's own will do.
 
-    Raises DEPENDENCY_UNAVAILABLE only for CJK text with no CJK font installed.
+    Raises FONT_UNAVAILABLE (not retryable) only for CJK text with no CJK font installed.
     """
     dirs = font_dirs()
     cjk = _first(CJK_FONTS, dirs)
     if cjk is not None or not needs_cjk(text):
         return cjk or _first(LATIN_FONTS, dirs)
     raise NexusError(
-        ErrorCode.DEPENDENCY_UNAVAILABLE,
+        ErrorCode.FONT_UNAVAILABLE,
         f"no CJK font found for {text[:20]!r}: install Debian fonts-noto-cjk "
         "(or fonts-wqy-zenhei), or point NEXUS_FONT_DIRS at a folder holding one",
     )
@@ -99,9 +99,7 @@ def _load(size: int, file: tuple[str, int] | None) -> Font:
     if file is None:
         bundled = ImageFont.load_default(size)
         if not isinstance(bundled, ImageFont.FreeTypeFont):
-            raise NexusError(
-                ErrorCode.DEPENDENCY_UNAVAILABLE, "no font found and Pillow lacks FreeType"
-            )
+            raise NexusError(ErrorCode.FONT_UNAVAILABLE, "no font found and Pillow lacks FreeType")
         return bundled
     return ImageFont.truetype(file[0], size=size, index=file[1])
 
