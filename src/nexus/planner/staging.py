@@ -128,12 +128,17 @@ def visual_prompt(
     speaker_id: str | None,
     text: str,
     scene_title: str | None,
+    setting: Setting | None = None,
 ) -> str:
     names = {e.entity_id: e.name for e in [*pack.characters, *pack.places, *pack.props]}
     parts: list[str] = []
     if scene_title:
         parts.append(f"scene: {scene_title}")
     parts.append(f"place: {names[place_id]}" if place_id else "place: open landscape")
+    if setting is not None:
+        stated = [setting.landmark, setting.time_of_day, setting.weather]
+        if any(stated):
+            parts.append("setting: " + ", ".join(str(v) for v in stated if v))
     if cast:
         who = [names[c] + (" (speaking)" if c == speaker_id else "") for c in cast]
         parts.append("characters: " + ", ".join(who))
@@ -195,8 +200,15 @@ def decorate(
                 ),
                 duration_target_s=duration_target(group.lines, bounds, rate),
                 visual_prompt=visual_prompt(
-                    pack, place, cast, props, group.speaker_id, text, titles.get(group.scene)
-                ),
+                    pack,
+                    place,
+                    cast,
+                    props,
+                    group.speaker_id,
+                    text,
+                    titles.get(group.scene),
+                    setting,
+                ),  # fmt: skip
                 transition_in=choose_transition(
                     i, scene_start, group.kind, previous.kind if previous else None
                 ),
