@@ -170,18 +170,24 @@ def render_shot(
         extend_torso(frame, lit, (left, top))
         tags.append((slot, left, top))
         if slot.speaking:
-            skin = hex_to_rgb(look_of(slot.entity).palette[0])
-            anchor = MouthAnchor(
-                character_id=slot.entity.entity_id,
-                x=round(left + MOUTH[0] * portrait.size[0]),
-                y=round(top + MOUTH[1] * portrait.size[1]),
-                width=max(4, round(MOUTH[2] * portrait.size[0])),
-                lip_color=rgb_to_hex(grade_color(lip_color(skin), light)),
-            )
+            anchor = _mouth_anchor(slot, portrait.size, (left, top), light)
     frame.paste((0, 0, 0), (0, 0, *size), _finish_mask(size))
     for slot, _left, top in tags:
         _tag(frame, slot, top, size, emphasise=slot.speaking and highlight)
     return frame, anchor
+
+
+def _mouth_anchor(
+    slot: Slot, portrait_size: tuple[int, int], at: tuple[int, int], light: Light
+) -> MouthAnchor:
+    skin = hex_to_rgb(look_of(slot.entity).palette[0])
+    return MouthAnchor(
+        character_id=slot.entity.entity_id,
+        x=round(at[0] + MOUTH[0] * portrait_size[0]),
+        y=round(at[1] + MOUTH[1] * portrait_size[1]),
+        width=max(4, round(MOUTH[2] * portrait_size[0])),
+        lip_color=rgb_to_hex(grade_color(lip_color(skin), light)),
+    )
 
 
 def _tag(
