@@ -18,7 +18,9 @@ def write_wav(path: Path, samples: FloatArray, sample_rate: int) -> None:
     """Write float samples in [-1, 1] (shape (n,) or (n, channels)) as 16-bit PCM."""
     data = samples if samples.ndim == 2 else samples[:, None]
     pcm = np.clip(np.round(data * 32767.0), -32767, 32767).astype("<i2")
-    with wave.open(str(path), "wb") as fh:
+    # Open the file first: wave.open(path) failing to create it (a cancelled job's folder
+    # already removed) leaves a half-built writer whose __del__ prints a stray traceback.
+    with path.open("wb") as raw, wave.open(raw, "wb") as fh:
         fh.setnchannels(data.shape[1])
         fh.setsampwidth(2)
         fh.setframerate(sample_rate)
