@@ -85,3 +85,26 @@ def test_scenes_record_their_opening_setting() -> None:
         ("day", None, None),
         ("day", None, None),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "time", "weather"),
+    [
+        ("By nightfall the wind was howling.", "night", None),
+        ("天黑以后，雨点砸在玻璃上。", "night", "rain"),
+        ("天亮时，风暴终于停了。", "dawn", "clear"),
+        ("After the storm the harbour was calm.", None, "clear"),
+    ],
+)
+def test_more_cues(text: str, time: str | None, weather: str | None) -> None:
+    assert (stated_time(text), stated_weather(text)) == (time, weather)
+
+
+def test_the_tower_of_a_lighthouse_story_is_the_lighthouse() -> None:
+    assert main_landmark("守塔人走上灯塔。") == "lighthouse"
+    story = ingest_story(
+        b"# Keeper\n\nThe lighthouse stood on the rock, and Ada kept its lamp every night.\n\n"
+        b"---\n\nThe wind howled around the tower all night while Ada trimmed the wick.\n"
+    )
+    pack = extract_entities(story, voices=["en-female-1"], narrator_voice="n")
+    assert {s.landmark for s in plan_shots(story, pack)} == {"lighthouse"}

@@ -20,18 +20,21 @@ from nexus.contracts.studio import Landmark, TimeOfDay, Weather
 # English words match whole (\b); Chinese ones are two characters or a character that is
 # never part of a name in this sense (夜 night, 雾 fog).
 _TIME_CUES: dict[str, str] = {
-    "dawn": r"\b(?:dawn|daybreak|sunrise|first light)\b|黎明|拂晓|破晓|天刚亮|日出",
+    "dawn": r"\b(?:dawn|daybreak|sunrise|first light)\b|黎明|拂晓|破晓|天亮|天明|日出",
     "morning": r"\bmornings?\b|早上|早晨|清晨|上午|次日清早|第二天一早",
     "day": r"\b(?:noon|midday|afternoon|daytime|broad daylight)\b|中午|正午|下午|白天|午后",
-    "dusk": r"\b(?:dusk|sunset|evening|twilight|nightfall|sundown)\b|黄昏|傍晚|夕阳|日落|暮色",
-    "night": r"\b(?:night|nights|midnight|tonight|moonlight|moonlit|starlight)\b|夜|晚上|月光",
+    "dusk": r"\b(?:dusk|sunset|evening|twilight|sundown)\b|黄昏|傍晚|夕阳|日落|暮色",
+    "night": r"\b(?:night|nights|nightfall|midnight|tonight|moonlight|moonlit|starlight)\b"
+    r"|\bafter dark\b|夜|晚上|月光|天黑|入夜",
 }
 _WEATHER_CUES: dict[str, str] = {
     "clear": (
-        r"\b(?:rain|storm|snow|fog|mist)\s+(?:had\s+)?(?:stopped|ended|cleared|passed|lifted)\b"
-        r"|\bstopped raining\b"
+        r"\b(?:rain|storm|snow|fog|mist|wind)\s+(?:had\s+)?"
+        r"(?:stopped|ended|cleared|passed|lifted|eased|died down|blown over|was over)\b"
+        r"|\bstopped raining\b|\bafter the (?:rain|storm)\b"
         r"|\b(?:sunny|sunshine|sunlight|clear sky|clear skies|cloudless)\b"
-        r"|雨停|雨过天晴|放晴|晴朗|阳光|晴天|雪停|雾散"
+        r"|(?:雨|风暴|暴风|风雨|大风|台风|雪|雾)(?:终于|已经|渐渐|也)?(?:停|过去|散|住)"
+        r"|雨过天晴|放晴|天晴|晴朗|阳光|晴天"
     ),
     "rain": r"\b(?:rain|rains|rainy|raining|rained|drizzle|downpour|raindrops?)\b"
     r"|下雨|大雨|小雨|细雨|雨水|雨中|雨夜|暴雨|雨点|雨滴|冷雨",
@@ -95,8 +98,11 @@ def stated_weather(text: str) -> Weather | None:
 
 
 def main_landmark(text: str) -> Landmark | None:
-    """The landmark named most often (the first named on a tie)."""
+    """The landmark named most often (the first named on a tie). A text naming a lighthouse
+    calls it "the tower" too: there, tower mentions count for the lighthouse."""
     names = [name for _, _, name in _matches(text, _LANDMARK)]
+    if "lighthouse" in names:
+        names = ["lighthouse" if name == "tower" else name for name in names]
     if not names:
         return None
     counts = Counter(names)

@@ -95,12 +95,15 @@ def _scene_places(story: studio.Story, index: MentionIndex) -> dict[int, str | N
 
 def _scene_settings(story: studio.Story, index: MentionIndex) -> dict[int, Setting]:
     """Each scene's opening setting; an unnamed landmark carries over only to a scene that
-    names no place of its own (a new place without a landmark shows none)."""
+    names no place of its own (a new place without a landmark shows none), and "the tower"
+    after a lighthouse scene is still the lighthouse."""
     result: dict[int, Setting] = {}
     landmark: studio.Landmark | None = None
     for scene in story.scenes:
         text = narration_of(scene.sentences)
-        if scene.landmark is not None:
+        if scene.landmark == "tower" and landmark == "lighthouse":
+            pass
+        elif scene.landmark is not None:
             landmark = scene.landmark
         elif any(eid.startswith("plc_") for _, eid in index.find(text)):
             landmark = None
