@@ -211,7 +211,7 @@ def decorate(
                     text,
                     titles.get(group.scene),
                     setting,
-                ),  # fmt: skip
+                ),
                 transition_in=choose_transition(
                     i, scene_start, group.kind, previous.kind if previous else None
                 ),
