@@ -1,10 +1,10 @@
-"""Subtitle wrapping and cue fitting: 2 lines of 42 (16 for CJK) at most."""
+"""Subtitle wrapping and cue fitting: 2 lines of 42 units (16 CJK characters) at most."""
 
 from __future__ import annotations
 
 import pytest
 
-from nexus.planner.subtitles import fits_cue, split_for_cues, wrap_subtitle
+from nexus.planner.subtitles import display_units, fits_cue, split_for_cues, wrap_subtitle
 
 
 def test_short_text_stays_on_one_line() -> None:
@@ -30,9 +30,16 @@ def test_chinese_wraps_at_16_and_never_starts_a_line_with_punctuation() -> None:
     assert "".join(lines) == text
 
 
-def test_mixed_text_uses_the_cjk_limit() -> None:
+def test_mixed_text_is_measured_by_display_width() -> None:
+    """A CJK character is 42/16 Latin ones wide: Chinese lines keep 16 characters, and a
+    Chinese name in an English line costs its width, not the whole line's."""
     text = "他打开了 iPhone 看了一眼时间，已经很晚了。"
-    assert all(len(line) <= 16 for line in wrap_subtitle(text).split("\n"))
+    assert all(display_units(line) <= 42 for line in wrap_subtitle(text).split("\n"))
+    assert display_units("林月") == pytest.approx(2 * 42 / 16)
+    english = "Lin Yue whispered 你好 and smiled."
+    assert display_units(english) <= 42 and wrap_subtitle(english) == english  # one line
+    longer = "My car broke down, 我的车坏了, only the front wheel works."
+    assert fits_cue(longer) and len(split_for_cues(longer)) == 1
 
 
 @pytest.mark.parametrize(

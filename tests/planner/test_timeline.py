@@ -8,7 +8,14 @@ from nexus.contracts import studio
 from nexus.core.errors import NexusError
 from nexus.planner import build_timeline, plan_shots
 from nexus.planner.lines import estimate_speech_s
-from nexus.planner.subtitles import MAX_CPS, MAX_CPS_CJK, cue_chars, fits_cue, min_cue_s
+from nexus.planner.subtitles import (
+    MAX_CPS,
+    MAX_CPS_CJK,
+    cue_chars,
+    display_units,
+    fits_cue,
+    min_cue_s,
+)
 
 
 def cps_limit(text: str) -> float:
@@ -44,8 +51,7 @@ def test_cues_span_their_speech_and_never_overlap(
         shown = max(track.duration_s, min_cue_s(cue.text))
         assert cue.end_s == pytest.approx(track.start_s + shown, abs=0.0015)
         assert cue_chars(cue.text) / (cue.end_s - cue.start_s) <= cps_limit(cue.text) + 0.02
-        assert all(len(ln) <= (16 if any("\u4e00" <= c <= "\u9fff" for c in ln) else 42)
-                   for ln in cue.text.split("\n"))  # fmt: skip
+        assert all(display_units(ln) <= 42 for ln in cue.text.split("\n"))
         assert cue.text.count("\n") <= 1
         assert fits_cue(cue.text.replace("\n", " ") if "\n" in cue.text else cue.text)
     for a, b in zip(timeline.subtitles, timeline.subtitles[1:], strict=False):

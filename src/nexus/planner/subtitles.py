@@ -1,6 +1,8 @@
 """Subtitle fitting: wrap text into at most two lines, and cut long text into cue-sized pieces.
 
-Limits: 42 characters per line, 16 when the text holds CJK, at most 2 lines per cue. Every
+Limits: a line is 42 units wide, a Latin character one unit and a CJK one 42/16 (42 Latin
+characters, 16 Chinese ones, or a mix: a Chinese name in an English line no longer cuts the
+line to 16 characters), at most 2 lines per cue. Every
 SpeechLine the planner makes passes ``fits_cue``, so one line of speech is one subtitle cue.
 Reading speed: a cue stays up at least ``min_cue_s`` (20 characters a second, 9 with Han).
 """
@@ -28,9 +30,19 @@ _SENTENCE_END = re.compile(r"[.!?。！？…]+[”」』\"’)）]*")
 _CLAUSE_END = re.compile(r"[,;:，；：、—–]+[”」』\"’)）]*")
 
 
-def line_limit(text: str, lang: str = "en") -> int:
-    """16 characters per line for Chinese or any text holding Han characters, else 42."""
-    return MAX_LINE_CHARS_CJK if lang == "zh" or HAN_RE.search(text) else MAX_LINE_CHARS
+CJK_UNIT = MAX_LINE_CHARS / MAX_LINE_CHARS_CJK
+_WIDE = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]")
+
+
+def display_units(text: str) -> float:
+    """Line width in units of a Latin character: a CJK (or full-width) one counts 42/16, so
+    a line holds 42 Latin characters, 16 Chinese ones, or a mix (as the composer measures)."""
+    wide = len(_WIDE.findall(text))
+    return wide * CJK_UNIT + (len(text) - wide)
+
+
+def fits_line(line: str) -> bool:
+    return display_units(line) <= MAX_LINE_CHARS + 1e-9
 
 
 def _clean(text: str) -> str:
@@ -57,10 +69,21 @@ def _split_at(text: str, i: int) -> tuple[str, str]:
     return text[:i].rstrip(), text[i:].lstrip()
 
 
-def _greedy(text: str, limit: int) -> list[str]:
+def _capacity(text: str) -> int:
+    """How many leading characters of ``text`` fit on one line (at least one)."""
+    width = 0.0
+    for i, ch in enumerate(text):
+        width += CJK_UNIT if _WIDE.match(ch) else 1.0
+        if width > MAX_LINE_CHARS + 1e-9:
+            return max(1, i)
+    return len(text)
+
+
+def _greedy(text: str) -> list[str]:
     lines: list[str] = []
     rest = text
-    while len(rest) > limit:
+    while not fits_line(rest):
+        limit = _capacity(rest)
         points = [p for p in _break_points(rest) if p <= limit]
         cut = points[-1] if points else limit
         head, rest = _split_at(rest, cut)
@@ -73,23 +96,24 @@ def wrap_subtitle(text: str, lang: str = "en") -> str:
 
     Text too long for two lines is wrapped greedily into more; ``fits_cue`` reports that.
     """
+    del lang  # widths are measured per character, whatever the story's language
     text = _clean(text)
-    limit = line_limit(text, lang)
-    if len(text) <= limit:
+    if fits_line(text):
         return text
     best: tuple[float, int] | None = None
+    char_w = display_units(text) / len(text)  # the punctuation bonus is ~3 characters wide
     for i in _break_points(text):
         first, second = _split_at(text, i)
-        if len(first) <= limit and len(second) <= limit:
+        if fits_line(first) and fits_line(second):
             # Balanced lines read best; a break after punctuation reads better still.
-            score = abs(len(first) - len(second)) - (
-                3 if first[-1] in ",;:，；：、.!?。！？" else 0
+            score = abs(display_units(first) - display_units(second)) - (
+                3 * char_w if first[-1] in ",;:，；：、.!?。！？" else 0
             )
             if best is None or score < best[0]:
                 best = (score, i)
     if best is not None:
         return "\n".join(_split_at(text, best[1]))
-    return "\n".join(_greedy(text, limit))
+    return "\n".join(_greedy(text))
 
 
 def cue_chars(text: str) -> int:
@@ -104,8 +128,7 @@ def min_cue_s(text: str) -> float:
 
 def fits_cue(text: str, lang: str = "en") -> bool:
     lines = wrap_subtitle(text, lang).split("\n")
-    limit = line_limit(text, lang)
-    return len(lines) <= MAX_LINES and all(len(line) <= limit for line in lines)
+    return len(lines) <= MAX_LINES and all(fits_line(line) for line in lines)
 
 
 def _cut_candidates(text: str) -> list[list[int]]:
@@ -137,7 +160,8 @@ def _best_cut(text: str, lang: str) -> int:
                 return min(balanced, key=lambda c: abs(2 * c - len(text)))
         return fitting[-1]
     # No boundary fits (one enormous word): cut hard at the line capacity.
-    return max(1, MAX_LINES * line_limit(text, lang) - 1)
+    first = _capacity(text)
+    return max(1, first + _capacity(text[first:]) - 1)
 
 
 def split_for_cues(text: str, lang: str = "en") -> list[str]:
