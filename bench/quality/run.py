@@ -73,6 +73,7 @@ class StoryResult:
     gender: tuple[int, int]
     aliases: tuple[int, int]
     places_as_characters: list[str] = field(default_factory=list)
+    attribute_misses: list[str] = field(default_factory=list)
 
 
 def run_story(md: Path, engine: Callable[[bytes], score.Prediction]) -> StoryResult:
@@ -82,7 +83,7 @@ def run_story(md: Path, engine: Callable[[bytes], score.Prediction]) -> StoryRes
     chars = score.score_entities(pred.characters, labels.characters, labels.optional_characters)
     places = score.score_entities(pred.places, labels.places, labels.optional_places)
     speakers = score.score_speakers(pred, labels, chars)
-    g_ok, g_n, a_ok, a_n = score.gender_and_aliases(chars, labels)
+    g_ok, g_n, a_ok, a_n, misses = score.gender_and_aliases(chars, labels)
     place_forms = set().union(*(p.forms() for p in labels.places)) if labels.places else set()
     wrong = [c.name for c in pred.characters if c.forms() & place_forms]
     return StoryResult(
@@ -95,6 +96,7 @@ def run_story(md: Path, engine: Callable[[bytes], score.Prediction]) -> StoryRes
         (g_ok, g_n),
         (a_ok, a_n),
         wrong,
+        misses,
     )
 
 
@@ -192,6 +194,7 @@ def render_report(engine: str, results: list[StoryResult], totals: dict[str, Tot
         lines += [f"places, false: {x}" for x in r.places.false_positives]
         lines += [f"places, missed: {x}" for x in r.places.missed]
         lines += [f"speaker: {x}" for x in r.speakers.errors]
+        lines += r.attribute_misses
         out.append(f"- **{r.story_id}**: " + ("none" if not lines else ""))
         out += [f"  - {line}" for line in lines]
     return "\n".join(out) + "\n"

@@ -59,7 +59,9 @@ def load_labels(path: Path) -> Labels:
     optional = data.get("optional", {})
     return Labels(
         language=data["language"],
-        characters=[Label(c["name"], c.get("aliases", []), c.get("gender")) for c in data["character"]],
+        characters=[
+            Label(c["name"], c.get("aliases", []), c.get("gender")) for c in data["character"]
+        ],
         places=[Label(p["name"], p.get("aliases", [])) for p in data.get("place", [])],
         quotes=[(q[0], q[1]) for q in data.get("quotes", [])],
         titles=list(data.get("titles", [])),
@@ -154,42 +156,43 @@ class _Stream:
 
 
 def score_speakers(pred: Prediction, labels: Labels, chars: EntityScore) -> SpeakerScore:
-    """Each labelled quote found in reading order: right when its line is dialogue by the
-    prediction matched to the labelled speaker; each title right when read as narration."""
+    """Each labelled quote is looked up, in reading order, among the dialogue lines: right when
+    it is spoken by the prediction matched to the labelled speaker (a quote read as narration
+    is not found, so it is wrong). Each title is right when no dialogue line is just the title.
+    """
     ids = {p.entity_id: name for name, p in chars.matches.items()}
-    stream = _Stream(pred.lines)
+    dialogue = [line for line in pred.lines if line[2] == "dialogue"]
+    stream = _Stream(dialogue)
     score = SpeakerScore()
     cursor = 0
     for speaker, snippet in labels.quotes:
         score.total += 1
         found = stream.find(snippet, cursor)
         if found is None:
-            score.errors.append(f"{snippet!r}: not found in the spoken stream")
+            score.errors.append(f"{snippet!r}: not spoken as dialogue")
             continue
         line, cursor = found
-        _, speaker_id, kind = pred.lines[line]
-        got = "narrator" if kind != "dialogue" or speaker_id is None else ids.get(speaker_id, "?")
+        speaker_id = dialogue[line][1]
+        got = "narrator" if speaker_id is None else ids.get(speaker_id, "?")
         if got == speaker:
             score.correct += 1
         else:
             score.errors.append(f"{snippet!r}: expected {speaker}, got {got}")
     for title in labels.titles:
         score.total += 1
-        spoken = [pred.lines[stream.owner[m.start()]] for m in _all(stream.text, title)]
-        if spoken and all(kind != "dialogue" for _, _, kind in spoken):
-            score.correct += 1
+        spoken = [text for text, _, _ in dialogue if norm_speech(text) == norm_speech(title)]
+        if spoken:
+            score.errors.append(f"title {title!r} spoken as dialogue")
         else:
-            score.errors.append(f"title {title!r} spoken as dialogue or missing")
+            score.correct += 1
     return score
 
 
-def _all(text: str, needle: str) -> list[re.Match[str]]:
-    return list(re.finditer(re.escape(norm_speech(needle)), text))
-
-
-def gender_and_aliases(chars: EntityScore, labels: Labels) -> tuple[int, int, int, int]:
-    """(genders right, genders labelled, aliases found, aliases labelled) over matched labels."""
+def gender_and_aliases(chars: EntityScore, labels: Labels) -> tuple[int, int, int, int, list[str]]:
+    """(genders right, genders labelled, aliases found, aliases labelled, the misses) over the
+    labelled characters that were found."""
     g_ok = g_n = a_ok = a_n = 0
+    misses: list[str] = []
     for label in labels.characters:
         pred = chars.matches.get(label.name)
         if pred is None:
@@ -197,7 +200,11 @@ def gender_and_aliases(chars: EntityScore, labels: Labels) -> tuple[int, int, in
         if label.gender:
             g_n += 1
             g_ok += int(pred.gender == label.gender)
+            if pred.gender != label.gender:
+                misses.append(f"gender of {label.name}: expected {label.gender}, got {pred.gender}")
         forms = pred.forms()
         a_n += len(label.aliases)
-        a_ok += sum(1 for a in label.aliases if norm_form(a) in forms)
-    return g_ok, g_n, a_ok, a_n
+        found = [a for a in label.aliases if norm_form(a) in forms]
+        a_ok += len(found)
+        misses += [f"alias of {label.name} missed: {a}" for a in label.aliases if a not in found]
+    return g_ok, g_n, a_ok, a_n, misses

@@ -57,6 +57,8 @@ def _english_people(story: studio.Story, speakers: list[str]) -> list[_Person]:
         aliases = {s for s in cluster.surfaces() if s != name}
         aliases |= {" ".join(s.words) for s in cluster.stats} - {name}
         gender: Gender = names_en.title_gender(cluster)  # type: ignore[assignment]
+        if gender == "unknown":
+            gender = lexicon.TITLES.get(name.split()[0].rstrip(".").lower(), "unknown")  # type: ignore[assignment]
         people.append(_Person(name, aliases, gender, cluster.first_pos))
     return people
 
@@ -142,6 +144,37 @@ def _link_english_nicknames(story: studio.Story, people: list[_Person]) -> list[
     return people
 
 
+_KIN_NOUNS = "|".join(sorted({w for ws in lexicon.KIN_NAMES.values() for w in ws}, key=len))
+_NAME_RUN = r"[A-Z][a-z'’\-]+(?:\s+[A-Z][a-z'’\-]+){0,2}"
+_EN_KIN_APPOSITION = re.compile(
+    rf"\b(?:[Hh]is|[Hh]er|[Tt]heir|[Mm]y|[Oo]ur|[Yy]our)\s+(?P<kin>{_KIN_NOUNS}),\s+(?P<name>{_NAME_RUN})"
+    rf"|(?P<name2>{_NAME_RUN}),\s+(?:his|her|their|my|our|your)\s+(?P<kin2>{_KIN_NOUNS})\b"
+)
+
+
+def _link_english_kin(story: studio.Story, people: list[_Person]) -> list[_Person]:
+    """ "Her grandfather, Tobias Quill," makes "Grandpa" (a kinship word used as a name) his."""
+    text = _full_text(story)
+    for match in _EN_KIN_APPOSITION.finditer(text):
+        kin = (match.group("kin") or match.group("kin2")).lower()
+        name = match.group("name") or match.group("name2")
+        owner = next((p for p in people if name in (p.name, *p.aliases)), None)
+        kin_people = [
+            p
+            for p in people
+            if p is not owner and kin in lexicon.KIN_NAMES.get(p.name.lower(), frozenset())
+        ]
+        if owner is None or len(kin_people) != 1:
+            continue
+        absorbed = kin_people[0]
+        owner.aliases |= {absorbed.name, *absorbed.aliases}
+        if owner.gender == "unknown":
+            owner.gender = absorbed.gender
+        owner.first_pos = min(owner.first_pos, absorbed.first_pos)
+        people = [p for p in people if p is not absorbed]
+    return people
+
+
 def _speakers(story: studio.Story) -> list[str]:
     return [
         p.speaker for scene in story.scenes for s in scene.sentences for p in s.parts if p.speaker
@@ -152,7 +185,9 @@ def _people(story: studio.Story) -> list[_Person]:
     speakers = _speakers(story)
     people: list[_Person] = []
     if story.language != "zh":
-        people += _link_english_nicknames(story, _english_people(story, speakers))
+        people += _link_english_kin(
+            story, _link_english_nicknames(story, _english_people(story, speakers))
+        )
     if story.language != "en":
         for person in _chinese_people(story, speakers):
             person.gender = gender.chinese_name_gender(person.name)

@@ -10,9 +10,14 @@ from nexus.entity_core import lexicon
 from nexus.entity_core.continuity import Gender
 from nexus.entity_core.mentions import MentionIndex
 
-# Subject, possessive and reflexive forms only: "Anna thanked him" says nothing about Anna.
-_HE = re.compile(r"\b(?:[Hh]e|his|His|himself)\b|他")
-_SHE = re.compile(r"\b(?:[Ss]he|hers|herself)\b|她")
+# Subject, possessive and reflexive forms, and "her" only before a noun ("her grandfather"):
+# "Anna thanked him" or "caught her by the collar" says nothing about Anna.
+_NOT_NOUN = "|".join(sorted(lexicon.STOP_WORDS, key=len, reverse=True))
+_PRONOUN = re.compile(
+    r"\b(?P<m>[Hh]e|[Hh]is|[Hh]imself)\b"
+    rf"|\b(?P<f>[Ss]he|[Hh]ers|[Hh]erself|[Hh]er(?=\s+(?!(?:{_NOT_NOUN})\b)[a-z]))\b"
+    r"|(?<!其)(?P<zm>他)(?!们)|(?P<zf>她)(?!们)"
+)
 _LEADING = re.compile(r"^(?:He|She)\b|^[他她]")
 
 
@@ -21,7 +26,8 @@ def _narration(sentence: studio.Sentence) -> str:
 
 
 def pronoun_votes(story: studio.Story, index: MentionIndex) -> dict[str, Counter[str]]:
-    """Count he/she (他/她) after a lone character mention, up to two sentences on.
+    """One vote per lone character mention: the first he/his/she/her (他/她) after it, up to
+    two sentences on.
 
     Dialogue is skipped: "I" and "you" in speech say nothing about the speaker's gender.
     """
@@ -34,7 +40,7 @@ def pronoun_votes(story: studio.Story, index: MentionIndex) -> dict[str, Counter
         if len(people) != 1:
             continue
         owner = next(iter(people))
-        tail = text[found[0][0] :]
+        tail = text[next(pos for pos, eid in found if eid == owner) + 1 :]
         for following in sentences[i + 1 : i + 3]:
             if following.paragraph_index != sentence.paragraph_index:
                 break
@@ -45,9 +51,11 @@ def pronoun_votes(story: studio.Story, index: MentionIndex) -> dict[str, Counter
                 tail += " " + (lead.group(0) if lead else "")
                 break
             tail += " " + narration
-        bucket = votes.setdefault(owner, Counter())
-        bucket["male"] += len(_HE.findall(tail))
-        bucket["female"] += len(_SHE.findall(tail))
+        first = _PRONOUN.search(tail)
+        if first is not None:
+            # The nearest pronoun after a lone mention most likely points back to it.
+            male = first.group("m") or first.group("zm")
+            votes.setdefault(owner, Counter())["male" if male else "female"] += 1
     return votes
 
 

@@ -29,6 +29,9 @@ TITLES: dict[str, str] = {
     "little": "unknown", "big": "unknown", "officer": "unknown", "detective": "unknown",
     "inspector": "unknown", "sergeant": "unknown", "judge": "unknown", "nurse": "unknown",
     "mayor": "unknown", "chief": "unknown", "general": "unknown", "saint": "unknown",
+    "constable": "unknown", "sheriff": "unknown", "reverend": "unknown", "bosun": "unknown",
+    "granddad": "male", "grandad": "male", "papa": "male", "dad": "male", "nana": "female",
+    "gran": "female", "mum": "female", "mom": "female", "mama": "female",
 }  # fmt: skip
 
 # Capitalised words that are never names on their own.
@@ -72,8 +75,31 @@ PLACE_NAME_SUFFIXES: frozenset[str] = words(
     street road lane avenue square point bay cove island isle harbour harbor port bridge hill
     hills mountain mountains valley river lake forest wood woods park station town city village
     castle tower lighthouse beach coast cliffs head rock rocks sound
+    inn tavern hotel exchange mill market hall church chapel abbey cathedral temple palace
+    museum library theatre theater gate pier quay wharf dock docks mile common gardens
+    seat crescent terrace alley row place drive way quarter district
     """
 )
+
+# Capitalised kinship words that name a character on their own ("Grandma said"), each with
+# the lower-case words that introduce the same person ("her grandmother, Iris Vane").
+KIN_NAMES: dict[str, frozenset[str]] = {
+    "grandma": words("grandmother grandma granny gran nana"),
+    "granny": words("grandmother grandma granny gran nana"),
+    "gran": words("grandmother grandma granny gran nana"),
+    "nana": words("grandmother grandma granny gran nana"),
+    "grandmother": words("grandmother grandma granny gran nana"),
+    "grandpa": words("grandfather grandpa granddad grandad"),
+    "granddad": words("grandfather grandpa granddad grandad"),
+    "grandad": words("grandfather grandpa granddad grandad"),
+    "grandfather": words("grandfather grandpa granddad grandad"),
+    "mum": words("mother mum mom"), "mom": words("mother mum mom"),
+    "mama": words("mother mum mom mama"), "mother": words("mother mum mom"),
+    "dad": words("father dad"), "papa": words("father dad papa"),
+    "father": words("father dad"), "uncle": words("uncle"), "aunt": words("aunt"),
+    "auntie": words("aunt auntie"),
+}  # fmt: skip
+
 
 # Prepositions and verbs that put a following phrase in a place.
 PLACE_PREPOSITIONS: frozenset[str] = words(
@@ -111,7 +137,25 @@ ENGLISH_SPEECH_VERBS: frozenset[str] = words(
     called calls cried cries muttered mutters murmured murmurs added adds continued laughed
     laughs snapped admitted insisted told yelled began explained agreed repeated warned sighed
     breathed exclaimed demanded wondered announced declared protested corrected promised
-    suggested grumbled teased offered pleaded begged hissed
+    suggested grumbled teased offered pleaded begged hissed gasped groaned snorted sniffed
+    barked growled panted stammered stuttered blurted chuckled giggled sobbed wailed roared
+    bellowed screamed squeaked mumbled retorted interrupted observed remarked conceded urged
+    ventured sang joked lied boomed croaked grunted moaned scolded soothed shrugged nodded
+    smiled grinned frowned
+    """
+)
+
+# Role nouns that stand for a character of that gender ("said the boy", "the woman replied").
+ROLE_MALE: frozenset[str] = words(
+    """
+    man boy lad gentleman ferryman fisherman boatman king prince father son husband brother
+    uncle grandfather nephew monk priest
+    """
+)
+ROLE_FEMALE: frozenset[str] = words(
+    """
+    woman girl lady queen princess mother daughter wife sister aunt grandmother niece nun
+    widow
     """
 )
 

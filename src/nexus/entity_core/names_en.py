@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from nexus.entity_core import lexicon
+from nexus.entity_core import lexicon, places_en
 
 _TITLE_ALT = "|".join(sorted((t.capitalize() for t in lexicon.TITLES), key=len, reverse=True))
 # A word never starts with an abbreviated title, so "Then Dr. Reyes" yields title + "Reyes".
@@ -20,6 +20,8 @@ _RUN = re.compile(rf"(?:(?P<title>{_TITLE_ALT})\.?\s+)?(?P<words>{_WORD}(?:\s+{_
 _VERB_AFTER = re.compile(r"^\s+(?:[a-z]+ed|was|had|is|has|did|could|would|will|ran|sat|saw|took)\b")
 _SPEECH = lexicon.ENGLISH_SPEECH_VERBS
 _ABBREVIATED = frozenset({"mr", "mrs", "ms", "dr", "prof", "capt", "st"})
+_ADJECTIVE_TITLES = frozenset({"old", "young", "little", "big"})
+_CONTRACTION = re.compile(r"'(?:re|ve|ll|d|m|s|t)$")
 
 
 @dataclass
@@ -42,13 +44,33 @@ def _strip_possessive(word: str) -> str:
     return re.sub(r"['’]s$", "", word)
 
 
+def _name_key(words: list[str]) -> tuple[str, ...]:
+    """Words of a name; only the last loses a possessive ("Arthur's Seat's" -> "Arthur's Seat")."""
+    return (*words[:-1], _strip_possessive(words[-1])) if words else ()
+
+
+def _is_stop(word: str) -> bool:
+    """Stop words, also contracted ("You're", "I've", "It's")."""
+    low = word.lower().replace("’", "'")
+    return low in lexicon.STOP_WORDS or _CONTRACTION.sub("", low) in lexicon.STOP_WORDS
+
+
 def _split_run(title: str | None, words: list[str]) -> tuple[str | None, list[str]]:
-    """Drop leading stop words ("Then Anna" -> "Anna"); a stop word mid-run ends the name."""
-    while words and words[0].lower() in lexicon.STOP_WORDS:
+    """Drop leading stop words ("Then Anna" -> "Anna"); a stop word mid-run ends the name.
+
+    A kinship word alone is a name ("Grandma said"); an adjective title before a place word
+    belongs to the place ("the Old Town").
+    """
+    while words and _is_stop(words[0]):
         words, title = words[1:], None
+    if len(words) == 1 and _strip_possessive(words[0]).lower() in lexicon.KIN_NAMES:
+        return title, words
+    if title and title.lower() in _ADJECTIVE_TITLES and words:
+        if _strip_possessive(words[-1]).lower() in lexicon.PLACE_NAME_SUFFIXES:
+            return None, [title, *words]
     kept: list[str] = []
     for word in words:
-        if word.lower() in lexicon.STOP_WORDS or word.lower() in lexicon.TITLES:
+        if _is_stop(word) or word.lower() in lexicon.TITLES:
             break
         kept.append(word)
     return title, kept
@@ -84,24 +106,34 @@ def collect_names(
             title, words = _split_run(match.group("title"), match.group("words").split())
             if not words:
                 continue
-            words_key = tuple(_strip_possessive(w) for w in words)
+            words_key = _name_key(words)
             entry = stats.setdefault(_key(words_key, title), NameStats(words_key))
-            _add_mention(entry, text, match, title, base)
+            start = match.start() if title else match.start("words")
+            if not title:
+                start += match.group("words").find(words[0])
+            initial = _is_initial(text, match.start())
+            _add_mention(entry, text, (start, match.end()), (title, initial), base)
     for surface in speakers:
         words = surface.split()
         title = None
         if len(words) > 1 and words[0].rstrip(".").lower() in lexicon.TITLES:
             title, words = words[0].rstrip("."), words[1:]
-        key = _key(tuple(_strip_possessive(w) for w in _split_run(None, words)[1]), title)
+        key = _key(_name_key(_split_run(None, words)[1]), title)
         if key in stats:
             stats[key].person += 2
     return stats
 
 
 def _add_mention(
-    entry: NameStats, text: str, match: re.Match[str], title: str | None, base: int
+    entry: NameStats,
+    text: str,
+    span: tuple[int, int],
+    how: tuple[str | None, bool],
+    base: int,
 ) -> None:
-    start, end = match.start(), match.end()
+    """Count one mention; ``how`` is (title, whether the run opens a sentence)."""
+    start, end = span
+    title, initial = how
     prev, prev2, nxt = _context(text, start, end)
     surface = (
         f"{title}. " if title and title.lower() in _ABBREVIATED else f"{title} " if title else ""
@@ -112,7 +144,7 @@ def _add_mention(
     entry.surfaces[surface] += 1
     if title:
         entry.titles[title.lower()] += 1
-    if not _is_initial(text, match.start("title") if title else start):
+    if not initial:
         entry.non_initial += 1
     if title or nxt in _SPEECH or prev in _SPEECH:
         entry.person += 1
@@ -120,20 +152,7 @@ def _add_mention(
         entry.subject += 1
     if prev == "the" or (prev2 == "the" and prev not in lexicon.PLACE_PREPOSITIONS):
         entry.after_the += 1
-    if (prev in lexicon.PLACE_PREPOSITIONS and prev != "to") or (
-        prev == "to"
-        and prev2
-        in (
-            "went",
-            "go",
-            "going",
-            "back",
-            "way",
-            "came",
-            "walked",
-            "sailed",
-        )
-    ):
+    if places_en.place_context(text, start, end):
         entry.place += 1
 
 
@@ -141,7 +160,11 @@ def is_place(entry: NameStats) -> bool:
     """Mostly found after "in/at/from", or named like a place ("Greyhaven Point")."""
     if entry.words[-1].lower() in lexicon.PLACE_NAME_SUFFIXES and len(entry.words) > 1:
         return True
-    return entry.place * 2 >= entry.count and entry.place > entry.person
+    if entry.place * 2 >= entry.count and entry.place > entry.person:
+        return True
+    # A known city or country with no sign of a person (title, speech verb, speaker, "X was").
+    quiet = entry.person == 0 and entry.subject == 0
+    return quiet and places_en.is_known_place(" ".join(entry.words))
 
 
 def is_person(entry: NameStats) -> bool:

@@ -25,8 +25,20 @@ def _by_surface(surface: str, index: MentionIndex) -> str | None:
     direct = index.ids.get(surface)
     if direct and direct.startswith("chr_"):
         return direct
+    if surface.startswith("the "):
+        return _by_role(surface.split()[-1], index)
     found = [eid for eid in index.ordered_ids(surface) if eid.startswith("chr_")]
     return found[0] if found else None
+
+
+def _by_role(role: str, index: MentionIndex) -> str | None:
+    """ "the constable" is the one character titled Constable ("Constable Harris")."""
+    owners = {
+        eid
+        for alias, eid in index.ids.items()
+        if eid.startswith("chr_") and alias.split()[0].rstrip(".").lower() == role
+    }
+    return next(iter(owners)) if len(owners) == 1 else None
 
 
 def _by_pronoun(pronoun: str, ctx: SpeakerContext, genders: dict[str, str]) -> str | None:

