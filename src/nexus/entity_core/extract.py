@@ -7,13 +7,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from nexus.contracts import studio
-from nexus.entity_core import gender, lexicon, names_en, names_zh, things
+from nexus.entity_core import gender, lexicon, lexicon_zh, names_en, names_zh, things
 from nexus.entity_core.continuity import Gender, assign_voices, entity_id_for, look_for
 from nexus.entity_core.mentions import MentionIndex, build_mention_index
 
 _ZH_NICK = re.compile(
     r"(?:小名|乳名|外号|绰号|昵称)(?:叫|是)?[“「]?(?P<alias>[\u4e00-\u9fff]{2,3})"
 )
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_LATIN = re.compile(r"\b[A-Za-z]{2,}\b")
+_ZH_SURNAMES = frozenset(lexicon.CHINESE_SURNAMES)
+_ZH_TITLE_WORDS = frozenset({*lexicon.CHINESE_KIN_SUFFIXES, *lexicon_zh.CHINESE_TITLES})
 _ZH_CALL = re.compile(r"(?:叫|喊|称)(?:她|他)(?:作|做)?[“「]?(?P<alias>[\u4e00-\u9fff]{2,3})")
 _EN_CALL = re.compile(
     r"\b(?:called|call|calls)\s+(?:him|her)\s+(?P<alias>[A-Z][a-z]+)|"
@@ -97,22 +101,51 @@ def _merge(people: dict[str, _Person], alias: str, into: str) -> None:
         target.aliases |= absorbed.aliases
 
 
+def _surname_of(name: str) -> tuple[str, str] | None:
+    """(surname, rest) when ``name`` opens with a known surname (two-character ones first)."""
+    for size in (2, 1):
+        if len(name) > size and name[:size] in _ZH_SURNAMES:
+            return name[:size], name[size:]
+    return None
+
+
 def _link_chinese_aliases(text: str, people: dict[str, _Person]) -> None:
-    """Given-name aliases (张小雨 -> 小雨), 老/小 + surname when unique, and linked nicknames."""
-    for full in [n for n in people if len(n) == 3 and n[0] in lexicon.CHINESE_SURNAMES]:
-        given = full[1:]
-        if given in people or text.replace(full, "").count(given) > 0:
+    """Given-name aliases (张小雨 -> 小雨), surname + title (沈掌柜 -> 沈玉兰) and 老/小 + surname
+    when one full name has that surname, kinship words before a full name (舅舅刘建国), and
+    nicknames the text links (小名/外号/大家叫她X)."""
+    full_names = [n for n in people if _full_name(n)]
+    for full in full_names:
+        split = _surname_of(full)
+        if split is None:
+            continue
+        given = split[1]
+        if len(given) == 2 and (given in people or text.replace(full, "").count(given) > 0):
             _merge(people, given, full)
-    for short in [n for n in people if len(n) == 2 and n[0] in ("老", "小")]:
-        owners = [n for n in people if len(n) >= 2 and n[0] == short[1] and n != short]
-        if len(owners) == 1 and people[owners[0]].name == owners[0]:
+    for short in [n for n in people if n not in full_names]:
+        split = _surname_of(short[1:] if short[0] in ("老", "小") else short)
+        titled = split is not None and split[1] in _ZH_TITLE_WORDS
+        if not (titled or (short[0] in ("老", "小") and len(short) == 2)):
+            continue
+        surname = split[0] if titled and split else short[1:]
+        owners = [n for n in full_names if n in people and n.startswith(surname)]
+        if len(owners) == 1:
             _merge(people, short, owners[0])
+    for kin in [n for n in people if n in lexicon_zh.CHINESE_KIN_WORDS]:
+        after = [n for n in full_names if n in people and kin + n in text]
+        if len(after) == 1:
+            _merge(people, kin, after[0])
     for pattern in (_ZH_NICK, _ZH_CALL):
         for match in pattern.finditer(text):
             alias = match.group("alias")
             owner = _nearest_before(text, match.start(), [n for n in people if n != alias])
             if owner and (alias in people or text.count(alias) >= 2):
                 _merge(people, alias, owner)
+
+
+def _full_name(name: str) -> bool:
+    """Surname + one or two given characters that are not a title (林月, 沈玉兰, not 沈掌柜)."""
+    split = _surname_of(name)
+    return split is not None and 1 <= len(split[1]) <= 2 and split[1] not in _ZH_TITLE_WORDS
 
 
 def _nearest_before(text: str, pos: int, names: list[str]) -> str | None:
@@ -184,15 +217,26 @@ def _speakers(story: studio.Story) -> list[str]:
 def _people(story: studio.Story) -> list[_Person]:
     speakers = _speakers(story)
     people: list[_Person] = []
-    if story.language != "zh":
+    if _has_english(story):
         people += _link_english_kin(
             story, _link_english_nicknames(story, _english_people(story, speakers))
         )
-    if story.language != "en":
+    if _has_chinese(story):
         for person in _chinese_people(story, speakers):
-            person.gender = gender.chinese_name_gender(person.name)
+            forms = sorted(person.aliases, key=len, reverse=True)
+            genders = [gender.chinese_name_gender(f) for f in (person.name, *forms)]
+            person.gender = next((g for g in genders if g != "unknown"), "unknown")
             people.append(person)
     return people
+
+
+def _has_chinese(story: studio.Story) -> bool:
+    """Chinese rules run on Chinese and mixed stories, and on English ones with Chinese lines."""
+    return story.language != "en" or len(_HAN.findall(_full_text(story))) >= 20
+
+
+def _has_english(story: studio.Story) -> bool:
+    return story.language != "zh" or len(_LATIN.findall(_full_text(story))) >= 20
 
 
 def _places_and_props(
@@ -201,7 +245,7 @@ def _places_and_props(
     person_forms = {a for p in people for a in (p.name, *p.aliases)}
     places: list[tuple[str, set[str], int]] = []
     props: list[tuple[str, set[str], int]] = []
-    if story.language != "zh":
+    if _has_english(story):
         places += _english_places(story, people)
         place_heads = {name.split()[-1].lower() for name, _, _ in places}
         props += [
@@ -209,7 +253,7 @@ def _places_and_props(
             for t in things.english_props(_pieces(story))
             if t.head not in place_heads
         ]
-    if story.language != "en":
+    if _has_chinese(story):
         zh_places, zh_props = things.chinese_places_and_props(_full_text(story), person_forms)
         places += [(t.name(), set(), t.first_pos) for t in zh_places]
         props += [(t.name(), set(), t.first_pos) for t in zh_props]

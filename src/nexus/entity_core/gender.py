@@ -6,7 +6,7 @@ import re
 from collections import Counter
 
 from nexus.contracts import studio
-from nexus.entity_core import lexicon
+from nexus.entity_core import lexicon, lexicon_zh
 from nexus.entity_core.continuity import Gender
 from nexus.entity_core.mentions import MentionIndex
 
@@ -16,7 +16,9 @@ _NOT_NOUN = "|".join(sorted(lexicon.STOP_WORDS, key=len, reverse=True))
 _PRONOUN = re.compile(
     r"\b(?P<m>[Hh]e|[Hh]is|[Hh]imself)\b"
     rf"|\b(?P<f>[Ss]he|[Hh]ers|[Hh]erself|[Hh]er(?=\s+(?!(?:{_NOT_NOUN})\b)[a-z]))\b"
-    r"|(?<!其)(?P<zm>他)(?!们)|(?P<zf>她)(?!们)"
+    # Chinese: a subject (clause-opening) or possessive 他/她; "等她" or "看着他" is an object.
+    r"|(?:^|(?<=[，。！？；：、\s”」]))(?:(?P<zm>他)|(?P<zf>她))(?!们)"
+    r"|(?:(?P<zm2>他)|(?P<zf2>她))(?=的)"
 )
 _LEADING = re.compile(r"^(?:He|She)\b|^[他她]")
 
@@ -54,7 +56,7 @@ def pronoun_votes(story: studio.Story, index: MentionIndex) -> dict[str, Counter
         first = _PRONOUN.search(tail)
         if first is not None:
             # The nearest pronoun after a lone mention most likely points back to it.
-            male = first.group("m") or first.group("zm")
+            male = first.group("m") or first.group("zm") or first.group("zm2")
             votes.setdefault(owner, Counter())["male" if male else "female"] += 1
     return votes
 
@@ -78,9 +80,13 @@ def apposition_gender(text: str, name: str) -> Gender:
 
 
 def chinese_name_gender(name: str) -> Gender:
-    """Kinship suffixes (王伯, 陈阿姨) decide; a given-name character like 月 hints female."""
-    for suffix, gender in sorted(lexicon.CHINESE_KIN_SUFFIXES.items(), key=lambda kv: -len(kv[0])):
-        if name.endswith(suffix) and gender != "unknown":
+    """Kinship words and titles decide (王伯, 陈阿姨, 舅舅, 周捕头); 月 in a given name hints female
+    later (decide_gender)."""
+    if name in lexicon_zh.CHINESE_KIN_WORDS:
+        return lexicon_zh.CHINESE_KIN_WORDS[name]  # type: ignore[return-value]
+    suffixes = {**lexicon.CHINESE_KIN_SUFFIXES, **lexicon_zh.CHINESE_TITLES}
+    for suffix, gender in sorted(suffixes.items(), key=lambda kv: -len(kv[0])):
+        if name.endswith(suffix) and len(name) > len(suffix):
             return gender  # type: ignore[return-value]
     if name in ("阿婆", "阿姨", "奶奶", "婆婆"):
         return "female"

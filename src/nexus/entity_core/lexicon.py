@@ -198,7 +198,7 @@ CHINESE_NAME_PREFIXES: tuple[str, ...] = ("老", "小", "阿")
 
 # Characters that end a name candidate: function words and common verbs right after a name.
 CHINESE_NAME_BREAKERS: frozenset[str] = frozenset(
-    "的了着过在和与跟把被对向从给是有说道问笑看听想走站坐跑拿把也都就又还才便已将会要能"
+    "的了着过在和与跟把被对向从给是有说道问笑看听想走站坐跑拿把也都就又还才便已将会要能地得"
     "不没很太这那一个们，。！？、：；“”「」『』（）…—"
     "点转抬低摇回望推拉伸接叹喊叫哭跳冲抱拍递放关开停皱眯愣怔轻慢突忽连仍却只正刚终便立马"
 )
