@@ -24,11 +24,11 @@ import rjieba
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import score  # noqa: E402
+import score
 
-from nexus.contracts import studio  # noqa: E402
-from nexus.entity_core import extract_entities  # noqa: E402
-from nexus.planner import ingest_story, plan_shots  # noqa: E402
+from nexus.contracts import studio
+from nexus.entity_core import extract_entities
+from nexus.planner import ingest_story, plan_shots
 
 HERE = Path(__file__).resolve().parent
 TARGETS = {"characters": 0.95, "places": 0.85, "speakers": 0.9}

@@ -5,6 +5,8 @@ Kept apart from ``lexicon`` so each file stays small; every list is data a revie
 
 from __future__ import annotations
 
+from nexus.entity_core.lexicon import words
+
 # Role titles that follow a surname to make a name ("沈掌柜", "周捕头", "杨老师"), with the gender
 # they imply. Never a given name: "沈掌柜" gives no alias "掌柜".
 CHINESE_TITLES: dict[str, str] = {
@@ -31,10 +33,13 @@ CHINESE_KIN_WORDS: dict[str, str] = {
 }  # fmt: skip
 
 # Adverbs and manner words that look like 老/小/阿 + character or surname + character.
-CHINESE_NOT_NAMES: frozenset[str] = frozenset(
-    "小声 大声 轻声 低声 小心 小时 小孩 小子 老是 老人 老家 老实 阿谁 高声 冷冷 淡淡 慢慢 狠狠 "
-    "静静 轻轻 悄悄 默默 常常 时时 何时 何必 何况 方才 于是 于今 向来 向着 连忙 白白 明明 "
-    "老师 老板 老婆 老公 老乡 老爷 老大 老天 老头 老太 小姐 小伙 小伙子 小朋友 小时候 阿姨".split()
+CHINESE_NOT_NAMES: frozenset[str] = words(
+    """
+    小声 大声 轻声 低声 小心 小时 小孩 小子 老是 老人 老家 老实 阿谁 高声 冷冷 淡淡
+    慢慢 狠狠 静静 轻轻 悄悄 默默 常常 时时 何时 何必 何况 方才 于是 于今 向来 向着
+    连忙 白白 明明 老师 老板 老婆 老公 老乡 老爷 老大 老天 老头 老太 小姐 小伙 小伙子
+    小朋友 小时候 阿姨
+    """
 )
 
 # Locatives after a noun ("柳树上", "桂花树下"): a word mostly followed by one is a thing.
@@ -44,7 +49,27 @@ CHINESE_LOCATIVES: frozenset[str] = frozenset("上下里旁底边")
 CHINESE_PLACE_ENDINGS: frozenset[str] = frozenset("巷街路村镇桥庙寺港站楼塔岭店院滩馆宫殿")
 
 # Place heads that glue onto the word before them ("银锭" + "桥", "杭州" + "东站", "福来" + "客栈").
-CHINESE_PLACE_HEADS: frozenset[str] = frozenset(
-    "桥 街 巷 路 村 镇 岭 岛 港 湾 城 塔 庙 寺 楼 站 东站 西站 南站 北站 客栈 饭店 酒店 酒楼 茶馆 "
-    "书店 公园 广场 大街 胡同 码头 车站 中学 小学 大学 医院 斜街".split()
+CHINESE_PLACE_HEADS: frozenset[str] = words(
+    """
+    桥 街 巷 路 村 镇 岭 岛 港 湾 城 塔 庙 寺 楼 站 东站 西站 南站 北站
+    客栈 饭店 酒店 酒楼 茶馆 书店 公园 广场 大街 胡同 码头 车站 中学 小学 大学 医院 斜街
+    """
 )
+
+# Chinese kinship words and the English ones that name the same relative in a mixed story.
+CHINESE_KIN_ENGLISH: dict[str, frozenset[str]] = {
+    "爷爷": frozenset({"grandpa", "grandfather", "granddad", "grandad"}),
+    "外公": frozenset({"grandpa", "grandfather", "granddad", "grandad"}),
+    "姥爷": frozenset({"grandpa", "grandfather", "granddad", "grandad"}),
+    "奶奶": frozenset({"grandma", "grandmother", "granny", "gran", "nana"}),
+    "外婆": frozenset({"grandma", "grandmother", "granny", "gran", "nana"}),
+    "姥姥": frozenset({"grandma", "grandmother", "granny", "gran", "nana"}),
+    "妈妈": frozenset({"mum", "mom", "mother", "mama"}),
+    "母亲": frozenset({"mum", "mom", "mother", "mama"}),
+    "老妈": frozenset({"mum", "mom", "mother", "mama"}),
+    "爸爸": frozenset({"dad", "father", "papa"}),
+    "父亲": frozenset({"dad", "father", "papa"}),
+    "老爸": frozenset({"dad", "father", "papa"}),
+    "舅舅": frozenset({"uncle"}),
+    "叔叔": frozenset({"uncle"}),
+}

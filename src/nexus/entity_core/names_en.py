@@ -65,9 +65,9 @@ def _split_run(title: str | None, words: list[str]) -> tuple[str | None, list[st
         words, title = words[1:], None
     if len(words) == 1 and _strip_possessive(words[0]).lower() in lexicon.KIN_NAMES:
         return title, words
-    if title and title.lower() in _ADJECTIVE_TITLES and words:
-        if _strip_possessive(words[-1]).lower() in lexicon.PLACE_NAME_SUFFIXES:
-            return None, [title, *words]
+    adjective = title is not None and title.lower() in _ADJECTIVE_TITLES
+    if adjective and words and _strip_possessive(words[-1]).lower() in lexicon.PLACE_NAME_SUFFIXES:
+        return None, [str(title), *words]
     kept: list[str] = []
     for word in words:
         if _is_stop(word) or word.lower() in lexicon.TITLES:
