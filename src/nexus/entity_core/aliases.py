@@ -16,6 +16,7 @@ from pypinyin import lazy_pinyin
 from nexus.entity_core import lexicon, lexicon_zh
 from nexus.entity_core.continuity import Gender
 
+_HAN_CHAR = re.compile(r"[\u4e00-\u9fff]")
 _ZH_NICK = re.compile(
     r"(?:小名|乳名|外号|绰号|昵称)(?:叫|是)?[“「]?(?P<alias>[\u4e00-\u9fff]{2,3})"
 )
@@ -75,6 +76,8 @@ def link_chinese_aliases(text: str, people: dict[str, Person]) -> None:
         owners = [n for n in full_names if n in people and n.startswith(surname)]
         if len(owners) == 1:
             merge(people, short, owners[0])
+    _titled_together(people, full_names)
+    _surname_nicknames(text, people, full_names)
     for kin in [n for n in people if n in lexicon_zh.CHINESE_KIN_WORDS]:
         after = [n for n in full_names if n in people and kin + n in text]
         if len(after) == 1:
@@ -85,6 +88,36 @@ def link_chinese_aliases(text: str, people: dict[str, Person]) -> None:
             owner = _nearest_before(text, match.start(), [n for n in people if n != alias])
             if owner and (alias in people or text.count(alias) >= 2):
                 merge(people, alias, owner)
+
+
+def _titled_together(people: dict[str, Person], full_names: list[str]) -> None:
+    """Titled forms of one surname with no full name to join stay one character (钱先生, 钱老板)."""
+    by_surname: dict[str, list[str]] = {}
+    for name in people:
+        split = surname_of(name)
+        if split is not None and split[1] in _ZH_TITLE_WORDS:
+            by_surname.setdefault(split[0], []).append(name)
+    for surname, names in by_surname.items():
+        if len(names) >= 2 and not any(n.startswith(surname) for n in full_names):
+            for name in names[1:]:
+                merge(people, name, names[0])
+
+
+def _surname_nicknames(text: str, people: dict[str, Person], full_names: list[str]) -> None:
+    """老周 / 小林 written anywhere, and a doubled given character (曼曼 for 苏曼), when one
+    full name owns them."""
+    for full in [n for n in full_names if n in people]:
+        split = surname_of(full)
+        if split is None:
+            continue
+        surname, given = split
+        same = [n for n in full_names if n in people and n.startswith(surname)]
+        forms = [f"老{surname}", f"小{surname}"] if len(same) == 1 else []
+        if len(given) == 1:
+            forms.append(given * 2)
+        for form in forms:
+            if form in text and form not in people:
+                people[full].aliases.add(form)
 
 
 def _full_name(name: str) -> bool:
@@ -181,16 +214,36 @@ def _cross_script_owner(person: Person, english: list[Person]) -> Person | None:
 
 
 def _romanised_forms(text: str, english: list[Person], chinese: list[Person]) -> None:
-    """Han strings written once that spell an English character's name (陈国华 = Chen Guohua)."""
+    """Han strings that spell an English character's name (陈国华 = Chen Guohua), and surname +
+    title forms of its surname (陈师傅 for Chen Guohua)."""
     known = {f for p in chinese for f in (p.name, *p.aliases)}
-    for han in sorted(set(re.findall(r"[\u4e00-\u9fff]{2,3}", text))):
-        if han in known or surname_of(han) is None:
+    found: set[str] = set()
+    for i in range(len(text)):
+        split = surname_of(text[i : i + 3]) or surname_of(text[i : i + 2])
+        if split is not None:
+            found |= {text[i : i + 2], text[i : i + 3]}
+    titles = sorted(_ZH_TITLE_WORDS, key=len, reverse=True)
+    for han in sorted(found - known):
+        split = surname_of(han)
+        if split is None or not all(_HAN_CHAR.match(c) for c in han):
             continue
-        for window in {han, han[:2]} if len(han) == 3 else {han}:
-            key = _pinyin(window)
-            owners = [p for p in english if any(_latin_key(f) == key for f in (p.name, *p.aliases))]
-            if len(owners) == 1 and len(key) >= 5:
-                owners[0].aliases.add(window)
+        key = _pinyin(han)
+        owners = [p for p in english if any(_latin_key(f) == key for f in (p.name, *p.aliases))]
+        if len(owners) == 1 and len(key) >= 5:
+            owners[0].aliases.add(han)
+    for i in range(len(text)):
+        surname = text[i]
+        title = next((t for t in titles if text.startswith(t, i + 1)), None)
+        if title is None or surname not in _ZH_SURNAMES:
+            continue
+        owners = [p for p in english if _pinyin(surname) in _surname_keys(p)]
+        if len(owners) == 1:
+            owners[0].aliases.add(surname + title)
+
+
+def _surname_keys(person: Person) -> set[str]:
+    words = person.name.split()
+    return {_latin_key(words[0]), _latin_key(words[-1])} if len(words) >= 2 else set()
 
 
 def link_across_scripts(text: str, english: list[Person], chinese: list[Person]) -> list[Person]:

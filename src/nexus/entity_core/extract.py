@@ -95,7 +95,7 @@ def _people(story: studio.Story) -> list[aliases.Person]:
             genders = [gender.chinese_name_gender(f) for f in (person.name, *forms)]
             person.gender = next((g for g in genders if g != "unknown"), "unknown")
             chinese.append(person)
-    if english and chinese:
+    if english and _has_chinese(story):
         return aliases.link_across_scripts(text, english, chinese)
     return english + chinese
 

@@ -20,6 +20,7 @@ _RUN = re.compile(rf"(?:(?P<title>{_TITLE_ALT})\.?\s+)?(?P<words>{_WORD}(?:\s+{_
 _VERB_AFTER = re.compile(r"^\s+(?:[a-z]+ed|was|had|is|has|did|could|would|will|ran|sat|saw|took)\b")
 _SPEECH = lexicon.ENGLISH_SPEECH_VERBS
 _ABBREVIATED = frozenset({"mr", "mrs", "ms", "dr", "prof", "capt", "st"})
+_NAMED_ZH = re.compile(r"(?:叫|名叫|叫做|名字是)\s*$")
 _ADJECTIVE_TITLES = frozenset({"old", "young", "little", "big"})
 _CONTRACTION = re.compile(r"'(?:re|ve|ll|d|m|s|t)$")
 
@@ -146,8 +147,8 @@ def _add_mention(
         entry.titles[title.lower()] += 1
     if not initial:
         entry.non_initial += 1
-    if title or nxt in _SPEECH or prev in _SPEECH:
-        entry.person += 1
+    if title or nxt in _SPEECH or prev in _SPEECH or _NAMED_ZH.search(text[:start]):
+        entry.person += 1  # "叫Jack Morris": a Chinese sentence naming someone
     if _VERB_AFTER.match(text[end:]):
         entry.subject += 1
     if prev == "the" or (prev2 == "the" and prev not in lexicon.PLACE_PREPOSITIONS):
@@ -163,7 +164,7 @@ def is_place(entry: NameStats) -> bool:
     if entry.place * 2 >= entry.count and entry.place > entry.person:
         return True
     # A known city or country with no sign of a person (title, speech verb, speaker, "X was").
-    quiet = entry.person == 0 and entry.subject == 0
+    quiet = entry.person <= 1 and entry.subject == 0
     return quiet and places_en.is_known_place(" ".join(entry.words))
 
 

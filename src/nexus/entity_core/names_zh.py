@@ -128,6 +128,8 @@ def _plausible(name: str, form: str, speaker: bool, tagged_nr: int) -> bool:
     """
     if not rjieba.has_word(name) or speaker:
         return True
+    if len(name) == 3:
+        return False  # 胡萝卜, 桂花树: a dictionary word of three characters is a thing
     if form == "full" and tagged_nr >= 2:
         return True
     tags = rjieba.tag(name)
@@ -177,9 +179,26 @@ def find_person_names(text: str) -> list[NameCandidate]:
             continue
         kept[name] = NameCandidate(name, counts[name], text.find(name), speaker, form)
     kept.update(_tagged_names(text, kept))
+    kept.update(_titled_pairs(text, raw, kept, tokens))
     for name in _introduced_once(text, raw, kept, tokens):
         kept[name] = NameCandidate(name, 1, text.find(name), False, "full")
     return _drop_contained(text, kept)
+
+
+def _titled_pairs(
+    text: str, raw: dict[str, str], kept: dict[str, NameCandidate], tokens: _Tokens
+) -> dict[str, NameCandidate]:
+    """Surname + title forms written once each but twice between them (钱先生 ... 钱老板)."""
+    by_surname: dict[str, list[str]] = {}
+    for name, form in raw.items():
+        if form == "kin" and name not in kept and tokens.clean_count(name) >= 1:
+            by_surname.setdefault(name[0], []).append(name)
+    extra: dict[str, NameCandidate] = {}
+    for names in by_surname.values():
+        if len(names) >= 2 and not any(_not_a_name(text, n, "kin") for n in names):
+            for name in names:
+                extra[name] = NameCandidate(name, text.count(name), text.find(name), False, "kin")
+    return extra
 
 
 def _introduced_once(
