@@ -13,12 +13,15 @@ from nexus.entity_core.mentions import MentionIndex
 # Subject, possessive and reflexive forms, and "her" only before a noun ("her grandfather"):
 # "Anna thanked him" or "caught her by the collar" says nothing about Anna.
 _NOT_NOUN = "|".join(sorted(lexicon.STOP_WORDS, key=len, reverse=True))
-_PRONOUN = re.compile(
-    r"\b(?P<m>[Hh]e|[Hh]is|[Hh]imself)\b"
-    rf"|\b(?P<f>[Ss]he|[Hh]ers|[Hh]erself|[Hh]er(?=\s+(?!(?:{_NOT_NOUN})\b)[a-z]))\b"
-    # Chinese: a subject (clause-opening) or possessive 他/她; "等她" or "看着他" is an object.
+_SUBJECT = re.compile(
+    r"\b(?:(?P<m>[Hh]e)|(?P<f>[Ss]he))\b"
+    # Chinese: a clause-opening 他/她 ("等她" or "看着他" is an object).
     r"|(?:^|(?<=[，。！？；：、\s”」]))(?:(?P<zm>他)|(?P<zf>她))(?!们)"
-    r"|(?:(?P<zm2>他)|(?P<zf2>她))(?=的)"
+)
+_POSSESSIVE = re.compile(
+    r"\b(?:(?P<m>[Hh]is|[Hh]imself)|(?P<f>[Hh]erself|[Hh]er(?=\s+(?!(?:"
+    + _NOT_NOUN
+    + r")\b)[a-z])))\b|(?:(?P<zm>他)|(?P<zf>她))(?=的)"
 )
 _LEADING = re.compile(r"^(?:He|She)\b|^[他她]")
 
@@ -28,8 +31,8 @@ def _narration(sentence: studio.Sentence) -> str:
 
 
 def pronoun_votes(story: studio.Story, index: MentionIndex) -> dict[str, Counter[str]]:
-    """One vote per lone character mention: the first he/his/she/her (他/她) after it, up to
-    two sentences on.
+    """Votes per lone character mention from the pronouns after it (see ``_vote``), up to two
+    sentences on.
 
     Dialogue is skipped: "I" and "you" in speech say nothing about the speaker's gender.
     """
@@ -53,12 +56,19 @@ def pronoun_votes(story: studio.Story, index: MentionIndex) -> dict[str, Counter
                 tail += " " + (lead.group(0) if lead else "")
                 break
             tail += " " + narration
-        first = _PRONOUN.search(tail)
-        if first is not None:
-            # The nearest pronoun after a lone mention most likely points back to it.
-            male = first.group("m") or first.group("zm") or first.group("zm2")
-            votes.setdefault(owner, Counter())["male" if male else "female"] += 1
+        _vote(votes.setdefault(owner, Counter()), tail)
     return votes
+
+
+def _vote(bucket: Counter[str], tail: str) -> None:
+    """The nearest subject pronoun after a lone mention points back to it (one vote); failing
+    that, the nearest possessive (half a vote: "her grandfather" may be someone else's)."""
+    for pattern, weight in ((_SUBJECT, 2), (_POSSESSIVE, 1)):
+        first = pattern.search(tail)
+        if first is not None:
+            male = first.group("m") or first.group("zm")
+            bucket["male" if male else "female"] += weight
+            return
 
 
 _MALE_ROLES = (

@@ -42,10 +42,13 @@ def _by_role(role: str, index: MentionIndex) -> str | None:
 
 
 def _by_pronoun(pronoun: str, ctx: SpeakerContext, genders: dict[str, str]) -> str | None:
-    """The most recent character the pronoun can refer to (its gender, or gender unknown)."""
+    """The most recent character the pronoun can refer to: its gender, or gender unknown unless
+    that character spoke the line before ("Thank you," she said. "Don't," he said.)."""
     wanted = "male" if pronoun == "he" else "female"
+    last = ctx.turns[-1][1] if ctx.turns else None
     for entity_id in reversed(ctx.recent):
-        if genders.get(entity_id, "unknown") in (wanted, "unknown"):
+        gender = genders.get(entity_id, "unknown")
+        if gender == wanted or (gender == "unknown" and entity_id != last):
             return entity_id
     return None
 

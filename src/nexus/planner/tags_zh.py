@@ -13,6 +13,12 @@ from typing import Literal
 from nexus.entity_core import lexicon
 
 Who = tuple[str | None, Literal["he", "she"] | None]
+_POSSESSOR = re.compile(r"^(?:她|他|我|你)的")
+_PREFIXED = re.compile(
+    rf"^[老小阿][\u4e00-\u9fff](?:[^{''.join(lexicon.CHINESE_NAME_BREAKERS)}])?"
+    rf"(?=[{''.join(lexicon.CHINESE_NAME_BREAKERS)}])"
+)
+_ADDRESSEE_MARKS = frozenset("对跟向给和")
 _LATIN_SUBJECT = re.compile(
     r"(?:(?:Mr|Mrs|Ms|Dr)\.\s*)?[A-Z][a-z]+(?:\s[A-Z][a-z]+){0,2}(?=[\u4e00-\u9fff])"
 )
@@ -25,21 +31,43 @@ _ZH_TAG_AFTER = re.compile(
 _ZH_TAG_BEFORE = re.compile(rf"(?:{_ZH_VERB})[^，。！？]{{0,3}}[：:，,]?\s*$")
 
 
-def _zh_subject(clause: str, names: Sequence[str]) -> Who:
-    """A leading 他/她, else the first known name in the clause (the subject comes first)."""
-    stripped = clause.lstrip("，, ")
-    if stripped.startswith(("她", "他")):
-        return None, "she" if stripped.startswith("她") else "he"
-    latin = _LATIN_SUBJECT.match(stripped)
+def _clause_subject(clause: str, names: Sequence[str]) -> Who:
+    """The subject opening one clause: 他/她, a known name (after 她的/他的: "她的母亲"), a
+    Latin name ("Emily喊道") or 老/小/阿 + a name ("老杰克在后台")."""
+    text = clause.strip("，,；; ")
+    owner = _POSSESSOR.match(text)
+    if owner is not None:
+        text = text[owner.end() :]
+    opening = [n for n in names if text.startswith(n)]
+    if opening:
+        return max(opening, key=len), None
+    if owner is None and text.startswith(("她", "他")):
+        return None, "she" if text.startswith("她") else "he"
+    latin = _LATIN_SUBJECT.match(text)
     if latin:
-        return latin.group(0), None  # "Emily喊道" in a mixed story
+        return latin.group(0), None
+    prefixed = _PREFIXED.match(text)
+    return (prefixed.group(0), None) if prefixed else (None, None)
+
+
+def _zh_subject(sentence: str, names: Sequence[str]) -> Who:
+    """The subject of the clause holding the speech verb, or of the nearest clause before it
+    that has one ("舅舅一把接过箱子，笑着说"); else the first known name that is not spoken
+    to ("对苏曼说": 苏曼 listens)."""
+    clauses = [c for c in re.split(r"[，,；;]", sentence) if c.strip()]
+    for clause in reversed(clauses):
+        who = _clause_subject(clause, names)
+        if who[0] or who[1]:
+            return who
     best: tuple[int, str] | None = None
     for name in names:
-        pos = clause.find(name)
-        if pos >= 0 and (
-            best is None or pos < best[0] or (pos == best[0] and len(name) > len(best[1]))
-        ):
-            best = (pos, name)
+        for match in re.finditer(re.escape(name), sentence):
+            pos = match.start()
+            if pos and sentence[pos - 1] in _ADDRESSEE_MARKS:
+                continue
+            if best is None or pos < best[0] or (pos == best[0] and len(name) > len(best[1])):
+                best = (pos, name)
+            break
     return (best[1], None) if best is not None else (None, None)
 
 
