@@ -246,12 +246,29 @@ def _surname_keys(person: Person) -> set[str]:
     return {_latin_key(words[0]), _latin_key(words[-1])} if len(words) >= 2 else set()
 
 
+def _called_in_chinese(text: str, english: list[Person], chinese: list[Person]) -> list[Person]:
+    """ "叫Jack Morris，大家都叫他老杰克": the Chinese nickname joins the English character."""
+    by_form = {f: p for p in english for f in (p.name, *p.aliases)}
+    for match in _ZH_CALL.finditer(text):
+        alias = match.group("alias")
+        owner_form = _nearest_before(text, match.start(), list(by_form))
+        if owner_form is None:
+            continue
+        owner = by_form[owner_form]
+        owner.aliases.add(alias)
+        for person in [p for p in chinese if p.name == alias]:
+            owner.aliases |= person.aliases
+            chinese = [p for p in chinese if p is not person]
+    return chinese
+
+
 def link_across_scripts(text: str, english: list[Person], chinese: list[Person]) -> list[Person]:
     """Mixed stories: join a Chinese character to the English one with its name or kinship.
 
     The English form stays canonical when it is the more mentioned (first) one.
     """
     _romanised_forms(text, english, chinese)
+    chinese = _called_in_chinese(text, english, chinese)
     kept: list[Person] = []
     for person in chinese:
         owner = _cross_script_owner(person, english)
@@ -264,3 +281,20 @@ def link_across_scripts(text: str, english: list[Person], chinese: list[Person])
     for person in english:
         person.aliases |= {f for f in list(person.aliases) if surname_of(f) and (f[0] in "老小")}
     return english + kept
+
+
+def merge_places_across_scripts(
+    places: list[tuple[str, set[str], int]],
+) -> list[tuple[str, set[str], int]]:
+    """上海 and "Shanghai" in one mixed story are one place: the Han name's pinyin is the
+    English name (the Han name stays canonical)."""
+    english = {_latin_key(n): i for i, (n, _, _) in enumerate(places) if not _HAN_CHAR.search(n)}
+    absorbed: set[int] = set()
+    for name, forms, _ in places:
+        if not _HAN_CHAR.search(name):
+            continue
+        j = english.get(_pinyin(name))
+        if j is not None and j not in absorbed:
+            forms |= {places[j][0], *places[j][1]}
+            absorbed.add(j)
+    return [p for i, p in enumerate(places) if i not in absorbed]

@@ -130,7 +130,7 @@ def _places_and_props(
         ]
         props += [(t.name(), set(), t.first_pos) for t in things.chinese_props(text)]
     places = [p for p in places if p[0] not in person_forms]
-    return places, props
+    return aliases.merge_places_across_scripts(places), props
 
 
 def _entities(
@@ -161,6 +161,33 @@ def _with_counts(
         for e, _ in ranked
         if counts.get(e.entity_id, 0) > 0
     ]
+
+
+def _merge_titled_namesakes(characters: list[studio.Entity]) -> list[studio.Entity]:
+    """ "Mr. Penhallow" joins "Arthur Penhallow" when he is the one full name with that surname
+    and the same gender; "Mrs. Penhallow" stays herself."""
+    result = list(characters)
+    for titled in characters:
+        words = titled.name.split()
+        if len(words) != 2 or lexicon.TITLES.get(words[0].rstrip(".").lower()) != titled.gender:
+            continue
+        owners = [
+            c
+            for c in result
+            if c is not titled and len(c.name.split()) >= 2 and c.name.split()[-1] == words[1]
+        ]
+        owners = [c for c in owners if c.name.split()[0].rstrip(".").lower() not in lexicon.TITLES]
+        if len(owners) != 1 or owners[0].gender != titled.gender:
+            continue
+        owner = owners[0]
+        merged = owner.model_copy(
+            update={
+                "aliases": sorted({*owner.aliases, titled.name, *titled.aliases}),
+                "mentions": owner.mentions + titled.mentions,
+            }
+        )
+        result = [merged if c is owner else c for c in result if c is not titled]
+    return sorted(result, key=lambda c: -c.mentions)
 
 
 def extract_entities(
@@ -196,6 +223,7 @@ def extract_entities(
         )
         for c in _with_counts(chars, index, text)
     ]
+    characters = _merge_titled_namesakes(characters)
     assigned = assign_voices(
         [(c.entity_id, c.gender) for c in characters], voices, narrator_voice, voice_genders
     )

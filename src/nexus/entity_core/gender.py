@@ -72,19 +72,22 @@ def _vote(bucket: Counter[str], tail: str) -> None:
 
 
 _MALE_ROLES = (
-    "brother|son|father|husband|uncle|nephew|grandfather|哥哥|弟弟|爸爸|父亲|儿子|丈夫|叔叔"
+    "brother|son|father|husband|uncle|nephew|grandfather|boy|man|哥哥|弟弟|爸爸|父亲|儿子|丈夫"
+    "|叔叔|男孩|男孩子|男人|小伙子|老头|老汉|少年|男生"
 )
 _FEMALE_ROLES = (
-    "sister|daughter|mother|wife|aunt|niece|grandmother|姐姐|妹妹|妈妈|母亲|女儿|妻子|阿姨"
+    "sister|daughter|mother|wife|aunt|niece|grandmother|girl|woman|姐姐|妹妹|妈妈|母亲|女儿|妻子"
+    "|阿姨|女孩|女孩子|女人|姑娘|老太太|少女|女生|女老师"
 )
 
 
 def apposition_gender(text: str, name: str) -> Gender:
     """ "Mara's brother, Felix" / "林月的哥哥林海": a kinship word right before the name."""
     escaped = re.escape(name)
-    if re.search(rf"(?:{_MALE_ROLES}),?\s*{escaped}", text):
+    # "his sister Pippa", "男孩叫二娃", "Mara's brother, Felix"
+    if re.search(rf"(?:{_MALE_ROLES}),?\s*(?:叫|名叫|叫做)?{escaped}", text):
         return "male"
-    if re.search(rf"(?:{_FEMALE_ROLES}),?\s*{escaped}", text):
+    if re.search(rf"(?:{_FEMALE_ROLES}),?\s*(?:叫|名叫|叫做)?{escaped}", text):
         return "female"
     return "unknown"
 

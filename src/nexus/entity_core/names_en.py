@@ -242,9 +242,10 @@ def merge_aliases(
     it is. When two clusters share it, a gendered title decides, else the more mentioned one.
     """
     ordered = sorted(people, key=lambda s: (-len(s.words), -s.count, s.first_pos))
+    split = _couples([*people, *(others or [])])
     clusters: list[PersonCluster] = []
     for entry in ordered:
-        home = _find_home(entry, clusters)
+        home = _find_home(entry, clusters, split)
         if home is None:
             clusters.append(PersonCluster(entry.words, [entry]))
         elif home is not _AMBIGUOUS:
@@ -255,20 +256,39 @@ def merge_aliases(
             continue
         if any(w.lower() in lexicon.STOP_WORDS for w in entry.words):
             continue
-        home = _find_home(entry, clusters)
+        home = _find_home(entry, clusters, split)
         if home is not None and home is not _AMBIGUOUS:
             home.stats.append(entry)
     return clusters
 
 
+def _couples(stats: list[NameStats]) -> set[tuple[str, ...]]:
+    """Surnames written with both a male and a female title ("Mr. Hale", "Mrs. Hale")."""
+    seen: dict[tuple[str, ...], set[str]] = {}
+    for entry in stats:
+        gender = _title_gender(entry.titles)
+        if gender != "unknown":
+            seen.setdefault(entry.words, set()).add(gender)
+    return {words for words, genders in seen.items() if len(genders) == 2}
+
+
 _AMBIGUOUS = PersonCluster(("",), [])
 
 
-def _find_home(entry: NameStats, clusters: list[PersonCluster]) -> PersonCluster | None:
-    """The cluster a name form belongs to, None for a new one, _AMBIGUOUS to drop it."""
+def _find_home(
+    entry: NameStats, clusters: list[PersonCluster], couples: set[tuple[str, ...]]
+) -> PersonCluster | None:
+    """The cluster a name form belongs to, None for a new one, _AMBIGUOUS to drop it.
+
+    "Mrs. Hale" stays apart from "Tom Hale" when there is also a "Mr. Hale": which one is Tom
+    is decided later, by gender (``extract``).
+    """
     words = entry.words
     first = words[0]
     gender = _title_gender(entry.titles)
+    if gender != "unknown" and words in couples:
+        same = [c for c in clusters if c.key == words and title_gender(c) == gender]
+        return same[0] if same else None
     if len(words) >= 2:
         matches = [c for c in clusters if c.key[0] == words[0] and c.key[-1] == words[-1]]
     else:

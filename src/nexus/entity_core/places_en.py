@@ -16,7 +16,8 @@ _WORDS = re.compile(r"[A-Za-z’']+")
 _MOTION = lexicon.words(
     """
     went go goes going gone back way came come walked sailed drove flew moved travelled
-    traveled returned ran rode headed train trip flight road ferry bus
+    traveled returned ran rode headed train trip flight road ferry bus taxi cab car boat ship
+    bridge crossing
     """
 )
 # Nouns whose "of X" is a place ("the streets of Bellmouth", "the lights of Dunmore").
@@ -34,8 +35,8 @@ def place_context(text: str, start: int, end: int) -> bool:
         return True  # "in the Azores", "at the Corn Exchange"
     if prev in lexicon.PLACE_PREPOSITIONS and prev != "to":
         return True
-    if prev == "to" and (prev2 in _MOTION or "from" in before[-5:]):
-        return True  # "went to Leeds", "from York to Edinburgh"
+    if prev == "to" and (_MOTION.intersection(before[-6:-1]) or "from" in before[-5:]):
+        return True  # "went to Leeds", "a taxi across the bridge to Gulangyu", "from York to"
     if prev == "of" and (prev2 in _OF_HEADS or prev2 == "out"):
         return True  # "the streets of Bellmouth", "out of Lisbon"
     after = text[end : end + 30]

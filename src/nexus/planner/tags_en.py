@@ -18,7 +18,7 @@ Who = tuple[str | None, Pronoun | None]
 
 _TITLE_ALT = "|".join(sorted((t.capitalize() for t in lexicon.TITLES), key=len, reverse=True))
 _NAME = rf"(?:(?:{_TITLE_ALT})\.?\s+)?[A-Z][\w'’\-]*(?:\s+[A-Z][\w'’\-]*){{0,2}}"
-_ROLE = r"[Tt]he\s+(?:(?:old|young|little|tall|small)\s+)?[a-z]+"
+_ROLE = r"(?:[Tt]he|[Hh]is|[Hh]er|[Tt]heir)\s+(?:(?:old|young|little|tall|small)\s+)?[a-z]+"
 _WHO = rf"{_ROLE}|{_NAME}|[Hh]e|[Ss]he"
 _VERB = "|".join(sorted(lexicon.ENGLISH_SPEECH_VERBS, key=len, reverse=True))
 _TAG_AFTER_VERB_NAME = re.compile(rf"^[\s,;:—–-]*(?:{_VERB})\s+(?P<who>{_ROLE}|{_NAME}|he|she)\b")
@@ -48,7 +48,7 @@ def _who(raw: str) -> Who:
     low = raw.lower()
     if low in ("he", "she"):
         return None, "he" if low == "he" else "she"
-    if low.startswith("the "):
+    if low.startswith(("the ", "his ", "her ", "their ")):
         role = low.split()[-1]
         if role in lexicon.ROLE_MALE:
             return low, "he"
@@ -83,7 +83,7 @@ def english_beat(narration: str, *, after_quote: bool) -> Who:
     if match is None:
         return None, None
     who = match.group("who")
-    if who.lower().startswith("the ") or who.lower() in ("he", "she"):
+    if who.lower().startswith(("the ", "his ", "her ", "their ")) or who.lower() in ("he", "she"):
         return _who(who)
     name = _clean_name(who)
     return (name, None) if name and not name.lower().startswith(("it", "there")) else (None, None)

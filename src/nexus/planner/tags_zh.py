@@ -10,7 +10,9 @@ import re
 from collections.abc import Sequence
 from typing import Literal
 
-from nexus.entity_core import lexicon
+import rjieba
+
+from nexus.entity_core import lexicon, lexicon_zh
 
 Who = tuple[str | None, Literal["he", "she"] | None]
 _POSSESSOR = re.compile(r"^(?:她|他|我|你)的")
@@ -47,7 +49,19 @@ def _clause_subject(clause: str, names: Sequence[str]) -> Who:
     if latin:
         return latin.group(0), None
     prefixed = _PREFIXED.match(text)
-    return (prefixed.group(0), None) if prefixed else (None, None)
+    if prefixed is None or not _name_like(prefixed.group(0)):
+        return None, None
+    return prefixed.group(0), None
+
+
+def _name_like(word: str) -> bool:
+    """老杰克 is a name; 小声 (小声说) and 老是 are words."""
+    if word in lexicon_zh.CHINESE_NOT_NAMES:
+        return False
+    if any(v.startswith(word) for v in lexicon.CHINESE_SPEECH_VERBS):
+        return False
+    tags = rjieba.tag(word)
+    return not rjieba.has_word(word) or (len(tags) == 1 and tags[0][1] in ("nr", "nrt"))
 
 
 def _zh_subject(sentence: str, names: Sequence[str]) -> Who:
