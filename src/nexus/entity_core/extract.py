@@ -165,29 +165,34 @@ def _with_counts(
 
 def _merge_titled_namesakes(characters: list[studio.Entity]) -> list[studio.Entity]:
     """ "Mr. Penhallow" joins "Arthur Penhallow" when he is the one full name with that surname
-    and the same gender; "Mrs. Penhallow" stays herself."""
+    and the same gender; "Mrs. Penhallow" stays herself when every full name of that surname is
+    a man. When a full name's gender is unknown, the titled form could be either: dropped."""
     result = list(characters)
     for titled in characters:
         words = titled.name.split()
         if len(words) != 2 or lexicon.TITLES.get(words[0].rstrip(".").lower()) != titled.gender:
             continue
-        owners = [
-            c
-            for c in result
-            if c is not titled and len(c.name.split()) >= 2 and c.name.split()[-1] == words[1]
-        ]
-        owners = [c for c in owners if c.name.split()[0].rstrip(".").lower() not in lexicon.TITLES]
-        if len(owners) != 1 or owners[0].gender != titled.gender:
-            continue
-        owner = owners[0]
-        merged = owner.model_copy(
-            update={
-                "aliases": sorted({*owner.aliases, titled.name, *titled.aliases}),
-                "mentions": owner.mentions + titled.mentions,
-            }
-        )
-        result = [merged if c is owner else c for c in result if c is not titled]
+        owners = [c for c in result if c is not titled and _full_form_of(c.name, words[1])]
+        same = [c for c in owners if c.gender == titled.gender]
+        if len(same) == 1:
+            owner = same[0]
+            merged = owner.model_copy(
+                update={
+                    "aliases": sorted({*owner.aliases, titled.name, *titled.aliases}),
+                    "mentions": owner.mentions + titled.mentions,
+                }
+            )
+            result = [merged if c is owner else c for c in result if c is not titled]
+        elif any(c.gender == "unknown" for c in owners):
+            result = [c for c in result if c is not titled]
     return sorted(result, key=lambda c: -c.mentions)
+
+
+def _full_form_of(name: str, surname: str) -> bool:
+    """ "Arthur Penhallow" is a full name of Penhallow; "Mrs. Penhallow" is not."""
+    words = name.split()
+    untitled = words[0].rstrip(".").lower() not in lexicon.TITLES
+    return len(words) >= 2 and words[-1] == surname and untitled
 
 
 def extract_entities(

@@ -21,6 +21,7 @@ _VERB_AFTER = re.compile(r"^\s+(?:[a-z]+ed|was|had|is|has|did|could|would|will|r
 _SPEECH = lexicon.ENGLISH_SPEECH_VERBS
 _ABBREVIATED = frozenset({"mr", "mrs", "ms", "dr", "prof", "capt", "st"})
 _NAMED_ZH = re.compile(r"(?:叫|名叫|叫做|名字是)\s*$")
+_NAMING = frozenset({"called", "named", "calls"})  # "a song called Shanghai Night"
 _ADJECTIVE_TITLES = frozenset({"old", "young", "little", "big"})
 _CONTRACTION = re.compile(r"'(?:re|ve|ll|d|m|s|t)$")
 
@@ -147,7 +148,8 @@ def _add_mention(
         entry.titles[title.lower()] += 1
     if not initial:
         entry.non_initial += 1
-    if title or nxt in _SPEECH or prev in _SPEECH or _NAMED_ZH.search(text[:start]):
+    speech = (nxt in _SPEECH or prev in _SPEECH) and prev not in _NAMING
+    if title or speech or _NAMED_ZH.search(text[:start]):
         entry.person += 1  # "叫Jack Morris": a Chinese sentence naming someone
     if _VERB_AFTER.match(text[end:]):
         entry.subject += 1
@@ -164,7 +166,7 @@ def is_place(entry: NameStats) -> bool:
     if entry.place * 2 >= entry.count and entry.place > entry.person:
         return True
     # A known city or country with no sign of a person (title, speech verb, speaker, "X was").
-    quiet = entry.person <= 1 and entry.subject == 0
+    quiet = entry.person == 0 and entry.subject == 0 and not entry.titles
     return quiet and places_en.is_known_place(" ".join(entry.words))
 
 

@@ -210,8 +210,8 @@ def _introduced_once(
     for name, form in raw.items():
         if form != "full" or len(name) != 3 or name in kept or text.count(name) != 1:
             continue
-        if name[:2] in kept:
-            continue  # 杨雪 is known: 杨雪擦 is 杨雪 + a verb
+        if name[:2] in kept or name[1:] in kept:
+            continue  # 杨雪擦 is 杨雪 + a verb; 和林海 is "and" + 林海
         if tokens.clean_count(name) != 1 or _not_a_name(text, name, form):
             continue
         if rjieba.has_word(name[:2]) and rjieba.tag(name[:2])[0][1] not in ("nr", "nrt"):

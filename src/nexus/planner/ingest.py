@@ -182,7 +182,8 @@ def ingest_story(
     default: Literal["zh", "en"] = "en" if story_language == "en" else "zh"
     style = dialogue.detect_quote_style(body)
     # Chinese names matter wherever Chinese is written, even in a mostly English story.
-    names = person_name_strings(body) if count_han(body) >= 20 else []
+    chinese = story_language != "en" or count_han(body) >= 20
+    names = person_name_strings(body) if chinese else []
     ctx = _Counter()
     scenes: list[studio.Scene] = []
     for draft in drafts:

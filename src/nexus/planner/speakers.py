@@ -42,13 +42,19 @@ def _by_role(role: str, index: MentionIndex) -> str | None:
 
 
 def _by_pronoun(pronoun: str, ctx: SpeakerContext, genders: dict[str, str]) -> str | None:
-    """The most recent character the pronoun can refer to: its gender, or gender unknown unless
-    that character spoke the line before ("Thank you," she said. "Don't," he said.)."""
+    """The most recent character the pronoun can refer to (its gender, or gender unknown).
+
+    A character of unknown gender who spoke the line before is passed over when one of the
+    pronoun's gender is around ("Thank you," she said. / "Don't," he said.).
+    """
     wanted = "male" if pronoun == "he" else "female"
     last = ctx.turns[-1][1] if ctx.turns else None
+    known = any(genders.get(e) == wanted for e in ctx.recent)
     for entity_id in reversed(ctx.recent):
         gender = genders.get(entity_id, "unknown")
-        if gender == wanted or (gender == "unknown" and entity_id != last):
+        if gender == wanted:
+            return entity_id
+        if gender == "unknown" and not (known and entity_id == last):
             return entity_id
     return None
 
