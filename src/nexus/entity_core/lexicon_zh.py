@@ -46,12 +46,12 @@ CHINESE_NOT_NAMES: frozenset[str] = words(
 CHINESE_LOCATIVES: frozenset[str] = frozenset("上下里旁底边")
 
 # Last characters of place names that are (almost) never the last character of a person's name.
-CHINESE_PLACE_ENDINGS: frozenset[str] = frozenset("巷街路村镇桥庙寺港站楼塔岭店院滩馆宫殿")
+CHINESE_PLACE_ENDINGS: frozenset[str] = frozenset("巷街路村镇桥庙寺港站楼塔岭店院滩馆宫殿渡")
 
 # Place heads that glue onto the word before them ("银锭" + "桥", "杭州" + "东站", "福来" + "客栈").
 CHINESE_PLACE_HEADS: frozenset[str] = words(
     """
-    桥 街 巷 路 村 镇 岭 岛 港 湾 城 塔 庙 寺 楼 东站 西站 南站 北站
+    桥 街 巷 路 村 镇 岭 岛 港 湾 城 塔 庙 寺 楼 渡 东站 西站 南站 北站
     客栈 饭店 酒店 酒楼 茶馆 书店 公园 广场 大街 胡同 码头 车站 中学 小学 大学 医院 斜街
     """
 )

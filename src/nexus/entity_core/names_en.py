@@ -21,6 +21,13 @@ _VERB_AFTER = re.compile(r"^\s+(?:[a-z]+ed|was|had|is|has|did|could|would|will|r
 _SPEECH = lexicon.ENGLISH_SPEECH_VERBS
 _ABBREVIATED = frozenset({"mr", "mrs", "ms", "dr", "prof", "capt", "st"})
 _NAMED_ZH = re.compile(r"(?:叫|名叫|叫做|名字是)\s*$")
+_RELATIVES = frozenset(
+    {w for ws in lexicon.KIN_NAMES.values() for w in ws}
+    | lexicon.words(
+        "brother sister cousin son daughter wife husband nephew niece friend neighbour neighbor "
+        "boss partner"
+    )
+)
 _NAMING = frozenset({"called", "named", "calls"})  # "a song called Shanghai Night"
 _ADJECTIVE_TITLES = frozenset({"old", "young", "little", "big"})
 _CONTRACTION = re.compile(r"'(?:re|ve|ll|d|m|s|t)$")
@@ -149,7 +156,8 @@ def _add_mention(
     if not initial:
         entry.non_initial += 1
     speech = (nxt in _SPEECH or prev in _SPEECH) and prev not in _NAMING
-    if title or speech or _NAMED_ZH.search(text[:start]):
+    relative = prev in _RELATIVES  # "her uncle, Ned Pike", "his sister Pippa"
+    if title or speech or relative or _NAMED_ZH.search(text[:start]):
         entry.person += 1  # "叫Jack Morris": a Chinese sentence naming someone
     if _VERB_AFTER.match(text[end:]):
         entry.subject += 1

@@ -81,9 +81,12 @@ class _Tokens:
 
     def __init__(self, text: str) -> None:
         self.owner: list[tuple[int, int]] = []  # char -> (token start, token end)
+        self.verbs: set[int] = set()  # starts of one-character verb tokens ("一边包饺子": 包)
         pos = 0
-        for word in rjieba.cut(text):
+        for word, tag in rjieba.tag(text):
             self.owner += [(pos, pos + len(word))] * len(word)
+            if len(word) == 1 and tag == "v":
+                self.verbs.add(pos)
             pos += len(word)
         self.text = text
 
@@ -100,7 +103,8 @@ class _Tokens:
         """Occurrences of ``name`` that do not cut a dictionary word at either edge."""
         count, at = 0, self.text.find(name)
         while at >= 0:
-            count += int(not self._splits_word(at, at + len(name)))
+            verb = at in self.verbs  # the "surname" is a verb here: 包 of 包饺子
+            count += int(not verb and not self._splits_word(at, at + len(name)))
             at = self.text.find(name, at + 1)
         return count
 

@@ -85,6 +85,25 @@ def resolve_speaker(
             return found
     if part.speaker_pronoun:
         return _by_pronoun(part.speaker_pronoun, ctx, genders)
-    if len(paragraph_people) == 1:
+    addressee = _addressee(part.text, index)
+    if len(paragraph_people) == 1 and paragraph_people[0] != addressee:
         return paragraph_people[0]  # an action beat: 'Anna laughed. "It never does."'
-    return _by_alternation(paragraph, ctx)
+    turn = _by_alternation(paragraph, ctx)
+    if addressee is None or (turn is not None and turn != addressee):
+        return turn
+    # "Zheng, how is she?" is not said by Zheng: the one who last spoke or was named besides.
+    return next((e for e in reversed(ctx.recent) if e != addressee), None)
+
+
+def _addressee(text: str, index: MentionIndex) -> str | None:
+    """The character a quotation opens by calling ("Tom, wait!", "郑郎中，我娘怎么样了？")."""
+    found = index.find(text[:12])
+    if not found or not found[0][1].startswith("chr_"):
+        return None
+    start, entity_id = found[0]
+    if start > 2:
+        return None
+    rest = text[start:]
+    names = [a for a, eid in index.ids.items() if eid == entity_id and rest.startswith(a)]
+    name = max(names, key=len) if names else ""
+    return entity_id if name and rest[len(name) : len(name) + 1] in (",", "，", "!", "！") else None
