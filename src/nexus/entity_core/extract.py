@@ -59,8 +59,14 @@ def _english_places(
         for s in stats.values()
         if names_en.is_place(s) and not set(s.words) & person_words
     ]
-    common = things.english_places(_pieces(story))
-    return named + [(t.name(), set(t.aliases()), t.first_pos) for t in common]
+    # "the old bridge" is the Old Bridge when the story names it so: the common noun yields.
+    taken = {name.casefold() for name, _, _ in named}
+    common = [
+        (t.name(), set(t.aliases()), t.first_pos)
+        for t in things.english_places(_pieces(story))
+        if not {t.name().casefold(), *(a.casefold() for a in t.aliases())} & taken
+    ]
+    return named + common
 
 
 def _chinese_people(story: studio.Story, speakers: list[str]) -> list[aliases.Person]:

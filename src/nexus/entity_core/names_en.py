@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from nexus.entity_core import lexicon, places_en
+from nexus.entity_core import gazetteer, lexicon, places_en
 
 _TITLE_ALT = "|".join(sorted((t.capitalize() for t in lexicon.TITLES), key=len, reverse=True))
 # A word never starts with an abbreviated title, so "Then Dr. Reyes" yields title + "Reyes".
@@ -173,9 +173,14 @@ def is_place(entry: NameStats) -> bool:
         return True
     if entry.place * 2 >= entry.count and entry.place > entry.person:
         return True
-    # A known city or country with no sign of a person (title, speech verb, speaker, "X was").
-    quiet = entry.person == 0 and entry.subject == 0 and not entry.titles
-    return quiet and places_en.is_known_place(" ".join(entry.words))
+    # A known city or country with no sign of a person (title, speech verb, speaker); a small
+    # town is also refused when it acts ("Tiko was", a Cameroonian town and a boy's name).
+    if entry.person or entry.titles:
+        return False
+    name = " ".join(entry.words)
+    if entry.subject:
+        return gazetteer.is_large_place(name)
+    return gazetteer.is_known_place(name)
 
 
 def is_person(entry: NameStats) -> bool:

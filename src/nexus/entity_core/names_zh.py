@@ -20,6 +20,7 @@ _SPEECH = "|".join(lexicon.CHINESE_SPEECH_VERBS)
 _SURNAMES_2 = tuple(s for s in lexicon.CHINESE_SURNAMES if len(s) == 2)
 _SURNAMES_1 = frozenset(s for s in lexicon.CHINESE_SURNAMES if len(s) == 1)
 _KIN = sorted({*lexicon.CHINESE_KIN_SUFFIXES, *lexicon_zh.CHINESE_TITLES}, key=len, reverse=True)
+_PERSON_NOUNS = "男孩|女孩|孩子|姑娘|小伙子|老人|男人|女人|儿子|女儿|朋友|同学|人"
 _KIN_WORDS = sorted(lexicon_zh.CHINESE_KIN_WORDS, key=len, reverse=True)
 
 
@@ -140,10 +141,15 @@ def _plausible(name: str, form: str, speaker: bool, tagged_nr: int) -> bool:
     return form in ("kin", "prefix") and len(tags) == 1 and tags[0][1] == "nr"
 
 
+def _is_named(text: str, name: str) -> bool:
+    """ "一个男孩叫石头", "她的女儿名叫小满": the text says this is someone's name."""
+    return re.search(rf"(?:{_PERSON_NOUNS})(?:叫|名叫|叫做){re.escape(name)}", text) is not None
+
+
 def _enough(text: str, name: str, form: str, tokens: _Tokens) -> tuple[int, bool] | None:
-    """(clean count, speaks) when a candidate has the evidence a name needs, else None."""
+    """(clean count, speaks or is named) when a candidate has the evidence a name needs."""
     count = tokens.clean_count(name)
-    speaker = _is_speaker(text, name, 20 if form == "kinword" else 6)
+    speaker = _is_speaker(text, name, 20 if form == "kinword" else 6) or _is_named(text, name)
     if form == "kinword":
         return (count, speaker) if count >= 2 and speaker else None
     if (count < 2 and not speaker) or count == 0 or _not_a_name(text, name, form):

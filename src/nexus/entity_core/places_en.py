@@ -1,15 +1,14 @@
-"""English place evidence around a capitalised name, and a gazetteer of known cities and countries.
+"""English place evidence around a capitalised name (the gazetteer lives in ``gazetteer``).
 
 The context rules see what stands before and after a mention ("in Dunmore", "Dunmore's
-harbour", "the lights of Dunmore", "from York to Edinburgh"); the gazetteer names places that
-the context alone leaves open ("Lisbon"), and is only asked about names with no sign of a person.
+harbour", "the lights of Dunmore", "from York to Edinburgh").
 """
 
 from __future__ import annotations
 
 import re
 
-from nexus.entity_core import gazetteer, lexicon
+from nexus.entity_core import lexicon
 
 _WORDS = re.compile(r"[A-Za-z’']+")
 # Verbs after which "to X" goes somewhere ("went to Leeds"), unlike "said to Anna".
@@ -43,8 +42,3 @@ def place_context(text: str, start: int, end: int) -> bool:
     possessive = text[max(start, end - 2) : end] in ("'s", "’s")
     noun = _WORDS.match(after.lstrip())
     return possessive and noun is not None and noun.group(0).lower() in lexicon.PLACE_NOUNS
-
-
-def is_known_place(name: str) -> bool:
-    """A city of 15,000 people or more, a country, a US state or a continent."""
-    return gazetteer.is_known_place(name)
