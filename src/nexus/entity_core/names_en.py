@@ -202,15 +202,42 @@ def select_people(stats: dict[tuple[str, ...], NameStats]) -> list[NameStats]:
     "Mara Quinn" appears once, "Mara" five times: the full name still names her.
     """
     people = [s for s in stats.values() if is_person(s)]
+    people += _first_names(stats, people)
     singles = {s.words[0] for s in people if len(s.words) == 1}
     for entry in stats.values():
-        if any(entry is p for p in people) or len(entry.words) < 2 or is_place(entry):
+        if any(entry is p for p in people) or len(entry.words) < 2:
+            continue
+        # "Jo Park": a known first name before a place-like word is still a person.
+        first_name = len(entry.words) == 2 and entry.words[0] in singles and not entry.place
+        if is_place(entry) and not first_name:
             continue
         linked = entry.words[0] in singles or entry.words[-1] in singles
         clean = not any(w.lower() in lexicon.STOP_WORDS for w in entry.words)
         if entry.after_the == 0 and linked and clean:
             people.append(entry)
     return people
+
+
+def _first_names(
+    stats: dict[tuple[str, ...], NameStats], people: list[NameStats]
+) -> list[NameStats]:
+    """ "Walter Crane was the baker ... Walter wiped the counter": a first name that acts, seen
+    once alone and once in a full name, is a person."""
+    fulls: dict[str, int] = {}
+    for entry in stats.values():
+        if len(entry.words) >= 2 and not entry.after_the and not is_place(entry):
+            fulls[entry.words[0]] = fulls.get(entry.words[0], 0) + entry.count
+    found: list[NameStats] = []
+    for entry in stats.values():
+        if len(entry.words) != 1 or any(entry is p for p in people) or is_place(entry):
+            continue
+        word = entry.words[0]
+        if _is_stop(word) or word.lower() in lexicon.TITLES or word.endswith("ly"):
+            continue
+        acts = entry.subject >= 1 or entry.non_initial >= 1
+        if acts and not entry.after_the and entry.count + fulls.get(word, 0) >= 2:
+            found.append(entry)
+    return found
 
 
 @dataclass

@@ -20,7 +20,10 @@ _SPEECH = "|".join(lexicon.CHINESE_SPEECH_VERBS)
 _SURNAMES_2 = tuple(s for s in lexicon.CHINESE_SURNAMES if len(s) == 2)
 _SURNAMES_1 = frozenset(s for s in lexicon.CHINESE_SURNAMES if len(s) == 1)
 _KIN = sorted({*lexicon.CHINESE_KIN_SUFFIXES, *lexicon_zh.CHINESE_TITLES}, key=len, reverse=True)
+# Surnames that are far more often function words before a name ("和林海", "向小雨").
+_FUNCTION_SURNAMES = frozenset("和与跟同向对把被给让叫")
 _PERSON_NOUNS = "男孩|女孩|孩子|姑娘|小伙子|老人|男人|女人|儿子|女儿|朋友|同学|人"
+_TITLED = re.compile("(?:" + "|".join(lexicon.CHINESE_SURNAMES) + ")(?:" + "|".join(_KIN) + ")")
 _KIN_WORDS = sorted(lexicon_zh.CHINESE_KIN_WORDS, key=len, reverse=True)
 
 
@@ -72,9 +75,13 @@ def _raw_candidates(text: str) -> dict[str, str]:
     return found
 
 
-def _is_speaker(text: str, name: str, reach: int = 6) -> bool:
-    pattern = re.escape(name) + rf"[^，。！？“”「」]{{0,{reach}}}?(?:{_SPEECH})[：:，,。“「]"
-    return re.search(pattern, text) is not None
+def _is_speaker(text: str, name: str, reach: int = 6, *, clauses: bool = False) -> bool:
+    """``name`` followed by a speech verb within ``reach`` characters (across commas when
+    ``clauses``: "舅舅接过箱子，笑着说：")."""
+    gap = "[^。！？“”「」]" if clauses else "[^，。！？“”「」]"
+    pattern = re.escape(name) + rf"(?P<gap>{gap}{{0,{reach}}}?)(?:{_SPEECH})[：:，,。“「]"
+    # "房东王阿姨笑着说": the one who speaks is the titled name nearer the verb, not 房东.
+    return any(_TITLED.search(m.group("gap")) is None for m in re.finditer(pattern, text))
 
 
 class _Tokens:
@@ -84,10 +91,12 @@ class _Tokens:
         self.owner: list[tuple[int, int]] = []  # char -> (token start, token end)
         self.verbs: set[int] = set()  # starts of one-character verb tokens ("一边包饺子": 包)
         pos = 0
-        for word, tag in rjieba.tag(text):
+        tagged = rjieba.tag(text)
+        for i, (word, tag) in enumerate(tagged):
             self.owner += [(pos, pos + len(word))] * len(word)
-            if len(word) == 1 and tag == "v":
-                self.verbs.add(pos)
+            after = tagged[i + 1][1] if i + 1 < len(tagged) else ""
+            if len(word) == 1 and tag == "v" and not after.startswith("nr"):
+                self.verbs.add(pos)  # 包 + 饺子, but not 谢 + 老三
             pos += len(word)
         self.text = text
 
@@ -119,6 +128,10 @@ def _not_a_name(text: str, name: str, form: str) -> bool:
         return True  # "柳树上", "桂花树下": a thing with a place around it
     if form == "full" and name[-1] in lexicon_zh.CHINESE_PLACE_ENDINGS:
         return True
+    if form == "full" and len(name) == 3 and rjieba.has_word(name[:2]):
+        tags = rjieba.tag(name[:2])
+        if tags[0][1] not in ("nr", "nrt", "nrfg"):
+            return True  # 房东王: 房东 is a word, so 房 is no surname here
     if any(v.startswith(name) and v != name for v in lexicon.CHINESE_SPEECH_VERBS):
         return True
     adverbial = text.count(name + "地") + text.count(name + "得")
@@ -149,7 +162,8 @@ def _is_named(text: str, name: str) -> bool:
 def _enough(text: str, name: str, form: str, tokens: _Tokens) -> tuple[int, bool] | None:
     """(clean count, speaks or is named) when a candidate has the evidence a name needs."""
     count = tokens.clean_count(name)
-    speaker = _is_speaker(text, name, 20 if form == "kinword" else 6) or _is_named(text, name)
+    kin = form == "kinword"
+    speaker = _is_speaker(text, name, 20 if kin else 6, clauses=kin) or _is_named(text, name)
     if form == "kinword":
         return (count, speaker) if count >= 2 and speaker else None
     if (count < 2 and not speaker) or count == 0 or _not_a_name(text, name, form):
@@ -220,7 +234,7 @@ def _introduced_once(
     for name, form in raw.items():
         if form != "full" or len(name) != 3 or name in kept or text.count(name) != 1:
             continue
-        if name[:2] in kept or name[1:] in kept:
+        if name[:2] in kept or (name[1:] in kept and name[0] in _FUNCTION_SURNAMES):
             continue  # 杨雪擦 is 杨雪 + a verb; 和林海 is "and" + 林海
         if tokens.clean_count(name) != 1 or _not_a_name(text, name, form):
             continue

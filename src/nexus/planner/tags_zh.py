@@ -22,7 +22,7 @@ _PREFIXED = re.compile(
 )
 _ADDRESSEE_MARKS = frozenset("对跟向给和")
 _LATIN_SUBJECT = re.compile(
-    r"(?:(?:Mr|Mrs|Ms|Dr)\.\s*)?[A-Z][a-z]+(?:\s[A-Z][a-z]+){0,2}(?=[\u4e00-\u9fff])"
+    r"(?:(?:Mr|Mrs|Ms|Dr)\.\s*)?[A-Z][a-z]+(?:\s[A-Z][a-z]+){0,2}(?=[\u4e00-\u9fff]|$)"
 )
 
 _ZH_VERB = "|".join(lexicon.CHINESE_SPEECH_VERBS)
