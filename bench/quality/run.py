@@ -1,13 +1,13 @@
 """Story-understanding benchmark: characters, places and speakers against a labelled set.
 
-    uv run python bench/quality/run.py [--engine rule] [--stories DIR] [--report PATH]
+    uv run python bench/quality/run.py [--engine rule] [--stories DIR] [--heldout DIR]
 
 Runs an engine on every story in ``stories/`` and ``heldout/`` (``<id>.md`` + its labels
-``<id>.toml``) and writes REPORT.md (and results.json next to it): character and place precision/recall, speaker
-attribution accuracy, gender accuracy and alias recall, per language (en, zh, mixed) and per
-story, with every error listed. The ``rule`` engine is what ``nexus produce`` runs offline:
-ingest_story -> extract_entities -> plan_shots. Another engine (the router's LLM-assisted
-path) registers a function in ENGINES that maps story bytes to a ``score.Prediction``.
+``<id>.toml``) and writes REPORT.md and results.json: character and place precision/recall,
+speaker-attribution accuracy, gender accuracy and alias recall, per language (en, zh, mixed)
+and per story, with every error listed. The ``rule`` engine is what ``nexus produce`` runs
+offline: ingest_story -> extract_entities -> plan_shots. Another engine (the router's
+LLM-assisted path) registers a function in ENGINES mapping story bytes to a ``Prediction``.
 """
 
 from __future__ import annotations

@@ -98,8 +98,9 @@ def _people(story: studio.Story) -> list[aliases.Person]:
     if _has_chinese(story):
         for person in _chinese_people(story, speakers):
             forms = sorted(person.aliases, key=len, reverse=True)
-            genders = [gender.chinese_name_gender(f) for f in (person.name, *forms)]
-            person.gender = next((g for g in genders if g != "unknown"), "unknown")
+            genders: list[Gender] = [gender.chinese_name_gender(f) for f in (person.name, *forms)]
+            known: list[Gender] = [g for g in genders if g != "unknown"]
+            person.gender = known[0] if known else "unknown"
             chinese.append(person)
     if english and _has_chinese(story):
         return aliases.link_across_scripts(text, english, chinese)
