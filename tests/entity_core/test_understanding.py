@@ -155,6 +155,18 @@ def test_gender_from_pronouns_near_a_titled_name() -> None:
     assert rook.gender == "male"
 
 
+def test_gender_from_a_possessive_before_a_named_relative() -> None:
+    pack = _pack(
+        "Max was nine and his sister Ivy was six. Max liked trains; Ivy liked boats. "
+        "Ruth Gale came home late. Her brother, Owen Gale, was asleep. Ruth turned on the light."
+    )
+    genders = {c.name: c.gender for c in pack.characters}
+    assert genders["Max"] == "male"
+    assert genders["Ivy"] == "female"
+    assert genders["Ruth Gale"] == "female"
+    assert genders["Owen Gale"] == "male"
+
+
 def test_gender_from_chinese_titles_and_nouns() -> None:
     pack = _pack(
         "村口站着一个男孩叫石头。石头天天在河边放牛。“石头，回家吃饭！”"

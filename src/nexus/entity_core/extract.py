@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 
 from nexus.contracts import studio
@@ -227,6 +228,8 @@ def extract_entities(
         for p in people
     }
     votes = gender.pronoun_votes(story, index)
+    for entity_id, extra in gender.possessor_votes(story, index).items():
+        votes.setdefault(entity_id, Counter()).update(extra)
     characters = [
         c.model_copy(
             update={

@@ -60,6 +60,38 @@ def pronoun_votes(story: studio.Story, index: MentionIndex) -> dict[str, Counter
     return votes
 
 
+_RELATIVE = (
+    "brother|sister|son|daughter|father|mother|husband|wife|uncle|aunt|cousin|nephew|niece"
+    "|grandfather|grandmother|grandson|granddaughter|friend|neighbour|neighbor"
+)
+_POSSESSOR = re.compile(
+    rf"\b(?:(?P<m>[Hh]is)|(?P<f>[Hh]er))\s+(?:(?:younger|older|little|big|best)\s+)?"
+    rf"(?:{_RELATIVE})\b,?\s+(?=[A-Z])"
+)
+
+
+def possessor_votes(story: studio.Story, index: MentionIndex) -> dict[str, Counter[str]]:
+    """ "Leo was eleven and his sister Pippa was eight": "his" before a relative who is named
+    right after belongs to the character mentioned last before it (in that sentence, else in
+    the sentence before it in the same paragraph)."""
+    votes: dict[str, Counter[str]] = {}
+    previous: tuple[int, list[str]] = (-1, [])
+    for scene in story.scenes:
+        for sentence in scene.sentences:
+            text = _narration(sentence)
+            people = [e for _, e in index.find(text) if e.startswith("chr_")]
+            for match in _POSSESSOR.finditer(text):
+                before = [e for _, e in index.find(text[: match.start()]) if e.startswith("chr_")]
+                if not before and previous[0] == sentence.paragraph_index:
+                    before = previous[1]
+                after = [e for _, e in index.find(text[match.end() :]) if e.startswith("chr_")]
+                if before and after and before[-1] != after[0]:
+                    side = "male" if match.group("m") else "female"
+                    votes.setdefault(before[-1], Counter())[side] += 2
+            previous = (sentence.paragraph_index, people)
+    return votes
+
+
 def _vote(bucket: Counter[str], tail: str) -> None:
     """The nearest subject pronoun after a lone mention points back to it (one vote); failing
     that, the nearest possessive (half a vote: "her grandfather" may be someone else's)."""
