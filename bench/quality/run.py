@@ -187,6 +187,34 @@ def _reference_tables() -> list[str]:
     return out
 
 
+def _per_story(results: list[StoryResult]) -> list[str]:
+    out = [
+        "",
+        "## Per story",
+        "",
+        "| story | lang | words | characters tp/fp/fn | places tp/fp/fn | speakers |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        c, p, s = r.chars, r.places, r.speakers
+        out.append(
+            f"| {r.story_id} | {r.language} | {r.words} | {c.tp}/{c.fp}/{c.fn} | "
+            f"{p.tp}/{p.fp}/{p.fn} | {s.correct}/{s.total} |"
+        )
+    out += ["", "## Errors", ""]
+    for r in results:
+        lines = [f"characters, false: {x}" for x in r.chars.false_positives]
+        lines += [f"characters, missed: {x}" for x in r.chars.missed]
+        lines += [f"place taken as character: {x}" for x in r.places_as_characters]
+        lines += [f"places, false: {x}" for x in r.places.false_positives]
+        lines += [f"places, missed: {x}" for x in r.places.missed]
+        lines += [f"speaker: {x}" for x in r.speakers.errors]
+        lines += r.attribute_misses
+        out.append(f"- **{r.story_id}**: " + ("none" if not lines else ""))
+        out += [f"  - {line}" for line in lines]
+    return out
+
+
 def render_report(
     engine: str, results: list[StoryResult], sets: dict[str, dict[str, Totals]]
 ) -> str:
@@ -223,29 +251,8 @@ def render_report(
         "character matched to the labelled speaker; every labelled title (in 《》 or quotes) "
         "is right when it is read as narration. Gender: matched characters whose `gender` "
         "equals the label. Aliases: labelled aliases found among the matched character's.",
-        "",
-        "## Per story",
-        "",
-        "| story | lang | words | characters tp/fp/fn | places tp/fp/fn | speakers |",
-        "|---|---|---|---|---|---|",
     ]
-    for r in results:
-        c, p, s = r.chars, r.places, r.speakers
-        out.append(
-            f"| {r.story_id} | {r.language} | {r.words} | {c.tp}/{c.fp}/{c.fn} | "
-            f"{p.tp}/{p.fp}/{p.fn} | {s.correct}/{s.total} |"
-        )
-    out += ["", "## Errors", ""]
-    for r in results:
-        lines = [f"characters, false: {x}" for x in r.chars.false_positives]
-        lines += [f"characters, missed: {x}" for x in r.chars.missed]
-        lines += [f"place taken as character: {x}" for x in r.places_as_characters]
-        lines += [f"places, false: {x}" for x in r.places.false_positives]
-        lines += [f"places, missed: {x}" for x in r.places.missed]
-        lines += [f"speaker: {x}" for x in r.speakers.errors]
-        lines += r.attribute_misses
-        out.append(f"- **{r.story_id}**: " + ("none" if not lines else ""))
-        out += [f"  - {line}" for line in lines]
+    out += _per_story(results)
     return "\n".join(out) + "\n"
 
 

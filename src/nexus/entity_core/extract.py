@@ -171,6 +171,33 @@ def _with_counts(
     ]
 
 
+def _with_genders(
+    story: studio.Story,
+    people: list[aliases.Person],
+    characters: list[studio.Entity],
+    index: MentionIndex,
+) -> list[studio.Entity]:
+    """Each character's gender: title or kinship word, a noun before the name, then pronouns."""
+    text = _full_text(story)
+    priors: dict[str, Gender] = {
+        entity_id_for("character", p.name): p.gender
+        if p.gender != "unknown"
+        else gender.apposition_gender(text, p.name)
+        for p in people
+    }
+    votes = gender.pronoun_votes(story, index)
+    for entity_id, extra in gender.possessor_votes(story, index).items():
+        votes.setdefault(entity_id, Counter()).update(extra)
+    return [
+        c.model_copy(
+            update={
+                "gender": gender.decide_gender(priors[c.entity_id], votes.get(c.entity_id), c.name)
+            }
+        )
+        for c in characters
+    ]
+
+
 def _merge_titled_namesakes(characters: list[studio.Entity]) -> list[studio.Entity]:
     """ "Mr. Penhallow" joins "Arthur Penhallow" when he is the one full name with that surname
     and the same gender; "Mrs. Penhallow" stays herself when every full name of that surname is
@@ -221,23 +248,7 @@ def extract_entities(
     all_pairs = chars + _entities("place", places) + _entities("prop", props)
     index = build_mention_index(e for e, _ in all_pairs)
     text = _full_text(story)
-    priors: dict[str, Gender] = {
-        entity_id_for("character", p.name): p.gender
-        if p.gender != "unknown"
-        else gender.apposition_gender(text, p.name)
-        for p in people
-    }
-    votes = gender.pronoun_votes(story, index)
-    for entity_id, extra in gender.possessor_votes(story, index).items():
-        votes.setdefault(entity_id, Counter()).update(extra)
-    characters = [
-        c.model_copy(
-            update={
-                "gender": gender.decide_gender(priors[c.entity_id], votes.get(c.entity_id), c.name)
-            }
-        )
-        for c in _with_counts(chars, index, text)
-    ]
+    characters = _with_genders(story, people, _with_counts(chars, index, text), index)
     characters = _merge_titled_namesakes(characters)
     assigned = assign_voices(
         [(c.entity_id, c.gender) for c in characters], voices, narrator_voice, voice_genders
