@@ -87,6 +87,19 @@ def test_mr_surname_merges_into_one_character() -> None:
     assert {"Mr. Whitlock", "Whitlock"} <= {pack.characters[0].name, *pack.characters[0].aliases}
 
 
+def test_mr_and_mrs_of_one_surname_are_two_people() -> None:
+    pack = _pack(
+        "Mrs. Kettering waited in the kitchen. She had not slept. Mr. Kettering had gone out at "
+        "dawn. Later Simon Kettering came home wet through, and his wife laughed at him. "
+        '"You look like a drowned cat," said Mrs. Kettering. "I feel like one," Simon said.'
+    )
+    simon = _character(pack, "Simon Kettering")
+    wife = _character(pack, "Mrs. Kettering")
+    assert "Mr. Kettering" in simon.aliases and simon.gender == "male"
+    assert wife.gender == "female"
+    assert "Kettering" not in [*simon.aliases, *wife.aliases]
+
+
 def test_a_kinship_word_used_as_a_name_is_a_character() -> None:
     pack = _pack(
         'Grandpa lit the fire and sat down. "Sit with me," Grandpa said. Sam sat. '

@@ -223,6 +223,15 @@ def _merge_titled_namesakes(characters: list[studio.Entity]) -> list[studio.Enti
     return sorted(result, key=lambda c: -c.mentions)
 
 
+def _without_shared_aliases(characters: list[studio.Entity]) -> list[studio.Entity]:
+    """An alias two characters share ("Penhallow" for Arthur and Mrs. Penhallow) names neither."""
+    owners: Counter[str] = Counter(a for c in characters for a in set(c.aliases))
+    return [
+        c.model_copy(update={"aliases": [a for a in c.aliases if owners[a] == 1]})
+        for c in characters
+    ]
+
+
 def _full_form_of(name: str, surname: str) -> bool:
     """ "Arthur Penhallow" is a full name of Penhallow; "Mrs. Penhallow" is not."""
     words = name.split()
@@ -249,7 +258,7 @@ def extract_entities(
     index = build_mention_index(e for e, _ in all_pairs)
     text = _full_text(story)
     characters = _with_genders(story, people, _with_counts(chars, index, text), index)
-    characters = _merge_titled_namesakes(characters)
+    characters = _without_shared_aliases(_merge_titled_namesakes(characters))
     assigned = assign_voices(
         [(c.entity_id, c.gender) for c in characters], voices, narrator_voice, voice_genders
     )

@@ -53,6 +53,8 @@ STOP_WORDS: frozenset[str] = words(
     tonight morning evening night noon midnight dawn dusk god heaven hell english french german
     chinese spanish italian american british european north south east west northern southern
     eastern western chapter part scene book volume prologue epilogue the end
+    later soon suddenly finally meanwhile afterwards afterward eventually already almost
+    instead together alone somewhere anyway besides otherwise perhaps yesterday next last
     """
 )
 
