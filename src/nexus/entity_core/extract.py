@@ -3,30 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from nexus.contracts import studio
-from nexus.entity_core import gender, lexicon, names_en, names_zh, things
+from nexus.entity_core import aliases, gender, lexicon, names_en, names_zh, places_zh, things
 from nexus.entity_core.continuity import Gender, assign_voices, entity_id_for, look_for
 from nexus.entity_core.mentions import MentionIndex, build_mention_index
 
-_ZH_NICK = re.compile(
-    r"(?:小名|乳名|外号|绰号|昵称)(?:叫|是)?[“「]?(?P<alias>[\u4e00-\u9fff]{2,3})"
-)
-_ZH_CALL = re.compile(r"(?:叫|喊|称)(?:她|他)(?:作|做)?[“「]?(?P<alias>[\u4e00-\u9fff]{2,3})")
-_EN_CALL = re.compile(
-    r"\b(?:called|call|calls)\s+(?:him|her)\s+(?P<alias>[A-Z][a-z]+)|"
-    r"\b(?:known as|nicknamed)\s+(?P<alias2>[A-Z][a-z]+)"
-)
-
-
-@dataclass
-class _Person:
-    name: str
-    aliases: set[str] = field(default_factory=set[str])
-    gender: Gender = "unknown"
-    first_pos: int = 0
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_LATIN = re.compile(r"\b[A-Za-z]{2,}\b")
 
 
 def _pieces(story: studio.Story) -> Iterator[tuple[int, str]]:
@@ -48,20 +34,25 @@ def _full_text(story: studio.Story) -> str:
     return "\n".join(" ".join(texts) for texts in paragraphs.values())
 
 
-def _english_people(story: studio.Story, speakers: list[str]) -> list[_Person]:
+def _english_people(story: studio.Story, speakers: list[str]) -> list[aliases.Person]:
     stats = names_en.collect_names(_pieces(story), speakers)
     clusters = names_en.merge_aliases(names_en.select_people(stats), list(stats.values()))
-    people: list[_Person] = []
+    people: list[aliases.Person] = []
     for cluster in clusters:
         name = cluster.canonical()
-        aliases = {s for s in cluster.surfaces() if s != name}
-        aliases |= {" ".join(s.words) for s in cluster.stats} - {name}
+        forms = {s for s in cluster.surfaces() if s != name}
+        forms |= {" ".join(s.words) for s in cluster.stats} - {name}
         gender: Gender = names_en.title_gender(cluster)  # type: ignore[assignment]
-        people.append(_Person(name, aliases, gender, cluster.first_pos))
+        if gender == "unknown":
+            title = name.split()[0].rstrip(".").lower()
+            gender = lexicon.TITLES.get(title, "unknown")  # type: ignore[assignment]
+        people.append(aliases.Person(name, forms, gender, cluster.first_pos))
     return people
 
 
-def _english_places(story: studio.Story, people: list[_Person]) -> list[tuple[str, set[str], int]]:
+def _english_places(
+    story: studio.Story, people: list[aliases.Person]
+) -> list[tuple[str, set[str], int]]:
     stats = names_en.collect_names(_pieces(story))
     person_words = {w for p in people for a in (p.name, *p.aliases) for w in a.split()}
     named = [
@@ -69,77 +60,26 @@ def _english_places(story: studio.Story, people: list[_Person]) -> list[tuple[st
         for s in stats.values()
         if names_en.is_place(s) and not set(s.words) & person_words
     ]
-    common = things.english_places(_pieces(story))
-    return named + [(t.name(), set(t.aliases()), t.first_pos) for t in common]
+    # "the old bridge" is the Old Bridge when the story names it so: the common noun yields.
+    taken = {name.casefold() for name, _, _ in named}
+    common = [
+        (t.name(), set(t.aliases()), t.first_pos)
+        for t in things.english_places(_pieces(story))
+        if not {t.name().casefold(), *(a.casefold() for a in t.aliases())} & taken
+    ]
+    return named + common
 
 
-def _chinese_people(story: studio.Story, speakers: list[str]) -> list[_Person]:
+def _chinese_people(story: studio.Story, speakers: list[str]) -> list[aliases.Person]:
     text = _full_text(story)
     found = names_zh.find_person_names(text)
     names = [c.name for c in found]
     for speaker in speakers:
         if re.fullmatch(r"[\u4e00-\u9fff]{2,4}", speaker) and speaker not in names:
             names.append(speaker)
-    people = {n: _Person(n, first_pos=text.find(n)) for n in names}
-    _link_chinese_aliases(text, people)
+    people = {n: aliases.Person(n, first_pos=text.find(n)) for n in names}
+    aliases.link_chinese_aliases(text, people)
     return list(people.values())
-
-
-def _merge(people: dict[str, _Person], alias: str, into: str) -> None:
-    if alias == into or into not in people:
-        return
-    target = people[into]
-    target.aliases.add(alias)
-    absorbed = people.pop(alias, None)
-    if absorbed is not None:
-        target.aliases |= absorbed.aliases
-
-
-def _link_chinese_aliases(text: str, people: dict[str, _Person]) -> None:
-    """Given-name aliases (张小雨 -> 小雨), 老/小 + surname when unique, and linked nicknames."""
-    for full in [n for n in people if len(n) == 3 and n[0] in lexicon.CHINESE_SURNAMES]:
-        given = full[1:]
-        if given in people or text.replace(full, "").count(given) > 0:
-            _merge(people, given, full)
-    for short in [n for n in people if len(n) == 2 and n[0] in ("老", "小")]:
-        owners = [n for n in people if len(n) >= 2 and n[0] == short[1] and n != short]
-        if len(owners) == 1 and people[owners[0]].name == owners[0]:
-            _merge(people, short, owners[0])
-    for pattern in (_ZH_NICK, _ZH_CALL):
-        for match in pattern.finditer(text):
-            alias = match.group("alias")
-            owner = _nearest_before(text, match.start(), [n for n in people if n != alias])
-            if owner and (alias in people or text.count(alias) >= 2):
-                _merge(people, alias, owner)
-
-
-def _nearest_before(text: str, pos: int, names: list[str]) -> str | None:
-    """The name mentioned last before ``pos`` within the same paragraph."""
-    start = text.rfind("\n", 0, pos) + 1
-    best: tuple[int, str] | None = None
-    for name in names:
-        at = text.rfind(name, start, pos)
-        if at >= 0 and (best is None or at > best[0]):
-            best = (at, name)
-    return best[1] if best else None
-
-
-def _link_english_nicknames(story: studio.Story, people: list[_Person]) -> list[_Person]:
-    text = _full_text(story)
-    by_name = {p.name: p for p in people}
-    for match in _EN_CALL.finditer(text):
-        alias = match.group("alias") or match.group("alias2")
-        forms = [a for p in people for a in (p.name, *p.aliases) if a != alias]
-        owner_form = _nearest_before(text, match.start(), forms)
-        owner = next((p for p in people if owner_form in (p.name, *p.aliases)), None)
-        if owner is None:
-            continue
-        owner.aliases.add(alias)
-        absorbed = by_name.pop(alias, None)
-        if absorbed is not None and absorbed is not owner:
-            owner.aliases |= absorbed.aliases
-            people = [p for p in people if p is not absorbed]
-    return people
 
 
 def _speakers(story: studio.Story) -> list[str]:
@@ -148,25 +88,42 @@ def _speakers(story: studio.Story) -> list[str]:
     ]
 
 
-def _people(story: studio.Story) -> list[_Person]:
+def _people(story: studio.Story) -> list[aliases.Person]:
     speakers = _speakers(story)
-    people: list[_Person] = []
-    if story.language != "zh":
-        people += _link_english_nicknames(story, _english_people(story, speakers))
-    if story.language != "en":
+    text = _full_text(story)
+    english: list[aliases.Person] = []
+    chinese: list[aliases.Person] = []
+    if _has_english(story):
+        english = _english_people(story, speakers)
+        english = aliases.link_english_kin(text, aliases.link_english_nicknames(text, english))
+    if _has_chinese(story):
         for person in _chinese_people(story, speakers):
-            person.gender = gender.chinese_name_gender(person.name)
-            people.append(person)
-    return people
+            forms = sorted(person.aliases, key=len, reverse=True)
+            genders: list[Gender] = [gender.chinese_name_gender(f) for f in (person.name, *forms)]
+            known: list[Gender] = [g for g in genders if g != "unknown"]
+            person.gender = known[0] if known else "unknown"
+            chinese.append(person)
+    if english and _has_chinese(story):
+        return aliases.link_across_scripts(text, english, chinese)
+    return english + chinese
+
+
+def _has_chinese(story: studio.Story) -> bool:
+    """Chinese rules run on Chinese and mixed stories, and on English ones with Chinese lines."""
+    return story.language != "en" or len(_HAN.findall(_full_text(story))) >= 20
+
+
+def _has_english(story: studio.Story) -> bool:
+    return story.language != "zh" or len(_LATIN.findall(_full_text(story))) >= 20
 
 
 def _places_and_props(
-    story: studio.Story, people: list[_Person]
+    story: studio.Story, people: list[aliases.Person]
 ) -> tuple[list[tuple[str, set[str], int]], list[tuple[str, set[str], int]]]:
     person_forms = {a for p in people for a in (p.name, *p.aliases)}
     places: list[tuple[str, set[str], int]] = []
     props: list[tuple[str, set[str], int]] = []
-    if story.language != "zh":
+    if _has_english(story):
         places += _english_places(story, people)
         place_heads = {name.split()[-1].lower() for name, _, _ in places}
         props += [
@@ -174,12 +131,14 @@ def _places_and_props(
             for t in things.english_props(_pieces(story))
             if t.head not in place_heads
         ]
-    if story.language != "en":
-        zh_places, zh_props = things.chinese_places_and_props(_full_text(story), person_forms)
-        places += [(t.name(), set(), t.first_pos) for t in zh_places]
-        props += [(t.name(), set(), t.first_pos) for t in zh_props]
+    if _has_chinese(story):
+        text = _full_text(story)
+        places += [
+            (t.name(), set(), t.first_pos) for t in places_zh.chinese_places(text, person_forms)
+        ]
+        props += [(t.name(), set(), t.first_pos) for t in things.chinese_props(text)]
     places = [p for p in places if p[0] not in person_forms]
-    return places, props
+    return aliases.merge_places_across_scripts(places), props
 
 
 def _entities(
@@ -187,12 +146,12 @@ def _entities(
 ) -> list[tuple[studio.Entity, int]]:
     seen: set[str] = set()
     result: list[tuple[studio.Entity, int]] = []
-    for name, aliases, first_pos in found:
+    for name, forms, first_pos in found:
         entity_id = entity_id_for(kind, name)
         if entity_id in seen:
             continue
         seen.add(entity_id)
-        entity = studio.Entity(entity_id=entity_id, kind=kind, name=name, aliases=sorted(aliases))
+        entity = studio.Entity(entity_id=entity_id, kind=kind, name=name, aliases=sorted(forms))
         result.append((entity, first_pos))
     return result
 
@@ -210,6 +169,74 @@ def _with_counts(
         for e, _ in ranked
         if counts.get(e.entity_id, 0) > 0
     ]
+
+
+def _with_genders(
+    story: studio.Story,
+    people: list[aliases.Person],
+    characters: list[studio.Entity],
+    index: MentionIndex,
+) -> list[studio.Entity]:
+    """Each character's gender: title or kinship word, a noun before the name, then pronouns."""
+    text = _full_text(story)
+    priors: dict[str, Gender] = {
+        entity_id_for("character", p.name): p.gender
+        if p.gender != "unknown"
+        else gender.apposition_gender(text, p.name)
+        for p in people
+    }
+    votes = gender.pronoun_votes(story, index)
+    for entity_id, extra in gender.possessor_votes(story, index).items():
+        votes.setdefault(entity_id, Counter()).update(extra)
+    return [
+        c.model_copy(
+            update={
+                "gender": gender.decide_gender(priors[c.entity_id], votes.get(c.entity_id), c.name)
+            }
+        )
+        for c in characters
+    ]
+
+
+def _merge_titled_namesakes(characters: list[studio.Entity]) -> list[studio.Entity]:
+    """ "Mr. Penhallow" joins "Arthur Penhallow" when he is the one full name with that surname
+    and the same gender; "Mrs. Penhallow" stays herself when every full name of that surname is
+    a man. When a full name's gender is unknown, the titled form could be either: dropped."""
+    result = list(characters)
+    for titled in characters:
+        words = titled.name.split()
+        if len(words) != 2 or lexicon.TITLES.get(words[0].rstrip(".").lower()) != titled.gender:
+            continue
+        owners = [c for c in result if c is not titled and _full_form_of(c.name, words[1])]
+        same = [c for c in owners if c.gender == titled.gender]
+        if len(same) == 1:
+            owner = same[0]
+            merged = owner.model_copy(
+                update={
+                    "aliases": sorted({*owner.aliases, titled.name, *titled.aliases}),
+                    "mentions": owner.mentions + titled.mentions,
+                }
+            )
+            result = [merged if c is owner else c for c in result if c is not titled]
+        elif any(c.gender == "unknown" for c in owners):
+            result = [c for c in result if c is not titled]
+    return sorted(result, key=lambda c: -c.mentions)
+
+
+def _without_shared_aliases(characters: list[studio.Entity]) -> list[studio.Entity]:
+    """An alias two characters share ("Penhallow" for Arthur and Mrs. Penhallow) names neither."""
+    owners: Counter[str] = Counter(a for c in characters for a in set(c.aliases))
+    return [
+        c.model_copy(update={"aliases": [a for a in c.aliases if owners[a] == 1]})
+        for c in characters
+    ]
+
+
+def _full_form_of(name: str, surname: str) -> bool:
+    """ "Arthur Penhallow" is a full name of Penhallow; "Mrs. Penhallow" is not."""
+    words = name.split()
+    untitled = words[0].rstrip(".").lower() not in lexicon.TITLES
+    return len(words) >= 2 and words[-1] == surname and untitled
 
 
 def extract_entities(
@@ -230,21 +257,8 @@ def extract_entities(
     all_pairs = chars + _entities("place", places) + _entities("prop", props)
     index = build_mention_index(e for e, _ in all_pairs)
     text = _full_text(story)
-    priors: dict[str, Gender] = {
-        entity_id_for("character", p.name): p.gender
-        if p.gender != "unknown"
-        else gender.apposition_gender(text, p.name)
-        for p in people
-    }
-    votes = gender.pronoun_votes(story, index)
-    characters = [
-        c.model_copy(
-            update={
-                "gender": gender.decide_gender(priors[c.entity_id], votes.get(c.entity_id), c.name)
-            }
-        )
-        for c in _with_counts(chars, index, text)
-    ]
+    characters = _with_genders(story, people, _with_counts(chars, index, text), index)
+    characters = _without_shared_aliases(_merge_titled_namesakes(characters))
     assigned = assign_voices(
         [(c.entity_id, c.gender) for c in characters], voices, narrator_voice, voice_genders
     )

@@ -29,6 +29,9 @@ TITLES: dict[str, str] = {
     "little": "unknown", "big": "unknown", "officer": "unknown", "detective": "unknown",
     "inspector": "unknown", "sergeant": "unknown", "judge": "unknown", "nurse": "unknown",
     "mayor": "unknown", "chief": "unknown", "general": "unknown", "saint": "unknown",
+    "constable": "unknown", "sheriff": "unknown", "reverend": "unknown", "bosun": "unknown",
+    "granddad": "male", "grandad": "male", "papa": "male", "dad": "male", "nana": "female",
+    "gran": "female", "mum": "female", "mom": "female", "mama": "female",
 }  # fmt: skip
 
 # Capitalised words that are never names on their own.
@@ -50,6 +53,8 @@ STOP_WORDS: frozenset[str] = words(
     tonight morning evening night noon midnight dawn dusk god heaven hell english french german
     chinese spanish italian american british european north south east west northern southern
     eastern western chapter part scene book volume prologue epilogue the end
+    later soon suddenly finally meanwhile afterwards afterward eventually already almost
+    instead together alone somewhere anyway besides otherwise perhaps yesterday next last
     """
 )
 
@@ -72,8 +77,31 @@ PLACE_NAME_SUFFIXES: frozenset[str] = words(
     street road lane avenue square point bay cove island isle harbour harbor port bridge hill
     hills mountain mountains valley river lake forest wood woods park station town city village
     castle tower lighthouse beach coast cliffs head rock rocks sound
+    inn tavern hotel exchange mill market hall church chapel abbey cathedral temple palace
+    museum library theatre theater gate pier quay wharf dock docks mile common gardens
+    seat crescent terrace alley row place drive way quarter district
     """
 )
+
+# Capitalised kinship words that name a character on their own ("Grandma said"), each with
+# the lower-case words that introduce the same person ("her grandmother, Iris Vane").
+KIN_NAMES: dict[str, frozenset[str]] = {
+    "grandma": words("grandmother grandma granny gran nana"),
+    "granny": words("grandmother grandma granny gran nana"),
+    "gran": words("grandmother grandma granny gran nana"),
+    "nana": words("grandmother grandma granny gran nana"),
+    "grandmother": words("grandmother grandma granny gran nana"),
+    "grandpa": words("grandfather grandpa granddad grandad"),
+    "granddad": words("grandfather grandpa granddad grandad"),
+    "grandad": words("grandfather grandpa granddad grandad"),
+    "grandfather": words("grandfather grandpa granddad grandad"),
+    "mum": words("mother mum mom"), "mom": words("mother mum mom"),
+    "mama": words("mother mum mom mama"), "mother": words("mother mum mom"),
+    "dad": words("father dad"), "papa": words("father dad papa"),
+    "father": words("father dad"), "uncle": words("uncle"), "aunt": words("aunt"),
+    "auntie": words("aunt auntie"),
+}  # fmt: skip
+
 
 # Prepositions and verbs that put a following phrase in a place.
 PLACE_PREPOSITIONS: frozenset[str] = words(
@@ -111,7 +139,25 @@ ENGLISH_SPEECH_VERBS: frozenset[str] = words(
     called calls cried cries muttered mutters murmured murmurs added adds continued laughed
     laughs snapped admitted insisted told yelled began explained agreed repeated warned sighed
     breathed exclaimed demanded wondered announced declared protested corrected promised
-    suggested grumbled teased offered pleaded begged hissed
+    suggested grumbled teased offered pleaded begged hissed gasped groaned snorted sniffed
+    barked growled panted stammered stuttered blurted chuckled giggled sobbed wailed roared
+    bellowed screamed squeaked mumbled retorted interrupted observed remarked conceded urged
+    ventured sang joked lied boomed croaked grunted moaned scolded soothed shrugged nodded
+    smiled grinned frowned
+    """
+)
+
+# Role nouns that stand for a character of that gender ("said the boy", "the woman replied").
+ROLE_MALE: frozenset[str] = words(
+    """
+    man boy lad gentleman ferryman fisherman boatman king prince father son husband brother
+    uncle grandfather nephew monk priest
+    """
+)
+ROLE_FEMALE: frozenset[str] = words(
+    """
+    woman girl lady queen princess mother daughter wife sister aunt grandmother niece nun
+    widow
     """
 )
 
@@ -154,7 +200,7 @@ CHINESE_NAME_PREFIXES: tuple[str, ...] = ("老", "小", "阿")
 
 # Characters that end a name candidate: function words and common verbs right after a name.
 CHINESE_NAME_BREAKERS: frozenset[str] = frozenset(
-    "的了着过在和与跟把被对向从给是有说道问笑看听想走站坐跑拿把也都就又还才便已将会要能"
+    "的了着过在和与跟把被对向从给是有说道问笑看听想走站坐跑拿把也都就又还才便已将会要能地得"
     "不没很太这那一个们，。！？、：；“”「」『』（）…—"
     "点转抬低摇回望推拉伸接叹喊叫哭跳冲抱拍递放关开停皱眯愣怔轻慢突忽连仍却只正刚终便立马"
 )

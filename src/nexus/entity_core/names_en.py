@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from nexus.entity_core import lexicon
+from nexus.entity_core import gazetteer, lexicon, places_en
 
 _TITLE_ALT = "|".join(sorted((t.capitalize() for t in lexicon.TITLES), key=len, reverse=True))
 # A word never starts with an abbreviated title, so "Then Dr. Reyes" yields title + "Reyes".
@@ -20,6 +20,17 @@ _RUN = re.compile(rf"(?:(?P<title>{_TITLE_ALT})\.?\s+)?(?P<words>{_WORD}(?:\s+{_
 _VERB_AFTER = re.compile(r"^\s+(?:[a-z]+ed|was|had|is|has|did|could|would|will|ran|sat|saw|took)\b")
 _SPEECH = lexicon.ENGLISH_SPEECH_VERBS
 _ABBREVIATED = frozenset({"mr", "mrs", "ms", "dr", "prof", "capt", "st"})
+_NAMED_ZH = re.compile(r"(?:叫|名叫|叫做|名字是)\s*$")
+_RELATIVES = frozenset(
+    {w for ws in lexicon.KIN_NAMES.values() for w in ws}
+    | lexicon.words(
+        "brother sister cousin son daughter wife husband nephew niece friend neighbour neighbor "
+        "boss partner"
+    )
+)
+_NAMING = frozenset({"called", "named", "calls"})  # "a song called Shanghai Night"
+_ADJECTIVE_TITLES = frozenset({"old", "young", "little", "big"})
+_CONTRACTION = re.compile(r"'(?:re|ve|ll|d|m|s|t)$")
 
 
 @dataclass
@@ -42,13 +53,33 @@ def _strip_possessive(word: str) -> str:
     return re.sub(r"['’]s$", "", word)
 
 
+def _name_key(words: list[str]) -> tuple[str, ...]:
+    """Words of a name; only the last loses a possessive ("Arthur's Seat's" -> "Arthur's Seat")."""
+    return (*words[:-1], _strip_possessive(words[-1])) if words else ()
+
+
+def _is_stop(word: str) -> bool:
+    """Stop words, also contracted ("You're", "I've", "It's")."""
+    low = word.lower().replace("’", "'")
+    return low in lexicon.STOP_WORDS or _CONTRACTION.sub("", low) in lexicon.STOP_WORDS
+
+
 def _split_run(title: str | None, words: list[str]) -> tuple[str | None, list[str]]:
-    """Drop leading stop words ("Then Anna" -> "Anna"); a stop word mid-run ends the name."""
-    while words and words[0].lower() in lexicon.STOP_WORDS:
+    """Drop leading stop words ("Then Anna" -> "Anna"); a stop word mid-run ends the name.
+
+    A kinship word alone is a name ("Grandma said"); an adjective title before a place word
+    belongs to the place ("the Old Town").
+    """
+    while words and _is_stop(words[0]):
         words, title = words[1:], None
+    if len(words) == 1 and _strip_possessive(words[0]).lower() in lexicon.KIN_NAMES:
+        return title, words
+    adjective = title is not None and title.lower() in _ADJECTIVE_TITLES
+    if adjective and words and _strip_possessive(words[-1]).lower() in lexicon.PLACE_NAME_SUFFIXES:
+        return None, [str(title), *words]
     kept: list[str] = []
     for word in words:
-        if word.lower() in lexicon.STOP_WORDS or word.lower() in lexicon.TITLES:
+        if _is_stop(word) or word.lower() in lexicon.TITLES:
             break
         kept.append(word)
     return title, kept
@@ -84,24 +115,34 @@ def collect_names(
             title, words = _split_run(match.group("title"), match.group("words").split())
             if not words:
                 continue
-            words_key = tuple(_strip_possessive(w) for w in words)
+            words_key = _name_key(words)
             entry = stats.setdefault(_key(words_key, title), NameStats(words_key))
-            _add_mention(entry, text, match, title, base)
+            start = match.start() if title else match.start("words")
+            if not title:
+                start += match.group("words").find(words[0])
+            initial = _is_initial(text, match.start())
+            _add_mention(entry, text, (start, match.end()), (title, initial), base)
     for surface in speakers:
         words = surface.split()
         title = None
         if len(words) > 1 and words[0].rstrip(".").lower() in lexicon.TITLES:
             title, words = words[0].rstrip("."), words[1:]
-        key = _key(tuple(_strip_possessive(w) for w in _split_run(None, words)[1]), title)
+        key = _key(_name_key(_split_run(None, words)[1]), title)
         if key in stats:
             stats[key].person += 2
     return stats
 
 
 def _add_mention(
-    entry: NameStats, text: str, match: re.Match[str], title: str | None, base: int
+    entry: NameStats,
+    text: str,
+    span: tuple[int, int],
+    how: tuple[str | None, bool],
+    base: int,
 ) -> None:
-    start, end = match.start(), match.end()
+    """Count one mention; ``how`` is (title, whether the run opens a sentence)."""
+    start, end = span
+    title, initial = how
     prev, prev2, nxt = _context(text, start, end)
     surface = (
         f"{title}. " if title and title.lower() in _ABBREVIATED else f"{title} " if title else ""
@@ -112,28 +153,17 @@ def _add_mention(
     entry.surfaces[surface] += 1
     if title:
         entry.titles[title.lower()] += 1
-    if not _is_initial(text, match.start("title") if title else start):
+    if not initial:
         entry.non_initial += 1
-    if title or nxt in _SPEECH or prev in _SPEECH:
-        entry.person += 1
+    speech = (nxt in _SPEECH or prev in _SPEECH) and prev not in _NAMING
+    relative = prev in _RELATIVES  # "her uncle, Ned Pike", "his sister Pippa"
+    if title or speech or relative or _NAMED_ZH.search(text[:start]):
+        entry.person += 1  # "叫Jack Morris": a Chinese sentence naming someone
     if _VERB_AFTER.match(text[end:]):
         entry.subject += 1
     if prev == "the" or (prev2 == "the" and prev not in lexicon.PLACE_PREPOSITIONS):
         entry.after_the += 1
-    if (prev in lexicon.PLACE_PREPOSITIONS and prev != "to") or (
-        prev == "to"
-        and prev2
-        in (
-            "went",
-            "go",
-            "going",
-            "back",
-            "way",
-            "came",
-            "walked",
-            "sailed",
-        )
-    ):
+    if places_en.place_context(text, start, end):
         entry.place += 1
 
 
@@ -141,7 +171,16 @@ def is_place(entry: NameStats) -> bool:
     """Mostly found after "in/at/from", or named like a place ("Greyhaven Point")."""
     if entry.words[-1].lower() in lexicon.PLACE_NAME_SUFFIXES and len(entry.words) > 1:
         return True
-    return entry.place * 2 >= entry.count and entry.place > entry.person
+    if entry.place * 2 >= entry.count and entry.place > entry.person:
+        return True
+    # A known city or country with no sign of a person (title, speech verb, speaker); a small
+    # town is also refused when it acts ("Tiko was", a Cameroonian town and a boy's name).
+    if entry.person or entry.titles:
+        return False
+    name = " ".join(entry.words)
+    if entry.subject:
+        return gazetteer.is_large_place(name)
+    return gazetteer.is_known_place(name)
 
 
 def is_person(entry: NameStats) -> bool:
@@ -163,15 +202,42 @@ def select_people(stats: dict[tuple[str, ...], NameStats]) -> list[NameStats]:
     "Mara Quinn" appears once, "Mara" five times: the full name still names her.
     """
     people = [s for s in stats.values() if is_person(s)]
+    people += _first_names(stats, people)
     singles = {s.words[0] for s in people if len(s.words) == 1}
     for entry in stats.values():
-        if any(entry is p for p in people) or len(entry.words) < 2 or is_place(entry):
+        if any(entry is p for p in people) or len(entry.words) < 2:
+            continue
+        # "Jo Park": a known first name before a place-like word is still a person.
+        first_name = len(entry.words) == 2 and entry.words[0] in singles and not entry.place
+        if is_place(entry) and not first_name:
             continue
         linked = entry.words[0] in singles or entry.words[-1] in singles
         clean = not any(w.lower() in lexicon.STOP_WORDS for w in entry.words)
         if entry.after_the == 0 and linked and clean:
             people.append(entry)
     return people
+
+
+def _first_names(
+    stats: dict[tuple[str, ...], NameStats], people: list[NameStats]
+) -> list[NameStats]:
+    """ "Walter Crane was the baker ... Walter wiped the counter": a first name that acts, seen
+    once alone and once in a full name, is a person."""
+    fulls: dict[str, int] = {}
+    for entry in stats.values():
+        if len(entry.words) >= 2 and not entry.after_the and not is_place(entry):
+            fulls[entry.words[0]] = fulls.get(entry.words[0], 0) + entry.count
+    found: list[NameStats] = []
+    for entry in stats.values():
+        if len(entry.words) != 1 or any(entry is p for p in people) or is_place(entry):
+            continue
+        word = entry.words[0]
+        if _is_stop(word) or word.lower() in lexicon.TITLES or word.endswith("ly"):
+            continue
+        acts = entry.subject >= 1 or entry.non_initial >= 1
+        if acts and not entry.after_the and entry.count + fulls.get(word, 0) >= 2:
+            found.append(entry)
+    return found
 
 
 @dataclass
@@ -218,9 +284,10 @@ def merge_aliases(
     it is. When two clusters share it, a gendered title decides, else the more mentioned one.
     """
     ordered = sorted(people, key=lambda s: (-len(s.words), -s.count, s.first_pos))
+    split = _couples([*people, *(others or [])])
     clusters: list[PersonCluster] = []
     for entry in ordered:
-        home = _find_home(entry, clusters)
+        home = _find_home(entry, clusters, split)
         if home is None:
             clusters.append(PersonCluster(entry.words, [entry]))
         elif home is not _AMBIGUOUS:
@@ -231,20 +298,39 @@ def merge_aliases(
             continue
         if any(w.lower() in lexicon.STOP_WORDS for w in entry.words):
             continue
-        home = _find_home(entry, clusters)
+        home = _find_home(entry, clusters, split)
         if home is not None and home is not _AMBIGUOUS:
             home.stats.append(entry)
     return clusters
 
 
+def _couples(stats: list[NameStats]) -> set[tuple[str, ...]]:
+    """Surnames written with both a male and a female title ("Mr. Hale", "Mrs. Hale")."""
+    seen: dict[tuple[str, ...], set[str]] = {}
+    for entry in stats:
+        gender = _title_gender(entry.titles)
+        if gender != "unknown":
+            seen.setdefault(entry.words, set()).add(gender)
+    return {words for words, genders in seen.items() if len(genders) == 2}
+
+
 _AMBIGUOUS = PersonCluster(("",), [])
 
 
-def _find_home(entry: NameStats, clusters: list[PersonCluster]) -> PersonCluster | None:
-    """The cluster a name form belongs to, None for a new one, _AMBIGUOUS to drop it."""
+def _find_home(
+    entry: NameStats, clusters: list[PersonCluster], couples: set[tuple[str, ...]]
+) -> PersonCluster | None:
+    """The cluster a name form belongs to, None for a new one, _AMBIGUOUS to drop it.
+
+    "Mrs. Hale" stays apart from "Tom Hale" when there is also a "Mr. Hale": which one is Tom
+    is decided later, by gender (``extract``).
+    """
     words = entry.words
     first = words[0]
     gender = _title_gender(entry.titles)
+    if gender != "unknown" and words in couples:
+        same = [c for c in clusters if c.key == words and title_gender(c) == gender]
+        return same[0] if same else None
     if len(words) >= 2:
         matches = [c for c in clusters if c.key[0] == words[0] and c.key[-1] == words[-1]]
     else:

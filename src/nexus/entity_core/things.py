@@ -56,9 +56,6 @@ def _bare_nouns(text: str) -> Iterator[tuple[int, str | None, str]]:
             yield m.start(), w1, w2
 
 
-_SINGLE_PLACE_SUFFIXES = frozenset("岛港村镇湾城")
-
-
 @dataclass
 class Thing:
     """A common-noun place or prop with the phrases that named it."""
@@ -83,7 +80,7 @@ class Thing:
         return sorted(f for f in forms if f != name)
 
 
-def _note(things: dict[str, Thing], head: str, mod: str | None, pos: int, cued: bool) -> None:
+def note_thing(things: dict[str, Thing], head: str, mod: str | None, pos: int, cued: bool) -> None:
     thing = things.setdefault(head, Thing(head))
     thing.count += 1
     thing.cued += int(cued)
@@ -98,7 +95,7 @@ def english_places(texts: Iterable[tuple[int, str]]) -> list[Thing]:
     for base, text in texts:
         for pos, mod, head in _noun_phrases(text, lexicon.PLACE_NOUNS):
             cued = _PLACE_CUE.search(text[:pos]) is not None
-            _note(things, head, mod, base + pos, cued)
+            note_thing(things, head, mod, base + pos, cued)
     return [t for t in things.values() if t.cued >= 1 or t.count >= 3]
 
 
@@ -116,40 +113,21 @@ def english_props(texts: Iterable[tuple[int, str]]) -> list[Thing]:
     other: dict[str, Thing] = {}
     for base, text in texts:
         for pos, mod, head in _noun_phrases(text, lexicon.PROP_NOUNS):
-            _note(listed, head, mod, base + pos, True)
+            note_thing(listed, head, mod, base + pos, True)
         for pos, mod, head in _bare_nouns(text):
             if head not in lexicon.PROP_NOUNS and _prop_noun_ok(head):
-                _note(other, head, mod, base + pos, False)
+                note_thing(other, head, mod, base + pos, False)
     return [t for t in listed.values() if t.count >= 2] + [
         t for t in other.values() if t.count >= 3
     ]
 
 
-def chinese_places_and_props(text: str, person_names: set[str]) -> tuple[list[Thing], list[Thing]]:
-    """Places from rjieba ns/s tags, place nouns and suffixes after 在/到/去; listed props."""
-    tokens = rjieba.tag(text)
-    places: dict[str, Thing] = {}
+def chinese_props(text: str) -> list[Thing]:
+    """Listed Chinese prop nouns mentioned twice (油灯, 信封)."""
     props: dict[str, Thing] = {}
     pos = 0
-    prev, prev_tag, before_prev = "", "", ""
-    for word, tag in tokens:
-        if word in _SINGLE_PLACE_SUFFIXES and prev_tag in ("n", "ns", "nz") and len(prev) >= 2:
-            # rjieba splits 青石岛 into 青石 + 岛: glue a place suffix back on.
-            _note(places, prev + word, None, pos - len(prev), True)
-        elif word in lexicon.CHINESE_NOT_PLACES:
-            pass
-        elif len(word) >= 2 and not any(n in word or word in n for n in person_names):
-            cued = prev in lexicon.CHINESE_PLACE_PREPOSITIONS or (
-                prev in ("了", "着") and before_prev in lexicon.CHINESE_PLACE_PREPOSITIONS
-            )
-            if word in lexicon.CHINESE_PLACE_NOUNS or (tag == "ns" and cued):
-                _note(places, word, None, pos, cued)
-            elif cued and tag in ("n", "s", "nz") and word.endswith(lexicon.CHINESE_PLACE_SUFFIXES):
-                _note(places, word, None, pos, True)
+    for word, _ in rjieba.tag(text):
         if word in lexicon.CHINESE_PROP_NOUNS:
-            _note(props, word, None, pos, True)
+            note_thing(props, word, None, pos, True)
         pos += len(word)
-        before_prev, prev, prev_tag = prev, word, tag
-    kept_places = [t for t in places.values() if t.cued >= 1 or t.count >= 2]
-    kept_props = [t for t in props.values() if t.count >= 2]
-    return kept_places, kept_props
+    return [t for t in props.values() if t.count >= 2]

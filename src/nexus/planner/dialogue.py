@@ -2,7 +2,8 @@
 
 Works on one sentence (``split_quotes``) and one paragraph (``attribute_speakers``); knows
 straight and curly double quotes, 「」 and 『』 (quotes within quotes stay inside the outer quote),
-and British single quotes when a story uses no double quotes at all.
+and British single quotes (curly or straight) when a story uses no double quotes at all. Speech
+tags live in ``tags_en`` and ``tags_zh``; a quoted term or title is narration, not speech.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from nexus.entity_core import lexicon
+from nexus.planner import tags_en, tags_zh
 
 QuoteStyle = Literal["double", "single"]
+Who = tuple[str | None, Literal["he", "she"] | None]
 
 _CLOSERS_DOUBLE = {"“": "”", "「": "」", "『": "』", "«": "»", "„": "“"}
-_CLOSERS_SINGLE = {"‘": "’"}
+_CLOSERS_SINGLE = {"‘": "’", "'": "'"}
 
 
 @dataclass
@@ -34,7 +36,7 @@ class Part:
 def detect_quote_style(text: str) -> QuoteStyle:
     if any(ch in text for ch in '"“「『«'):
         return "double"
-    return "single" if re.search(r"(?:^|[\s(—])‘", text) else "double"
+    return "single" if re.search(r"(?:^|[\s(—])[‘']\w", text) else "double"
 
 
 def _is_opener(text: str, i: int, style: QuoteStyle) -> str | None:
@@ -47,6 +49,8 @@ def _is_opener(text: str, i: int, style: QuoteStyle) -> str | None:
         return None
     if style == "single" and i > 0 and text[i - 1].isalnum():
         return None  # a mid-word apostrophe, not a quotation
+    if ch == "'" and (i + 1 >= len(text) or text[i + 1].isspace()):
+        return None  # a closing apostrophe ("the boys' boat"), not an opener
     return table[ch]
 
 
@@ -56,7 +60,7 @@ def _find_close(text: str, start: int, opener: str, closer: str) -> int:
     for j in range(start, len(text)):
         ch = text[j]
         if ch == closer and depth == 0:
-            if closer == "’" and j + 1 < len(text) and text[j + 1].isalpha():
+            if closer in "’'" and j + 1 < len(text) and text[j + 1].isalpha():
                 continue  # "don’t" inside a single-quoted line
             return j
         if ch == closer:
@@ -66,8 +70,25 @@ def _find_close(text: str, start: int, opener: str, closer: str) -> int:
     return len(text)
 
 
+# A quoted term or title has no punctuation and is short: "The Drowned Orchard", “风筝谱”.
+_SPEECH_MARKS = re.compile(r"[.,!?;:…—–，。！？；：、～~]")
+
+
+def is_quoted_term(quoted: str) -> bool:
+    """True for a quoted name, title or word that the narration reads, not a line of speech."""
+    text = quoted.strip()
+    if not text or _SPEECH_MARKS.search(text):
+        return False
+    han = len(re.findall(r"[\u4e00-\u9fff]", text))
+    words = len(re.findall(r"[A-Za-z][\w'’\-]*", text))
+    return (han == 0 and words <= 6) or (words == 0 and han <= 8)
+
+
 def split_quotes(text: str, style: QuoteStyle = "double") -> list[tuple[str, str]]:
-    """Split a sentence into ("narration"|"dialogue", text) runs, quotes removed from dialogue."""
+    """Split a sentence into ("narration"|"dialogue", text) runs, quotes removed from dialogue.
+
+    A quoted term or title stays in the narration with its quotation marks.
+    """
     runs: list[tuple[str, str]] = []
     buf: list[str] = []
     i = 0
@@ -78,6 +99,10 @@ def split_quotes(text: str, style: QuoteStyle = "double") -> list[tuple[str, str
             i += 1
             continue
         end = _find_close(text, i + 1, text[i], closer)
+        if end < len(text) and is_quoted_term(text[i + 1 : end]):
+            buf.append(text[i : end + 1])
+            i = end + 1
+            continue
         _flush(runs, "narration", "".join(buf))
         buf = []
         _flush(runs, "dialogue", text[i + 1 : end])
@@ -106,93 +131,32 @@ def has_open_quote(text: str, style: QuoteStyle = "double") -> bool:
     return False
 
 
-# --- English speech tags --------------------------------------------------------------
-
-_TITLE_ALT = "|".join(sorted((t.capitalize() for t in lexicon.TITLES), key=len, reverse=True))
-_NAME = rf"(?:(?:{_TITLE_ALT})\.?\s+)?[A-Z][\w'’\-]*(?:\s+[A-Z][\w'’\-]*){{0,2}}"
-_VERB = "|".join(sorted(lexicon.ENGLISH_SPEECH_VERBS, key=len, reverse=True))
-_TAG_AFTER_VERB_NAME = re.compile(rf"^[\s,;:—–-]*(?:{_VERB})\s+(?P<who>{_NAME}|he|she)\b")
-_TAG_AFTER_NAME_VERB = re.compile(
-    rf"^[\s,;:—–-]*(?P<who>{_NAME}|[Hh]e|[Ss]he)\s+(?:\w+ly\s+)?(?:{_VERB})\b"
-)
-_TAG_BEFORE = re.compile(
-    rf"(?P<who>{_NAME}|[Hh]e|[Ss]he)\s+(?:\w+ly\s+)?(?:[a-z]+\s+){{0,6}}?(?:{_VERB})\b"
-    rf"[^.!?]{{0,40}}[,:—–]\s*$"
-)
+def _tag(text: str, *, after: bool, quote: str, language: str, names: Sequence[str]) -> Who:
+    """A speech tag in either language, the paragraph's language first (mixed stories)."""
+    for lang in ("zh", "en") if language == "zh" else ("en", "zh"):
+        if lang == "zh":
+            who = tags_zh.chinese_tag(text, names, after_quote=after)
+        else:
+            who = tags_en.english_tag(text, after_quote=after, quote=quote)
+        if who[0] or who[1]:
+            return who
+    return None, None
 
 
-def _clean_name(raw: str) -> str | None:
-    """Trim possessives and refuse stop words ("The", "Then") as names."""
-    name = re.sub(r"['’]s$", "", raw.strip())
-    words = name.split()
-    while words and words[0].lower() in lexicon.STOP_WORDS:
-        words = words[1:]
-    if not words:
-        return None
-    if words[0].rstrip(".").lower() in lexicon.TITLES and len(words) == 1:
-        return None
-    return " ".join(words)
+def _beat(text: str, *, after: bool, names: Sequence[str]) -> Who:
+    who = tags_en.english_beat(text, after_quote=after)
+    if who[0] or who[1]:
+        return who
+    return tags_zh.chinese_beat(text, names, after_quote=after)
 
 
-def _who(raw: str) -> tuple[str | None, Literal["he", "she"] | None]:
-    low = raw.lower()
-    if low in ("he", "she"):
-        return None, "he" if low == "he" else "she"
-    return _clean_name(raw), None
-
-
-def english_tag(
-    narration: str, *, after_quote: bool
-) -> tuple[str | None, Literal["he", "she"] | None]:
-    """The speaker named by an English speech tag next to a quotation, if any."""
-    if after_quote:
-        for pattern in (_TAG_AFTER_VERB_NAME, _TAG_AFTER_NAME_VERB):
-            match = pattern.search(narration)
-            if match:
-                return _who(match.group("who"))
-        return None, None
-    match = _TAG_BEFORE.search(narration)
-    return _who(match.group("who")) if match else (None, None)
-
-
-# --- Chinese speech tags --------------------------------------------------------------
-
-_ZH_VERB = "|".join(lexicon.CHINESE_SPEECH_VERBS)
-# The subject opens the tag; the verb may come a clause later ("林海指着远处，大声喊道").
-_ZH_TAG_AFTER = re.compile(
-    rf"^(?P<subj>[^。！？；“”「」]{{1,30}}?)(?<!知)(?:{_ZH_VERB})(?=[。，！？：:,；]|$)"
-)
-_ZH_TAG_BEFORE = re.compile(rf"(?:{_ZH_VERB})[^，。！？]{{0,3}}[：:，,]?\s*$")
-
-
-def _zh_subject(
-    clause: str, names: Sequence[str]
-) -> tuple[str | None, Literal["he", "she"] | None]:
-    """A leading 他/她, else the first known name in the clause (the subject comes first)."""
-    stripped = clause.lstrip("，, ")
-    if stripped.startswith(("她", "他")):
-        return None, "she" if stripped.startswith("她") else "he"
-    best: tuple[int, str] | None = None
-    for name in names:
-        pos = clause.find(name)
-        if pos >= 0 and (
-            best is None or pos < best[0] or (pos == best[0] and len(name) > len(best[1]))
-        ):
-            best = (pos, name)
-    return (best[1], None) if best is not None else (None, None)
-
-
-def chinese_tag(
-    narration: str, names: Sequence[str], *, after_quote: bool
-) -> tuple[str | None, Literal["he", "she"] | None]:
-    """The speaker named by a Chinese speech tag ("王伯笑道", "林月说：") next to a quotation."""
-    if after_quote:
-        match = _ZH_TAG_AFTER.search(narration)
-        return _zh_subject(match.group("subj"), names) if match else (None, None)
-    sentence = re.split(r"[。！？]", narration)[-1]
-    if not _ZH_TAG_BEFORE.search(sentence):
-        return None, None
-    return _zh_subject(sentence, names)
+def _neighbours(parts: list[Part], i: int) -> list[tuple[str, bool]]:
+    """(narration text, whether it follows the quotation) right after, then right before."""
+    found: list[tuple[str, bool]] = []
+    for j, after in ((i + 1, True), (i - 1, False)):
+        if 0 <= j < len(parts) and parts[j].kind == "narration":
+            found.append((parts[j].text, after))
+    return found
 
 
 def attribute_speakers(
@@ -201,29 +165,31 @@ def attribute_speakers(
     """Set speaker/pronoun on each dialogue part of one paragraph, in place.
 
     A tag right after a quotation wins over one right before it; quotations left without a tag
-    take the paragraph's only named speaker (one paragraph, one speaker is the prose convention).
+    take the paragraph's only named speaker (one paragraph, one speaker is the prose
+    convention), else the subject of the action beat beside them ("She shrugged.").
     """
     for i, part in enumerate(parts):
         if part.kind != "dialogue":
             continue
-        for j, after in ((i + 1, True), (i - 1, False)):
-            if not 0 <= j < len(parts) or parts[j].kind != "narration":
-                continue
-            text = parts[j].text
-            if language == "zh":
-                who, pronoun = chinese_tag(text, names, after_quote=after)
-            else:
-                who, pronoun = english_tag(text, after_quote=after)
-            if who or pronoun:
-                part.speaker, part.pronoun = who, pronoun
+        for text, after in _neighbours(parts, i):
+            who = _tag(text, after=after, quote=part.text, language=language, names=names)
+            if who[0] or who[1]:
+                part.speaker, part.pronoun = who
                 break
     named = {p.speaker for p in parts if p.kind == "dialogue" and p.speaker}
     pronouns: set[Literal["he", "she"]] = {
         p.pronoun for p in parts if p.kind == "dialogue" and p.pronoun is not None
     }
-    for part in parts:
-        if part.kind == "dialogue" and not part.speaker and not part.pronoun:
-            if len(named) == 1 and not pronouns:
-                part.speaker = next(iter(named))
-            elif len(pronouns) == 1 and not named:
-                part.pronoun = next(iter(pronouns))
+    for i, part in enumerate(parts):
+        if part.kind != "dialogue" or part.speaker or part.pronoun:
+            continue
+        if len(named) == 1 and not pronouns:
+            part.speaker = next(iter(named))
+        elif len(pronouns) == 1 and not named:
+            part.pronoun = next(iter(pronouns))
+        else:
+            for text, after in sorted(_neighbours(parts, i), key=lambda n: n[1]):
+                who = _beat(text, after=after, names=names)
+                if who[0] or who[1]:
+                    part.speaker, part.pronoun = who
+                    break

@@ -19,7 +19,7 @@ from nexus.planner import dialogue
 from nexus.planner.markdown import Block, parse_blocks
 from nexus.planner.sentences import split_sentences
 from nexus.planner.setting import stage_scenes
-from nexus.planner.text import detect_language, detect_spoken_language, speech_units
+from nexus.planner.text import count_han, detect_language, detect_spoken_language, speech_units
 
 # A scene longer than this (Han characters + 2 x Latin words, about 100 s of speech) is split.
 MAX_SCENE_UNITS = 500
@@ -182,7 +182,9 @@ def ingest_story(
     story_language = detect_language(body) if language == "auto" else language
     default: Literal["zh", "en"] = "en" if story_language == "en" else "zh"
     style = dialogue.detect_quote_style(body)
-    names = person_name_strings(body) if story_language != "en" else []
+    # Chinese names matter wherever Chinese is written, even in a mostly English story.
+    chinese = story_language != "en" or count_han(body) >= 20
+    names = person_name_strings(body) if chinese else []
     ctx = _Counter()
     scenes: list[studio.Scene] = []
     for draft in drafts:
