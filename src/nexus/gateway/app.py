@@ -22,18 +22,22 @@ from nexus.gateway.routes import (
     artifacts,
     audit,
     auth,
+    entities,
     events,
     jobs,
     keys,
     members,
     ops,
+    preview,
     projects,
     runs,
+    setup,
     shots,
     stories,
 )
 from nexus.gateway.security import Passwords, TokenIssuer, resolve_jwt_secret
 from nexus.gateway.state import Gateway
+from nexus.gateway.web import install_studio
 from nexus.platform import Platform
 
 Mode = Literal["embedded", "api"]
@@ -45,9 +49,12 @@ RESOURCE_ROUTERS = (
     jobs,
     artifacts,
     shots,
+    entities,
     projects,
+    preview,
     stories,
     auth,
+    setup,
     keys,
     members,
     audit,
@@ -92,6 +99,7 @@ def create_app(
     for module in RESOURCE_ROUTERS:
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(ops.router)
+    install_studio(app, settings)  # last: its catch-all never shadows an API route
     _install_middleware(app, settings)
     openapi.install(app)
     return app
