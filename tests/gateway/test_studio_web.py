@@ -134,3 +134,29 @@ def test_entities_of_a_run_without_a_plan(world: World) -> None:
         assert body == {"run_id": world.ids["run_id"], "ready": False, "pack": None}
     with world.client("admin_b") as other:
         assert other.get(f"/api/v1/runs/{world.ids['run_id']}/entities").status_code == 404
+
+
+def test_graph_lists_every_job_and_edge(world: World) -> None:
+    run_id = world.ids["run_id"]
+    with world.client("viewer_a") as c:
+        graph = c.get(f"/api/v1/runs/{run_id}/graph").json()
+        jobs = c.get(f"/api/v1/runs/{run_id}/jobs").json()["items"]
+    assert graph["nodes"] == jobs
+    ids = {j["job_id"] for j in jobs}
+    assert graph["edges"], "the demo pipeline has dependencies"
+    assert all(e["job_id"] in ids and e["upstream_job_id"] in ids for e in graph["edges"])
+    with world.client("admin_b") as other:
+        assert other.get(f"/api/v1/runs/{run_id}/graph").status_code == 404
+
+
+def test_media_carries_signed_urls_that_download(world: World) -> None:
+    run_id = world.ids["run_id"]
+    with world.client("viewer_a") as c:
+        media = c.get(f"/api/v1/runs/{run_id}/media").json()["items"]
+        artifacts = c.get(f"/api/v1/runs/{run_id}/artifacts").json()["items"]
+    assert {m["sha256"] for m in media} == {a["sha256"] for a in artifacts}
+    with httpx.Client() as anonymous:
+        blob = anonymous.get(media[0]["url"])
+    assert blob.status_code == 200 and len(blob.content) == media[0]["size_bytes"]
+    with world.client("admin_b") as other:
+        assert other.get(f"/api/v1/runs/{run_id}/media").status_code == 404

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from nexus.contracts import studio
+from nexus.gateway import schemas
 from nexus.gateway.schemas import Email, Input, Output
 
 
@@ -58,3 +59,32 @@ class RunEntities(Output):
     run_id: str
     ready: bool = Field(description="False until the run's plan has been computed.")
     pack: studio.EntityPack | None
+
+
+# ------------------------------------------------------------------ graph and media of a run
+class JobEdge(Output):
+    job_id: str = Field(description="The job that waits.")
+    upstream_job_id: str
+    data: bool = Field(description="True when the upstream output feeds this job's input.")
+
+
+class RunGraph(Output):
+    run_id: str
+    nodes: list[schemas.Job]
+    edges: list[JobEdge]
+
+
+class Media(Output):
+    job_id: str
+    node_key: str
+    sha256: str
+    size_bytes: int
+    media_type: str
+    name: str
+    url: str = Field(description="A short-lived signed URL (no credentials needed).")
+    expires_at: schemas.Time
+
+
+class MediaPage(Output):
+    run_id: str
+    items: list[Media]
