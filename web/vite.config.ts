@@ -25,5 +25,7 @@ export default defineConfig({
     environment: 'jsdom',
     include: ['src/**/*.test.ts'],
     restoreMocks: true,
+    hookTimeout: 150_000,
+    testTimeout: 30_000,
   },
 })

@@ -160,8 +160,8 @@ export class ApiClient {
     if (response.status === 401 && useAuth) {
       const tokens = this.opts.tokens.read()
       const fresh = tokens ? await this.refresh(tokens.refresh) : null
+      // a failed refresh has already cleared the tokens and told the listeners
       if (fresh) response = await this.once(method, path, options, fresh.access)
-      else if (tokens) this.opts.onSignedOut()
     }
     if (!response.ok) throw await problemOf(response)
     return response

@@ -935,7 +935,7 @@ export interface components {
              * @default unknown
              * @enum {string}
              */
-            gender: "female" | "male" | "unknown";
+            gender?: "female" | "male" | "unknown";
             /**
              * Kind
              * @enum {string}
@@ -946,7 +946,7 @@ export interface components {
              * Mentions
              * @default 0
              */
-            mentions: number;
+            mentions?: number;
             /** Name */
             name: string;
             /**
@@ -1202,7 +1202,7 @@ export interface components {
              * Display Name
              * @default
              */
-            display_name: string;
+            display_name?: string;
             /** Email */
             email: string;
             /** Password */
@@ -1255,12 +1255,12 @@ export interface components {
              * Errors
              * @default null
              */
-            errors: components["schemas"]["FieldProblem"][] | null;
+            errors?: components["schemas"]["FieldProblem"][] | null;
             /**
              * Instance
              * @default null
              */
-            instance: string | null;
+            instance?: string | null;
             /** Retryable */
             retryable: boolean;
             /** Status */
@@ -1271,7 +1271,7 @@ export interface components {
              * Trace Id
              * @default null
              */
-            trace_id: string | null;
+            trace_id?: string | null;
             /** Type */
             type: string;
         };
@@ -1305,7 +1305,7 @@ export interface components {
              * Description
              * @default
              */
-            description: string;
+            description?: string;
             /** Name */
             name: string;
             settings?: components["schemas"]["ProjectSettings"];
@@ -1326,7 +1326,7 @@ export interface components {
              * @default auto
              * @enum {string}
              */
-            language: "auto" | "en" | "zh";
+            language?: "auto" | "en" | "zh";
             /** Narrator Voice */
             narrator_voice?: string | null;
             /**
@@ -1334,7 +1334,7 @@ export interface components {
              * @default 720p
              * @enum {string}
              */
-            resolution: "480p" | "720p" | "1080p";
+            resolution?: "480p" | "720p" | "1080p";
             /**
              * Voices
              * @description Character name -> voice id.
@@ -1486,7 +1486,7 @@ export interface components {
              * Display Name
              * @default
              */
-            display_name: string;
+            display_name?: string;
             /** Email */
             email: string;
             /** Password */
@@ -1495,7 +1495,7 @@ export interface components {
              * Tenant
              * @default studio
              */
-            tenant: string;
+            tenant?: string;
         };
         /** SetupState */
         SetupState: {
@@ -1538,7 +1538,7 @@ export interface components {
              * @default static
              * @enum {string}
              */
-            camera: "static" | "pan_left" | "pan_right" | "zoom_in" | "zoom_out" | "push_in";
+            camera?: "static" | "pan_left" | "pan_right" | "zoom_in" | "zoom_out" | "push_in";
             /** Character Ids */
             character_ids?: string[];
             /** Duration Target S */
@@ -1551,13 +1551,13 @@ export interface components {
              * @default narration
              * @enum {string}
              */
-            kind: "narration" | "dialogue";
+            kind?: "narration" | "dialogue";
             /**
              * Language
              * @default en
              * @enum {string}
              */
-            language: "zh" | "en";
+            language?: "zh" | "en";
             /** Lines */
             lines: components["schemas"]["SpeechLine"][];
             /** Place Id */
@@ -1577,17 +1577,17 @@ export interface components {
              * @default cut
              * @enum {string}
              */
-            transition_in: "cut" | "fade" | "dissolve";
+            transition_in?: "cut" | "fade" | "dissolve";
             /**
              * Variant
              * @default 0
              */
-            variant: number;
+            variant?: number;
             /**
              * Visual Prompt
              * @default
              */
-            visual_prompt: string;
+            visual_prompt?: string;
         };
         /** ShotRevision */
         ShotRevision: {
@@ -1611,13 +1611,13 @@ export interface components {
              * @default narration
              * @enum {string}
              */
-            kind: "narration" | "dialogue";
+            kind?: "narration" | "dialogue";
             /**
              * Language
              * @default en
              * @enum {string}
              */
-            language: "zh" | "en";
+            language?: "zh" | "en";
             /**
              * Speaker Id
              * @description None means the narrator.
@@ -1662,7 +1662,7 @@ export interface components {
              * @default md
              * @enum {string}
              */
-            format: "txt" | "md";
+            format?: "txt" | "md";
             /** Text */
             text: string;
             /** Title */
@@ -1718,7 +1718,7 @@ export interface components {
              * @default auto
              * @enum {string}
              */
-            language: "auto" | "zh" | "en";
+            language?: "auto" | "zh" | "en";
             /** Text */
             text: string;
         };
@@ -1767,7 +1767,7 @@ export interface components {
              * @default bearer
              * @constant
              */
-            token_type: "bearer";
+            token_type?: "bearer";
         };
     };
     responses: never;
