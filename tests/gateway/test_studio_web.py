@@ -3,6 +3,7 @@ shadows the API), first-run setup (exactly once), story preview, and a run's ent
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -24,6 +25,7 @@ def fresh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     (dist / "assets").mkdir(parents=True)
     (dist / "index.html").write_text("<!doctype html><title>studio</title><div id=app></div>")
     (dist / "assets" / "app-1234.js").write_text("console.log('studio')")
+    (dist / "assets" / "app-1234.js.gz").write_bytes(gzip.compress(b"console.log('studio')"))
     (data_dir / "secret.txt").write_text("outside the web dir")
     port = free_port()
     proc = start_server(data_dir, port, server_env(data_dir, NEXUS_GATEWAY__WEB_DIR=str(dist)))
@@ -41,9 +43,13 @@ def test_studio_index_assets_and_spa_fallback(fresh: str) -> None:
         assert index.headers["cache-control"] == "no-cache"
         deep = c.get("/projects/prj_1/runs/run_2")  # a client-side route
         assert deep.status_code == 200 and deep.text == index.text
-        asset = c.get("/assets/app-1234.js")
+        asset = c.get("/assets/app-1234.js")  # httpx asks for gzip and inflates it
         assert asset.text == "console.log('studio')"
+        assert asset.headers["content-encoding"] == "gzip"
+        assert asset.headers["content-type"].startswith("text/javascript")
         assert "immutable" in asset.headers["cache-control"]
+        plain = c.get("/assets/app-1234.js", headers={"accept-encoding": "identity"})
+        assert plain.text == "console.log('studio')" and "content-encoding" not in plain.headers
         escaped = c.get("/assets/..%2F..%2Fsecret.txt")
         assert "outside" not in escaped.text
 

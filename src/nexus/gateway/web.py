@@ -5,9 +5,10 @@ those keep their routes, and unknown ones stay problem+json 404s."""
 
 from __future__ import annotations
 
+import mimetypes
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from starlette.convertors import Convertor, register_url_convertor
 
@@ -63,15 +64,27 @@ def install_studio(app: FastAPI, settings: Settings) -> None:
     root = (settings.gateway.web_dir or default_web_dir()).resolve()
 
     @app.get("/{path:studio}", include_in_schema=False, response_model=None)
-    async def studio(path: str) -> Response:  # pyright: ignore[reportUnusedFunction]
-        headers = {"content-security-policy": STUDIO_CSP}
+    async def studio(path: str, request: Request) -> Response:  # pyright: ignore[reportUnusedFunction]
+        headers = {"content-security-policy": STUDIO_CSP, "vary": "accept-encoding"}
+        gzip_ok = "gzip" in request.headers.get("accept-encoding", "")
         asset = resolve_asset(root, path)
         if asset is not None:
             immutable = path.startswith("assets/")
             headers["cache-control"] = IMMUTABLE if immutable else "no-cache"
-            return FileResponse(asset, headers=headers)
+            return serve_file(asset, headers, gzip_ok)
         index = root / "index.html"
         if not index.is_file():
             return HTMLResponse(MISSING, status_code=503, headers=headers)
         headers["cache-control"] = "no-cache"
-        return FileResponse(index, headers=headers)
+        return serve_file(index, headers, gzip_ok)
+
+
+def serve_file(path: Path, headers: dict[str, str], gzip_ok: bool) -> FileResponse:
+    """The file, or its precompressed ``.gz`` sibling (written by the build) when accepted."""
+    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    packed = path.with_name(path.name + ".gz")
+    if gzip_ok and packed.is_file():
+        return FileResponse(
+            packed, media_type=media_type, headers={**headers, "content-encoding": "gzip"}
+        )
+    return FileResponse(path, media_type=media_type, headers=headers)
