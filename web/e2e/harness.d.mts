@@ -11,3 +11,4 @@ export interface Server {
 }
 export function startServer(extra?: Record<string, string>): Promise<Server>
 export function launchBrowser(options?: Record<string, unknown>): Promise<{ context: import('playwright-core').BrowserContext; close(): Promise<void> }>
+export const chromium: typeof import('playwright-core').chromium

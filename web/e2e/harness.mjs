@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { chromium } from 'playwright-core'
 
+export { chromium }
+
 export const REPO = resolve(import.meta.dirname, '..', '..')
 export const CHROMIUM = process.env.NEXUS_CHROMIUM ?? '/usr/bin/chromium'
 export const CHROMIUM_FLAGS = [

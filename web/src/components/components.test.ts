@@ -27,7 +27,8 @@ describe('RunGraph', () => {
     expect(nodes[0]?.classes()).toContain('cached')
     expect(nodes[0]?.attributes('aria-label')).toBe('plan: succeeded, cache hit')
     expect(nodes[1]?.classes()).toContain('s-running')
-    expect(w.find('g.node.s-running rect.bar').exists()).toBe(true)
+    expect(w.find('g.node.s-running rect.bar').attributes('width')).toBe(String(132 * 0.5))
+    expect(w.findAll('g.node:not(.s-running) rect.bar').every((r) => r.attributes('width') === '0')).toBe(true)
     expect(w.find('path.edges').attributes('d')?.match(/M/g)).toHaveLength(2)
   })
 

@@ -26,8 +26,8 @@ describe('run store', () => {
     store.receive(ev(2, 'nexus.job.succeeded', 'a'))
     store.receive(ev(3, 'nexus.job.cache_hit', 'b'))
     expect(store.jobs.get('a')?.status).toBe('pending') // not yet: waits for the frame
-    expect(store.lastEventId).toBe(3)
     vi.advanceTimersByTime(20)
+    expect(store.lastEventId).toBe(3)
     expect(store.jobs.get('a')?.status).toBe('succeeded')
     expect(store.executed).toEqual(['plan'])
     expect(store.cached).toEqual(['shot-000.frame'])
@@ -42,5 +42,27 @@ describe('run store', () => {
     expect(store.log).toHaveLength(LOG_LIMIT)
     expect(store.log.at(-1)?.event_id).toBe(LOG_LIMIT + 250)
     expect(store.eventCount).toBe(LOG_LIMIT + 250)
+  })
+})
+
+describe('run store bursts', () => {
+  beforeEach(() => {
+    setActivePinia(createPinia())
+    vi.useFakeTimers()
+  })
+
+  it('spreads a burst over frames, in order, losing nothing', async () => {
+    const { EVENTS_PER_FRAME } = await import('./run')
+    const store = useRunStore()
+    store.jobs = new Map([['a', toJobView(job('a', 'plan'))]])
+    const total = EVENTS_PER_FRAME * 2 + 10
+    for (let i = 1; i < total; i++) store.receive(ev(i, 'nexus.job.progressed', 'a'))
+    store.receive(ev(total, 'nexus.job.succeeded', 'a'))
+    vi.advanceTimersByTime(17)
+    expect(store.eventCount).toBe(EVENTS_PER_FRAME)
+    expect(store.jobs.get('a')?.status).toBe('pending')
+    vi.advanceTimersByTime(17 * 3)
+    expect(store.eventCount).toBe(total)
+    expect(store.jobs.get('a')?.status).toBe('succeeded')
   })
 })

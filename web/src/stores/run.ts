@@ -10,6 +10,9 @@ import type { GraphEdge } from '@/lib/dag'
 import { foldEvents, stageProgress } from '@/lib/events'
 
 export const LOG_LIMIT = 400
+// A burst (a resumed or finished run replays hundreds of events at once) is spread over
+// frames: each frame folds at most this many, so no frame re-renders the whole graph twice.
+export const EVENTS_PER_FRAME = 150
 
 type StreamState = 'idle' | 'connecting' | 'live' | 'reconnecting' | 'ended'
 
@@ -28,6 +31,7 @@ export const useRunStore = defineStore('run', () => {
   const stream = ref<StreamState>('idle')
   const detail = ref<JobDetail | null>(null)
   let pending: EventEnvelope[] = []
+  let lastSeen = 0 // a plain number per event; the ref is written once per frame
   let scheduled = false
   let abort: AbortController | null = null
   let refetching: Promise<void> | null = null
@@ -51,6 +55,8 @@ export const useRunStore = defineStore('run', () => {
     log.value = []
     eventCount.value = 0
     lastEventId.value = 0
+    lastSeen = 0
+    pending = []
     detail.value = null
     await loadGraph(runId)
   }
@@ -63,17 +69,25 @@ export const useRunStore = defineStore('run', () => {
     })
   }
 
-  /** Apply queued events now (the store calls it once per frame). */
-  function flush(): void {
+  function schedule(): void {
+    if (scheduled) return
+    scheduled = true
+    nextFrame(() => flush(EVENTS_PER_FRAME))
+  }
+
+  /** Apply queued events now, at most ``limit`` (the rest in the next frame). */
+  function flush(limit = Number.POSITIVE_INFINITY): void {
     scheduled = false
-    const batch = pending
-    pending = []
+    const batch = pending.length > limit ? pending.splice(0, limit) : pending
+    if (batch === pending) pending = []
+    if (pending.length) schedule()
     if (!batch.length) return
     const result = foldEvents(jobs.value, batch)
     triggerRef(jobs)
     const merged = log.value.concat(batch)
     log.value = merged.length > LOG_LIMIT ? merged.slice(merged.length - LOG_LIMIT) : merged
     eventCount.value += batch.length
+    lastEventId.value = lastSeen
     if (result.runStatus && run.value) {
       run.value = { ...run.value, status: result.runStatus, terminal: ['succeeded', 'failed', 'cancelled'].includes(result.runStatus) }
     }
@@ -82,11 +96,8 @@ export const useRunStore = defineStore('run', () => {
 
   function receive(event: EventEnvelope): void {
     pending.push(event)
-    lastEventId.value = Math.max(lastEventId.value, event.event_id)
-    if (!scheduled) {
-      scheduled = true
-      nextFrame(flush)
-    }
+    lastSeen = Math.max(lastSeen, event.event_id)
+    schedule()
   }
 
   /** Follow the run's events (resuming after the last one seen) until the run ends. */
@@ -98,7 +109,7 @@ export const useRunStore = defineStore('run', () => {
     abort = controller
     try {
       await followRun(client, runId, { onEvent: receive, onState: (s) => (stream.value = s) }, {
-        after: lastEventId.value,
+        after: lastSeen,
         signal: controller.signal,
       })
     } finally {
@@ -106,8 +117,8 @@ export const useRunStore = defineStore('run', () => {
     }
     if (controller.signal.aborted) return
     flush()
+    // the events carried every job's final state; the run row adds its error, if any
     run.value = toRunView(await api.readRun(runId))
-    await loadGraph(runId)
   }
 
   function stop(): void {
