@@ -40,10 +40,15 @@ async function waitRun(status, timeout = RUN_TIMEOUT) {
 
 before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true })
-  server = await startServer()
+  // a short access token, so the flow also proves refreshing without losing the page
+  server = await startServer({ NEXUS_GATEWAY__ACCESS_TOKEN_TTL_S: '45' })
   browser = await launchBrowser()
   page = browser.context.pages()[0] ?? (await browser.context.newPage())
   watchConsole(page)
+  state.refreshes = 0
+  page.on('response', (r) => {
+    if (r.url().endsWith('/api/v1/auth/refresh') && r.status() === 200) state.refreshes++
+  })
 })
 
 after(async () => {
@@ -142,6 +147,11 @@ test('edit shot 2: the page names the nodes that re-run, and only those run', as
   const cachedOther = await page.locator('[data-test="graph"] [data-key="shot-005.segment"][data-cached="1"]').count()
   assert.equal(cachedOther, 1, 'another shot is a cache hit')
   await shot('08-revision-done')
+  await page.click('nav.tabs >> text=Timeline')
+  const revised = page.locator('li.shot[data-shot="2"] [data-test="shot-text"]')
+  await revised.waitFor()
+  assert.equal(await revised.inputValue(), EDITED, "the revision's timeline shows the edit")
+  await page.click('nav.tabs >> text=Job graph')
 })
 
 test('the revision plays with subtitles, scrubs per shot, and its SRT downloads', async () => {
@@ -209,6 +219,11 @@ test("tenant B cannot see tenant A's project", async () => {
   await page.goto(`${server.url}/runs/${state.runId}`)
   await page.locator('[data-test="error"]', { hasText: 'not_found' }).waitFor()
   await shot('15-tenant-b-not-found')
+})
+
+test('the session was refreshed along the way, never lost', () => {
+  const refreshes = state.refreshes
+  assert.ok(refreshes >= 2, `the 45 s access token was refreshed ${refreshes} times`)
 })
 
 test('no page error and no CSP violation along the way', () => {
