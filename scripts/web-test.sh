@@ -14,8 +14,9 @@ node --test --test-reporter=spec e2e/studio.e2e.mjs
 report=$(npm audit --omit=dev --json 2>/dev/null || true)
 node -e '
 const r = JSON.parse(process.argv[1] || "{}")
-if (r.error) {
-  console.error(`npm audit: the advisory endpoint is unavailable (${r.error.summary || r.error.code}); audit NOT run`)
+if (r.error || !r.metadata) {
+  const why = (r.error && (r.error.summary || r.error.code)) || r.message || "no report"
+  console.error(`npm audit: the advisory endpoint is unavailable (${why}); audit NOT run`)
   process.exit(process.env.NEXUS_REQUIRE_AUDIT === "1" ? 1 : 0)
 }
 const v = (r.metadata && r.metadata.vulnerabilities) || {}

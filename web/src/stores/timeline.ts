@@ -21,7 +21,6 @@ export const useTimelineStore = defineStore('timeline', () => {
   const files = computed(() => finalFiles(media.value))
 
   async function load(id: string): Promise<void> {
-    runId.value = id
     const [page, mediaPage, graph, entities] = await Promise.all([
       api.listShots(id),
       api.listMedia(id),
@@ -36,6 +35,7 @@ export const useTimelineStore = defineStore('timeline', () => {
     characters.value = entities.pack?.characters ?? []
     places.value = entities.pack?.places ?? []
     props.value = entities.pack?.props ?? []
+    runId.value = id // last: until now the pages show their loading state, not another run's shots
   }
 
   function predict(shotId: string, kind: RerunKind): string[] {
