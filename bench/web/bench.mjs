@@ -252,7 +252,7 @@ How each figure is taken:
   last of the ${r.graph.nodes} node groups exists; the run is a finished \`dag\` run (10 layers x 50).
 - *Longest frame*: gaps between successive requestAnimationFrame callbacks from the frame
   after the graph is painted (or the SSE request's start, if later) to the stream's end
-  (+200 ms), while the store folds the events into the graph (at most 150 per frame). The
+  (+200 ms), while the store folds the events into the graph (at most 75 per frame). The
   idle peer is the same page doing nothing for as long right after: on a machine this
   loaded, it shows how much of a long frame is the machine rather than the page.
 `

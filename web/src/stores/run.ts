@@ -12,7 +12,7 @@ import { foldEvents, stageProgress } from '@/lib/events'
 export const LOG_LIMIT = 400
 // A burst (a resumed or finished run replays hundreds of events at once) is spread over
 // frames: each frame folds at most this many, so no frame re-renders the whole graph twice.
-export const EVENTS_PER_FRAME = 150
+export const EVENTS_PER_FRAME = 75
 
 type StreamState = 'idle' | 'connecting' | 'live' | 'reconnecting' | 'ended'
 
