@@ -8,6 +8,7 @@ help:
 	@echo "make demo   - produce a narrated, subtitled video from the sample story (embedded, offline)"
 	@echo "              (STORY=examples/zh/lighthouse-zh.md OUT=out/zh for the Chinese sample)"
 	@echo "make test   - install what is needed, start services, run lint, types, layering and all tests"
+	@echo "              (the studio's too: vue-tsc, Vitest, Playwright in Chromium, npm audit)"
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -25,5 +26,6 @@ test: bootstrap
 	@bash scripts/services.sh
 	$(MAKE) lint
 	bash scripts/pytest.sh
+	bash scripts/web-test.sh
 
 .PHONY: help bootstrap demo lint test

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what Nexus needs on a fresh Debian 12 machine: Debian packages (ffmpeg for ffprobe,
-# espeak-ng for Mandarin TTS, Noto CJK fonts), uv, and the locked Python environment.
+# espeak-ng for Mandarin TTS, Noto CJK fonts, chromium for the studio's browser tests), uv,
+# the locked Python environment, and the built studio (web/dist) when it is missing or stale.
 # Idempotent and quiet when everything is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(ffmpeg espeak-ng fonts-noto-cjk)
+APT_PACKAGES=(ffmpeg espeak-ng fonts-noto-cjk chromium)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -22,3 +23,4 @@ if ! command -v uv >/dev/null 2>&1; then
   python3 -m pip install --quiet uv
 fi
 uv sync --frozen --quiet
+bash scripts/build-web.sh

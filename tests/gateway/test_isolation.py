@@ -38,6 +38,9 @@ BY_ID: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "/api/v1/runs/{run_id}/artifacts/{artifact_id}", None),
     ("GET", "/api/v1/runs/{run_id}/artifacts/{artifact_id}/link", None),
     ("GET", "/api/v1/runs/{run_id}/artifacts/{artifact_id}/download", None),
+    ("GET", "/api/v1/runs/{run_id}/graph", None),
+    ("GET", "/api/v1/runs/{run_id}/media", None),
+    ("GET", "/api/v1/runs/{run_id}/entities", None),
 ]
 # Collections: tenant A's object must not appear in tenant B's answer.
 LISTS: list[tuple[str, str, str]] = [
@@ -60,6 +63,10 @@ NOT_TENANT_OBJECTS = {
     ("POST", "/api/v1/projects"),
     ("GET", "/api/v1/pipelines"),
     ("GET", "/api/v1/downloads/{sha256}"),
+    # first-run setup (no user exists yet) and a preview of posted text (nothing stored)
+    ("GET", "/api/v1/setup"),
+    ("POST", "/api/v1/setup"),
+    ("POST", "/api/v1/stories/preview"),
 }
 
 

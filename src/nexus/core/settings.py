@@ -95,6 +95,10 @@ class GatewaySettings(BaseModel):
     max_story_bytes: int = Field(default=512 * 1024, ge=1024)
     rate_limit_per_minute: int = Field(default=600, ge=1)
     login_attempts_per_minute: int = Field(default=10, ge=1)
+    # The studio's first-run page may create the first admin while no user exists at all.
+    first_run_setup: bool = True
+    # The built studio (web/dist); None: the checkout's web/dist when it exists.
+    web_dir: Path | None = None
 
 
 class Settings(BaseSettings):

@@ -22,18 +22,23 @@ from nexus.gateway.routes import (
     artifacts,
     audit,
     auth,
+    entities,
     events,
+    graph,
     jobs,
     keys,
     members,
     ops,
+    preview,
     projects,
     runs,
+    setup,
     shots,
     stories,
 )
 from nexus.gateway.security import Passwords, TokenIssuer, resolve_jwt_secret
 from nexus.gateway.state import Gateway
+from nexus.gateway.web import install_studio
 from nexus.platform import Platform
 
 Mode = Literal["embedded", "api"]
@@ -45,9 +50,13 @@ RESOURCE_ROUTERS = (
     jobs,
     artifacts,
     shots,
+    graph,
+    entities,
     projects,
+    preview,
     stories,
     auth,
+    setup,
     keys,
     members,
     audit,
@@ -92,6 +101,7 @@ def create_app(
     for module in RESOURCE_ROUTERS:
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(ops.router)
+    install_studio(app, settings)  # last: its catch-all never shadows an API route
     _install_middleware(app, settings)
     openapi.install(app)
     return app

@@ -122,3 +122,22 @@ async def count_jobs_by_status(conn: Conn, run_id: str) -> dict[str, int]:
 async def list_artifacts(conn: Conn, run_id: str) -> list[Any]:
     stmt = select(ARTIFACTS).where(ARTIFACTS.c.run_id == run_id).order_by(ARTIFACTS.c.created_at)
     return list((await conn.execute(stmt)).all())
+
+
+async def list_job_deps(conn: Conn, run_id: str) -> list[Any]:
+    """The edges of a run's graph: (job_id, upstream_job_id, data)."""
+    deps = tables.JOB_DEPS
+    stmt = select(deps.c.job_id, deps.c.upstream_job_id, deps.c.data).where(deps.c.run_id == run_id)
+    return list((await conn.execute(stmt)).all())
+
+
+async def list_job_artifacts(conn: Conn, run_id: str) -> list[Any]:
+    """(job_id, node_key, artifacts) of a run's succeeded jobs, cache hits included: their
+    artifacts are the cached output's, stored once under the run that produced them."""
+    stmt = (
+        select(JOBS.c.job_id, JOBS.c.node_key, OUTPUTS.c.artifacts)
+        .join(OUTPUTS, OUTPUTS.c.cache_key == JOBS.c.cache_key)
+        .where(JOBS.c.run_id == run_id, JOBS.c.deleted_at.is_(None), JOBS.c.status == "succeeded")
+        .order_by(JOBS.c.topo_order, JOBS.c.node_key)
+    )
+    return list((await conn.execute(stmt)).all())

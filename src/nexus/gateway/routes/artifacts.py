@@ -27,7 +27,7 @@ def _payload(sha256: str, name: str, media_type: str) -> str:
     return f"{sha256}|{name}|{media_type}"
 
 
-async def _link(gw: Gateway, request: Request, row: Any) -> schemas.DownloadLink:
+async def signed_link(gw: Gateway, request: Request, row: Any) -> schemas.DownloadLink:
     ttl = gw.settings.storage.presign_ttl_s
     expires_at = int(time.time()) + ttl
     url = await gw.platform.store.presign(row.sha256, name=row.name, ttl_s=ttl)
@@ -62,7 +62,7 @@ async def _audited_link(
 ) -> schemas.DownloadLink:
     async with gw.platform.db.read() as conn:
         row = await runs.read_artifact(conn, principal.tenant_id, run_id, artifact_id)
-    link = await _link(gw, request, row)
+    link = await signed_link(gw, request, row)
     await audit(
         request,
         "artifact.download",

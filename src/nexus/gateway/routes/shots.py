@@ -18,8 +18,8 @@ router = APIRouter(prefix="/runs/{run_id}/shots", tags=["shots"])
 @router.get("", response_model=schemas.ShotPage)
 async def list_shots(run_id: str, principal: RunsRead, gw: GatewayDep) -> schemas.ShotPage:
     async with gw.platform.db.read() as conn:
-        await runs.read_run(conn, principal.tenant_id, run_id)
-        ready, shots = await studio.read_shots(conn, run_id)
+        run = await runs.read_run(conn, principal.tenant_id, run_id)
+        ready, shots = await studio.read_shots(conn, run_id, run_params=run.params)
     return schemas.ShotPage(run_id=run_id, ready=ready, items=shots)
 
 
@@ -28,8 +28,8 @@ async def read_shot(
     run_id: str, shot_id: str, principal: RunsRead, gw: GatewayDep
 ) -> contracts.ShotPlan:
     async with gw.platform.db.read() as conn:
-        await runs.read_run(conn, principal.tenant_id, run_id)
-        return await studio.read_shot(conn, run_id, shot_id)
+        run = await runs.read_run(conn, principal.tenant_id, run_id)
+        return await studio.read_shot(conn, run_id, shot_id, run_params=run.params)
 
 
 @router.patch("/{shot_id}", response_model=schemas.ShotRevision, status_code=202)
@@ -45,7 +45,7 @@ async def patch_shot(
     everything the edit does not touch."""
     async with gw.platform.db.read() as conn:
         run = await runs.read_run(conn, principal.tenant_id, run_id)
-        shot = await studio.read_shot(conn, run_id, shot_id)
+        shot = await studio.read_shot(conn, run_id, shot_id, run_params=run.params)
     params = studio.BINDING.revision_params(run.params, shot, body)
     runs.validate_params(gw.platform.registry, run.pipeline, params)
     new_run_id, _ = await runs.create_run(
@@ -81,8 +81,8 @@ async def regenerate_shot(
 ) -> schemas.Regenerated:
     """Another variant of one shot; only its tasks and the composition run again."""
     async with gw.platform.db.read() as conn:
-        await runs.read_run(conn, principal.tenant_id, run_id)
-        shot = await studio.read_shot(conn, run_id, shot_id)
+        run = await runs.read_run(conn, principal.tenant_id, run_id)
+        shot = await studio.read_shot(conn, run_id, shot_id, run_params=run.params)
     node_key = studio.BINDING.shot_node_key(shot)
     affected = await gw.platform.regenerate(run_id, node_key, variant=body.variant)
     await audit(

@@ -20,7 +20,7 @@ from nexus.contracts.errors import ErrorCode
 from nexus.core.db import Conn
 from nexus.core.errors import NexusError
 from nexus.orchestrator import queries
-from nexus.planner import ingest_story
+from nexus.planner import apply_shot_edits, ingest_story
 from nexus.planner.length import require_min_length
 
 RESOLUTIONS = {"480p": "854x480", "720p": "1280x720", "1080p": "1920x1080"}
@@ -69,28 +69,63 @@ class StudioBinding:
 BINDING = StudioBinding()
 
 
-async def read_shots(
-    conn: Conn, run_id: str, binding: StudioBinding = BINDING
-) -> tuple[bool, list[studio.ShotPlan]]:
-    """(plan ready, shots). A run without a plan node has no shots and is never ready."""
+async def _plan_output(conn: Conn, run_id: str, binding: StudioBinding) -> dict[str, Any] | None:
     try:
         job = await queries.read_job_by_key(conn, run_id, binding.plan_node)
     except NexusError:
-        return False, []
-    output = await queries.read_job_output(conn, job)
+        return None
+    return await queries.read_job_output(conn, job)
+
+
+def _edits_of(run_params: dict[str, Any] | None, binding: StudioBinding) -> dict[int, Any]:
+    raw = (run_params or {}).get(binding.edits_param) or {}
+    return {int(k): studio.ShotEdit.model_validate(v) for k, v in raw.items()}
+
+
+async def read_shots(
+    conn: Conn,
+    run_id: str,
+    binding: StudioBinding = BINDING,
+    *,
+    run_params: dict[str, Any] | None = None,
+) -> tuple[bool, list[studio.ShotPlan]]:
+    """(plan ready, shots). A run without a plan node has no shots and is never ready.
+
+    The plan node's output is the unedited plan (edits apply when it expands), so the edits
+    in ``run_params`` are applied here too: a revision run shows the shots it renders."""
+    output = await _plan_output(conn, run_id, binding)
     if output is None:
         return False, []
     try:
         shots = [studio.ShotPlan.model_validate(s) for s in output.get(binding.shots_field, [])]
+        narrator = (output.get("pack") or {}).get("narrator_voice")
+        edits = _edits_of(run_params, binding)
     except ValidationError as exc:
         raise NexusError(ErrorCode.INTERNAL, f"the plan output is not a shot list: {exc}") from exc
+    if edits:
+        shots = apply_shot_edits(shots, edits, narrator_voice=narrator)
     return True, shots
 
 
+async def read_entities(
+    conn: Conn, run_id: str, binding: StudioBinding = BINDING
+) -> studio.EntityPack | None:
+    """The plan's entity pack, or None before the plan has run (or for other pipelines)."""
+    output = await _plan_output(conn, run_id, binding)
+    if output is None or "pack" not in output:
+        return None
+    return studio.EntityPack.model_validate(output["pack"])
+
+
 async def read_shot(
-    conn: Conn, run_id: str, shot_id: str, binding: StudioBinding = BINDING
+    conn: Conn,
+    run_id: str,
+    shot_id: str,
+    binding: StudioBinding = BINDING,
+    *,
+    run_params: dict[str, Any] | None = None,
 ) -> studio.ShotPlan:
-    _, shots = await read_shots(conn, run_id, binding)
+    _, shots = await read_shots(conn, run_id, binding, run_params=run_params)
     for shot in shots:
         if shot.shot_id == shot_id:
             return shot

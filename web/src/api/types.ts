@@ -1,0 +1,47 @@
+// Wire types, all generated from docs/openapi.json (`npm run gen:api` writes schema.d.ts).
+import type { components } from './schema'
+
+type S = components['schemas']
+export type TokenPair = S['TokenPair']
+export type Me = S['Me']
+export type SetupState = S['SetupState']
+export type SetupCreate = S['SetupCreate']
+export type Project = S['Project']
+export type ProjectCreate = S['ProjectCreate']
+export type ProjectUpdate = S['ProjectUpdate']
+export type ProjectSettings = S['ProjectSettings']
+export type Story = S['Story']
+export type StorySummary = S['StorySummary']
+export type StoryPreview = S['StoryPreview']
+export type Run = S['Run']
+export type Job = S['Job']
+export type JobDetail = S['JobDetail']
+export type RunGraph = S['RunGraph']
+export type Media = S['Media']
+export type ShotPlan = S['ShotPlan']
+export type ShotEdit = S['ShotEdit']
+export type ShotPage = S['ShotPage']
+export type ShotRevision = S['ShotRevision']
+export type Regenerated = S['Regenerated']
+export type Entity = S['Entity']
+export type RunEntities = S['RunEntities']
+export type Member = S['Member']
+export type MemberCreate = S['MemberCreate']
+export type ApiKey = S['ApiKey']
+export type ApiKeyCreate = S['ApiKeyCreate']
+export type ApiKeyCreated = S['ApiKeyCreated']
+export type AuditEntry = S['AuditEntry']
+export type AuditPage = S['AuditPage']
+
+/** One SSE message of /runs/{run_id}/events (EventEnvelope; not in the document's schemas). */
+export interface EventEnvelope {
+  event_id: number
+  type: string
+  run_id: string
+  job_id: string | null
+  tenant_id: string
+  project_id: string
+  trace_id: string
+  occurred_at: string
+  payload: Record<string, unknown>
+}
