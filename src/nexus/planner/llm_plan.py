@@ -24,8 +24,8 @@ class ChunkReport(StrictModel):
     prompt: str = ""
     attempts: int = Field(default=0, ge=0)
     repaired: bool = False
-    provider: str = ""
-    model: str = ""
+    served_by: list[str] = Field(default_factory=list, description="provider/model")
+    cost_usd: float = Field(default=0.0, ge=0)
     reason: str = Field(default="", description="Why the rules were used, when they were.")
 
 

@@ -11,6 +11,7 @@ from nexus.core.registry import SkillContext
 from nexus.entity_core import extract_entities
 from nexus.entity_core.gender import Gender
 from nexus.planner import ingest_story, plan_shots
+from nexus.planner.llm_plan import ChunkReport
 from nexus.workers.audio.voices import list_voices, narrator_voice
 
 Resolution = Literal["1280x720", "1920x1080", "1080x1920", "854x480", "640x360"]
@@ -36,6 +37,9 @@ class PlanOut(BaseModel):
     fps: int = 25
     pack: EntityPack
     shots: list[ShotPlan]
+    planner: list[ChunkReport] = Field(
+        default_factory=list, description="LLM-assisted planning: how each chunk was done."
+    )
 
 
 def size_of(resolution: str) -> tuple[int, int]:
