@@ -12,12 +12,14 @@ import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from nexus.contracts.router import CallScope
 from nexus.core.backends import create_artifact_store, create_broker, create_cache
 from nexus.core.broker import InProcessBroker
 from nexus.core.db import Database
 from nexus.core.migrate import migrate
-from nexus.core.registry import Registry
+from nexus.core.registry import Registry, SkillContext
 from nexus.core.settings import Settings
+from nexus.model_router import ModelClient, build_client
 from nexus.orchestrator import queries, signals
 from nexus.orchestrator.advance import Dispatch
 from nexus.orchestrator.daemon import OrchestratorDaemon
@@ -25,22 +27,22 @@ from nexus.orchestrator.recovery import lease_owner_id
 from nexus.orchestrator.service import Orchestrator
 from nexus.orchestrator.states import RUN_TERMINAL, RunState
 from nexus.studio import pipeline as studio_pipeline
+from nexus.studio.models import StudioModels
 from nexus.worker_hub.publisher import Publisher
 from nexus.worker_hub.runtime import WorkerRuntime
 from nexus.workers.demo import pipelines as demo_pipelines
 
 
-def build_registry() -> Registry:
+def build_registry(models: StudioModels | None = None) -> Registry:
     registry = Registry()
     demo_pipelines.register(registry)
-    studio_pipeline.register(registry)
+    studio_pipeline.register(registry, models)
     return registry
 
 
 class Platform:
     def __init__(self, settings: Settings, registry: Registry | None = None) -> None:
         self.settings = settings
-        self.registry = registry or build_registry()
         self.db = Database.from_url(
             settings.database_url,
             pool_size=settings.database.pool_size,
@@ -50,6 +52,13 @@ class Platform:
         self.store = create_artifact_store(settings)
         self.broker = create_broker(settings)
         self.cache = create_cache(settings)
+        self.client: ModelClient | None = None
+        if settings.providers:
+            self.client = build_client(settings, None, None, self.cache, db=self.db)
+        self.models = StudioModels(
+            self.client, self.call_scope, offline_fallback=settings.router.offline_fallback
+        )
+        self.registry = registry or build_registry(self.models)
         o = settings.orchestrator
         self.orch = Orchestrator(
             self.db, self.registry, retry_base_s=o.retry_base_s, retry_max_s=o.retry_max_s
@@ -108,9 +117,23 @@ class Platform:
         if self.runtime is not None:
             await self.runtime.stop()
         self.publisher.close()
+        if self.client is not None:
+            await self.client.close()
         await self.broker.close()
         await self.cache.close()
         await self.db.dispose()
+
+    async def call_scope(self, ctx: SkillContext) -> CallScope:
+        """Who a skill's provider calls are for: its run's tenant and project, its job."""
+        async with self.db.read() as conn:
+            job = await queries.read_job(conn, ctx.job_id)
+        return CallScope(
+            tenant_id=job.tenant_id,
+            project_id=job.project_id,
+            run_id=ctx.run_id,
+            job_id=ctx.job_id,
+            trace_id=job.trace_id or "",
+        )
 
     # Commands that publish what they made ready.
     async def create_run(

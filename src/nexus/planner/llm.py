@@ -120,7 +120,8 @@ async def ask_structured(
         if value is not None:
             return Answer(value, attempt, repaired, seen)
         seen += [f"attempt {attempt}: {e}" for e in errors]
-        history += [{"role": "assistant", "content": text[:4000]}, _retry_message(errors)]
+        reply: ChatMessage = {"role": "assistant", "content": text[:4000]}
+        history += [reply, _retry_message(errors)]
     raise NexusError(
         ErrorCode.PROVIDER_RESPONSE_INVALID,
         f"no valid {name} reply in {max_attempts} attempts: " + "; ".join(seen[-3:]),

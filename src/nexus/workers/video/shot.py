@@ -137,14 +137,25 @@ def _finish_mask(size: tuple[int, int]) -> Image.Image:
 
 
 def render_shot(
-    shot: ShotPlan, pack: EntityPack, size: tuple[int, int], *, variant: int | None = None
+    shot: ShotPlan,
+    pack: EntityPack,
+    size: tuple[int, int],
+    *,
+    variant: int | None = None,
+    backdrop: Image.Image | None = None,
 ) -> tuple[Image.Image, MouthAnchor | None]:
-    """The shot's frame (RGB) and the speaking character's mouth anchor (None for narration)."""
+    """The shot's frame (RGB) and the speaking character's mouth anchor (None for narration).
+
+    ``backdrop`` (already ``size``): a generated picture used instead of the drawn place."""
     variant = shot.variant if variant is None else variant
     place = next((p for p in pack.places if p.entity_id == shot.place_id), None)
     hint = f"{shot.visual_prompt} {shot.text}"
     light = scene_light(place, hint, shot.scene_index, variant)
-    frame = render_backdrop(place, hint, size, shot.scene_index, variant=variant)
+    frame = (
+        backdrop.convert("RGB")
+        if backdrop is not None
+        else render_backdrop(place, hint, size, shot.scene_index, variant=variant)
+    )
     anchor: MouthAnchor | None = None
     tags: list[tuple[Slot, int, int]] = []
     for slot in layout_cast(cast_of(shot, pack), shot.speaker_id, size, variant):
