@@ -16,6 +16,7 @@ from typing import Any
 from nexus.entity_core import extract_entities
 from nexus.planner import ingest_story
 from nexus.planner.llm import ChatMessage
+from tests.fakes.openai_server import OpenAIServer
 
 _PASSAGE = re.compile(r"The passage:\n\n(?P<passage>.*)\Z", re.DOTALL)
 
@@ -94,3 +95,51 @@ class OracleChat:
         if name == "entities":
             return json.dumps(entity_reply(passage), ensure_ascii=False)
         return json.dumps(shot_reply(passage, known_characters(messages)), ensure_ascii=False)
+
+
+class OracleOpenAIServer(OpenAIServer):
+    """The OpenAI protocol fake (tests/fakes) answering the planner's JSON prompts like a
+    competent model (entities / shots from the passage); everything else as the fake does."""
+
+    def _content(self, body: dict[str, Any]) -> tuple[str, list[dict[str, Any]] | None]:
+        fmt = body.get("response_format") or {}
+        if fmt.get("type") != "json_schema" or self.replies:
+            return super()._content(body)
+        messages = body["messages"]
+        passage = passage_of(messages)
+        if "casting assistant" in messages[0]["content"]:
+            return json.dumps(entity_reply(passage), ensure_ascii=False), None
+        reply = shot_reply(passage, known_characters(messages))
+        return json.dumps(reply, ensure_ascii=False), None
+
+
+def openai_provider(name: str, url: str, **prices: float) -> dict[str, Any]:
+    """Provider settings for a fake: chat+json, images and speech models, priced."""
+    return {
+        "name": name,
+        "kind": "openai",
+        "base_url": f"{url}/v1",
+        "api_key": "sk-test",
+        "max_retries": 1,
+        "timeout_s": 10.0,
+        "models": [
+            {
+                "name": "fake-chat",
+                "capabilities": ["chat", "json"],
+                "prices": {
+                    "input_per_mtok": prices.get("input_per_mtok", 1.0),
+                    "output_per_mtok": prices.get("output_per_mtok", 2.0),
+                },
+            },
+            {
+                "name": "fake-image",
+                "capabilities": ["image"],
+                "prices": {"per_image": prices.get("per_image", 0.04)},
+            },
+            {
+                "name": "fake-tts",
+                "capabilities": ["speech"],
+                "prices": {"per_audio_s": prices.get("per_audio_s", 0.001)},
+            },
+        ],
+    }

@@ -233,6 +233,18 @@ class Run(Output):
     finished_at: Time | None
 
 
+class RunEstimate(Output):
+    """``POST /runs?dry_run=true``: what the run would do and cost; nothing was created."""
+
+    pipeline: str
+    params: dict[str, Any] = Field(description="The parameters after budget degradation.")
+    estimate: dict[str, Any] | None = Field(
+        description="Per stage: provider, model, workload, cost (studio runs; else null)."
+    )
+    changes: list[str] = Field(description="What degradation changed to fit the budget.")
+    budget_usd: float | None = Field(description="What the budget had left (null: none).")
+
+
 class RunPage(Output):
     items: list[Run]
     next: str | None = Field(default=None, description="Pass as ``cursor`` for the next page.")

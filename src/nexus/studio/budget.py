@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, cast
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 from nexus.contracts.base import StrictModel
 from nexus.contracts.errors import ErrorCode
@@ -115,7 +115,13 @@ def prepare_studio_run(
     params: dict[str, Any], models: StudioModels, *, remaining_usd: float | None = None
 ) -> PreparedRun:
     """Estimate, degrade to fit ``min(run budget, remaining_usd)``, fix the engines."""
-    p = StudioParams.model_validate(params)
+    try:
+        p = StudioParams.model_validate(params)
+    except ValidationError as exc:
+        fields = {".".join(str(x) for x in e["loc"]) or "params": e["msg"] for e in exc.errors()}
+        raise NexusError(
+            ErrorCode.VALIDATION_FAILED, "invalid studio parameters", fields=fields
+        ) from None
     options = stage_options(models)
     knobs = Knobs(max_shots=p.max_shots, resolution=p.resolution, engines=_pinned(p, options))
     left = _left(p.budget_usd, remaining_usd)
