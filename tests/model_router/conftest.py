@@ -18,6 +18,7 @@ from nexus.core.settings import Settings, load_settings
 from tests.fakes.comfyui_server import ComfyUIServer
 from tests.fakes.lipsync_server import LipsyncServer
 from tests.fakes.openai_server import OpenAIServer
+from tests.integration.conftest import redis_prefix  # noqa: F401 - the Redis fixture
 
 SCOPE = CallScope(tenant_id="t1", project_id="p1", run_id="r1", job_id="j1")
 
