@@ -176,7 +176,10 @@ class FakeServer:
         if fault is not None and fault.kind in ("429", "500", "502", "503"):
             self._write(handler, _fault_reply(fault))
             return
-        reply = self.route(request)
+        try:
+            reply = self.route(request)
+        except Exception as exc:  # a bug in a fake must show as a 500, not a dropped socket
+            reply = Reply.of({"error": {"message": repr(exc), "type": "fake_error"}}, 500)
         if fault is not None:
             self._write_broken(handler, reply, fault.kind)
         else:
@@ -249,3 +252,52 @@ def serve_main(factory: Callable[[int], FakeServer], description: str) -> None:
         pass
     finally:
         server.httpd.server_close()
+
+
+def multipart(request: Request) -> dict[str, tuple[str | None, bytes]]:
+    """The parts of a multipart/form-data body: name -> (filename, bytes)."""
+    from email import policy  # noqa: PLC0415 - only the upload routes need it
+    from email.message import EmailMessage  # noqa: PLC0415
+    from email.parser import BytesParser  # noqa: PLC0415
+
+    head = f"Content-Type: {request.headers.get('Content-Type', '')}\r\n\r\n".encode()
+    message = BytesParser(policy=policy.default).parsebytes(head + request.body)
+    assert isinstance(message, EmailMessage)
+    parts: dict[str, tuple[str | None, bytes]] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        if isinstance(name, str) and isinstance(payload, bytes):
+            parts[name] = (part.get_filename(), payload)
+    return parts
+
+
+def tiny_mp4(seconds: float) -> bytes:
+    """A real H.264 MP4 (64x64, solid colour) from the bundled ffmpeg."""
+    import subprocess  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    import imageio_ffmpeg  # noqa: PLC0415
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "out.mp4"
+        subprocess.run(
+            [
+                imageio_ffmpeg.get_ffmpeg_exe(),
+                "-v",
+                "error",
+                "-f",
+                "lavfi",
+                "-i",
+                f"color=c=teal:s=64x64:d={max(0.1, seconds):.2f}:r=16",
+                "-c:v",
+                "libx264",
+                "-pix_fmt",
+                "yuv420p",
+                "-y",
+                str(out),
+            ],
+            check=True,
+        )
+        return out.read_bytes()

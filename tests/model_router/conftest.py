@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from nexus.contracts.errors import ErrorCode
 from nexus.contracts.router import CallScope, ProviderCall, Spend
+from nexus.core.db import Database
 from nexus.core.errors import NexusError
+from nexus.core.migrate import migrate
 from nexus.core.settings import Settings, load_settings
+from tests.fakes.comfyui_server import ComfyUIServer
+from tests.fakes.lipsync_server import LipsyncServer
 from tests.fakes.openai_server import OpenAIServer
+from tests.integration.conftest import redis_prefix  # noqa: F401 - the Redis fixture
 
 SCOPE = CallScope(tenant_id="t1", project_id="p1", run_id="r1", job_id="j1")
 
@@ -97,3 +103,64 @@ class LedgerGuard:
 
     async def record_call(self, call: ProviderCall) -> None:
         self.calls.append(call)
+
+
+WORKFLOWS = Path(__file__).resolve().parents[2] / "examples" / "comfyui"
+
+
+@pytest.fixture
+def comfyui_fake() -> Iterator[ComfyUIServer]:
+    with ComfyUIServer(run_s=0.3) as server:
+        yield server  # type: ignore[misc]
+
+
+@pytest.fixture
+def lipsync_fake() -> Iterator[LipsyncServer]:
+    with LipsyncServer(run_s=0.3) as server:
+        yield server  # type: ignore[misc]
+
+
+def comfyui_provider(name: str, url: str, **kw: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "kind": "comfyui",
+        "base_url": url,
+        "poll_interval_s": 0.05,
+        "timeout_s": 5.0,
+        "models": [
+            {
+                "name": "sdxl",
+                "capabilities": ["image"],
+                "pool": "gpu",
+                "workflow": str(WORKFLOWS / "txt2img.json"),
+                "prices": {"per_image": 0.01},
+            },
+            {
+                "name": "wan-i2v",
+                "capabilities": ["video"],
+                "pool": "gpu",
+                "workflow": str(WORKFLOWS / "img2video.json"),
+                "prices": {"per_video_s": 0.05},
+            },
+        ],
+        **kw,
+    }
+
+
+def lipsync_provider(name: str, url: str, **kw: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "kind": "lipsync_http",
+        "base_url": url,
+        "poll_interval_s": 0.05,
+        "models": [
+            {"name": "wav2lip", "capabilities": ["lipsync"], "prices": {"per_video_s": 0.02}}
+        ],
+        **kw,
+    }
+
+
+async def migrated_db(path: Path) -> Database:
+    db = Database.from_url(f"sqlite+aiosqlite:///{path}")
+    await migrate(db.engine)
+    return db

@@ -101,10 +101,27 @@ class OpenAIAdapter:
     async def close(self) -> None:
         await self.http.aclose()
 
-    async def chat(self, model: str, messages: list[dict[str, Any]], **kw: Any) -> ChatResult:
-        stream = bool(kw.pop("stream", False))
-        schema = kw.get("json_schema") is not None
-        body = chat_body(model, messages, stream=stream, **kw)
+    async def chat(
+        self,
+        model: str,
+        messages: list[dict[str, Any]],
+        *,
+        json_schema: dict[str, Any] | None = None,
+        tools: list[dict[str, Any]] | None = None,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+        stream: bool = False,
+    ) -> ChatResult:
+        body = chat_body(
+            model,
+            messages,
+            json_schema=json_schema,
+            tools=tools,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            stream=stream,
+        )
+        schema = json_schema is not None
         if stream:
             return await with_retries(self.spec, lambda: self._chat_stream(body, schema))
         return await with_retries(self.spec, lambda: self._chat_once(body, schema))
