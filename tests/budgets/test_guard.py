@@ -11,6 +11,7 @@ from tests.budgets.conftest import Backend
 from tests.integration.conftest import wait_until
 
 from nexus.budgets import service
+from nexus.budgets.store import read_budget
 from nexus.budgets.units import BudgetReservation, Limits
 from nexus.contracts.errors import ErrorCode
 from nexus.contracts.router import CallScope, Spend
@@ -121,8 +122,6 @@ async def test_settlements_reach_the_database(backend: Backend) -> None:
         await guard.settle(await guard.reserve(SCOPE, ONE_USD), Spend(usd=0.25, tokens=7))
     await guard.reconcile()
     async with backend.db.read() as conn:
-        from nexus.budgets.store import read_budget
-
         row = await read_budget(conn, TENANT, "project", "prj_1")
     assert (row.spent.micro_usd, row.spent.tokens) == (750_000, 21)
     assert await guard.reconcile() == 0  # nothing new the second time

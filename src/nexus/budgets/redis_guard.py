@@ -178,9 +178,14 @@ class RedisSpendGuard:
             if got:
                 n = [int(x) for x in got]
                 v = BudgetView(
-                    v.tenant_id, v.budget_id, v.scope, v.scope_id, v.limits,
-                    Units(n[0], n[1], n[2]), Units(n[3], n[4], n[5]),
-                )  # fmt: skip
+                    v.tenant_id,
+                    v.budget_id,
+                    v.scope,
+                    v.scope_id,
+                    v.limits,
+                    Units(n[0], n[1], n[2]),
+                    Units(n[3], n[4], n[5]),
+                )
             out.append(v)
         return out
 

@@ -111,11 +111,16 @@ class SqlSpendGuard:
         t, c, u = need.as_tuple()
         await conn.execute(
             insert(HOLDS).values(
-                reservation_id=rid, tenant_id=tenant_id, budget_ids=",".join(ids),
-                tokens=t, compute_ms=c, micro_usd=u,
-                expires_at=now + timedelta(seconds=self.hold_ttl_s), created_at=now,
+                reservation_id=rid,
+                tenant_id=tenant_id,
+                budget_ids=",".join(ids),
+                tokens=t,
+                compute_ms=c,
+                micro_usd=u,
+                expires_at=now + timedelta(seconds=self.hold_ttl_s),
+                created_at=now,
             )
-        )  # fmt: skip
+        )
 
     async def settle(self, reservation: Any, actual: Spend) -> None:
         r = _ours(reservation)

@@ -143,10 +143,16 @@ async def upsert_limits(
         zero = {f"{kind}_{d}": 0 for kind in ("spent", "held") for d in DIMENSIONS}
         await conn.execute(
             insert(BUDGETS).values(
-                **key, scope=checked, scope_id=scope_id, **values, **zero,
-                version=1, created_at=now, updated_at=now,
+                **key,
+                scope=checked,
+                scope_id=scope_id,
+                **values,
+                **zero,
+                version=1,
+                created_at=now,
+                updated_at=now,
             )
-        )  # fmt: skip
+        )
     else:
         await conn.execute(
             update(BUDGETS)
@@ -194,7 +200,7 @@ async def apply_spend(conn: Conn, entries: Sequence[SpendEntry]) -> int:
                     micro_usd=u,
                     settled_at=now,
                 )
-            )  # fmt: skip
+            )
         ).first()
         if inserted is None:
             continue

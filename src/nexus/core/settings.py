@@ -109,7 +109,7 @@ class BudgetsSettings(BaseModel):
     hold_ttl_s: float = Field(
         default=3600.0,
         gt=0,
-        description="A reservation never settled or released (a crashed worker) expires after this.",
+        description="A reservation never settled or released (a crashed worker) expires then.",
     )
     sweep_interval_s: float = Field(
         default=10.0, gt=0, description="How often orchestrators release expired holds."
