@@ -12,12 +12,15 @@ import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from nexus.budgets import BudgetGuard, build_guard
+from nexus.budgets.upkeep import BudgetUpkeep
 from nexus.core.backends import create_artifact_store, create_broker, create_cache
 from nexus.core.broker import InProcessBroker
 from nexus.core.db import Database
 from nexus.core.migrate import migrate
 from nexus.core.registry import Registry
 from nexus.core.settings import Settings
+from nexus.observer.costs import CostLedger, build_recorder
 from nexus.orchestrator import queries, signals
 from nexus.orchestrator.advance import Dispatch
 from nexus.orchestrator.daemon import OrchestratorDaemon
@@ -50,6 +53,11 @@ class Platform:
         self.store = create_artifact_store(settings)
         self.broker = create_broker(settings)
         self.cache = create_cache(settings)
+        # Around every paid provider call (ADR 0080): model_router.build_client(settings,
+        # self.guard, self.recorder, self.cache).
+        self.guard: BudgetGuard = build_guard(settings, self.db, self.cache)
+        self.recorder: CostLedger = build_recorder(settings, self.db)
+        self.budget_upkeep: BudgetUpkeep | None = None
         o = settings.orchestrator
         self.orch = Orchestrator(
             self.db, self.registry, retry_base_s=o.retry_base_s, retry_max_s=o.retry_max_s
@@ -76,6 +84,11 @@ class Platform:
             republish_after_s=None if in_process else max(30.0, o.lease_s),
         )
         await self.daemon.start()
+        b = self.settings.budgets
+        self.budget_upkeep = BudgetUpkeep(
+            self.guard, sweep_s=b.sweep_interval_s, reconcile_s=b.reconcile_interval_s
+        )
+        self.budget_upkeep.start()
 
     async def start_workers(self, pools: list[str] | None = None) -> None:
         o = self.settings.orchestrator
@@ -103,6 +116,8 @@ class Platform:
         return self
 
     async def close(self) -> None:
+        if self.budget_upkeep is not None:
+            await self.budget_upkeep.stop()
         if self.daemon is not None:
             await self.daemon.stop()
         if self.runtime is not None:

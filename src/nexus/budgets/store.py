@@ -62,6 +62,30 @@ class BudgetView:
                 out.append(1.0 if limit == 0 else (spent + held) / limit)
         return (out[0], out[1], out[2])
 
+    def as_json(self) -> dict[str, Any]:
+        """The budget in people's units (USD, seconds), as the CLI and the API print it."""
+        lim, rem, use = self.limits.as_tuple(), self.remaining(), self.utilisation()
+        spent, held = self.spent.as_tuple(), self.held.as_tuple()
+        out: dict[str, Any] = {"scope": self.scope, "scope_id": self.scope_id}
+        for i, (name, div) in enumerate(PEOPLE_UNITS):
+            out[name] = {
+                "limit": _people(lim[i], div),
+                "spent": _people(spent[i], div),
+                "held": _people(held[i], div),
+                "remaining": _people(rem[i], div),
+                "utilisation": use[i],
+            }
+        return out
+
+
+PEOPLE_UNITS = (("tokens", 1), ("compute_s", 1_000), ("usd", 1_000_000))
+
+
+def _people(value: int | None, div: int) -> int | float | None:
+    if value is None or div == 1:
+        return value
+    return value / div
+
 
 def view_of(row: Any) -> BudgetView:
     return BudgetView(
