@@ -12,6 +12,8 @@ import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from nexus.budgets import BudgetGuard, build_guard
+from nexus.budgets.upkeep import BudgetUpkeep
 from nexus.contracts.router import CallScope
 from nexus.core.backends import create_artifact_store, create_broker, create_cache
 from nexus.core.broker import InProcessBroker
@@ -20,6 +22,7 @@ from nexus.core.migrate import migrate
 from nexus.core.registry import Registry, SkillContext
 from nexus.core.settings import Settings
 from nexus.model_router import ModelClient, build_client
+from nexus.observer.costs import CostLedger, build_recorder
 from nexus.orchestrator import queries, signals
 from nexus.orchestrator.advance import Dispatch
 from nexus.orchestrator.daemon import OrchestratorDaemon
@@ -52,9 +55,13 @@ class Platform:
         self.store = create_artifact_store(settings)
         self.broker = create_broker(settings)
         self.cache = create_cache(settings)
+        # Around every paid provider call (ADR 0080): reserve, call, settle, record.
+        self.guard: BudgetGuard = build_guard(settings, self.db, self.cache)
+        self.recorder: CostLedger = build_recorder(settings, self.db)
+        self.budget_upkeep: BudgetUpkeep | None = None
         self.client: ModelClient | None = None
         if settings.providers:
-            self.client = build_client(settings, None, None, self.cache, db=self.db)
+            self.client = build_client(settings, self.guard, self.recorder, self.cache, db=self.db)
         self.models = StudioModels(
             self.client, self.call_scope, offline_fallback=settings.router.offline_fallback
         )
@@ -85,6 +92,11 @@ class Platform:
             republish_after_s=None if in_process else max(30.0, o.lease_s),
         )
         await self.daemon.start()
+        b = self.settings.budgets
+        self.budget_upkeep = BudgetUpkeep(
+            self.guard, sweep_s=b.sweep_interval_s, reconcile_s=b.reconcile_interval_s
+        )
+        self.budget_upkeep.start()
 
     async def start_workers(self, pools: list[str] | None = None) -> None:
         o = self.settings.orchestrator
@@ -112,6 +124,8 @@ class Platform:
         return self
 
     async def close(self) -> None:
+        if self.budget_upkeep is not None:
+            await self.budget_upkeep.stop()
         if self.daemon is not None:
             await self.daemon.stop()
         if self.runtime is not None:

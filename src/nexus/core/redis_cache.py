@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -232,6 +232,17 @@ class RedisCache:
                 raise NexusError(ErrorCode.CONFLICT, f"lock {key!r} is held")
             await asyncio.sleep(min(pause, left))
             pause = min(pause * 2, LOCK_POLL_MAX_S)
+
+    def script(self, source: str) -> Callable[[Sequence[str], Sequence[Any]], Awaitable[Any]]:
+        """Another module's Lua primitive (e.g. the budget controller's multi-budget
+        reservation), run like this class's own: EVALSHA with reload after a restart, and
+        connection errors as ``DEPENDENCY_UNAVAILABLE``. Keys are passed already prefixed."""
+        registered = self._client.register_script(source)
+
+        async def run(keys: Sequence[str], args: Sequence[Any]) -> Any:
+            return await self._run(registered(keys=list(keys), args=list(args)))
+
+        return run
 
     async def budget_set(self, budget_key: str, limit: float) -> None:
         budget, _, _ = self._budget_keys(budget_key)

@@ -181,6 +181,28 @@ class RouterSettings(BaseModel):
     )
 
 
+class BudgetsSettings(BaseModel):
+    backend: Literal["auto", "sql", "redis"] = Field(
+        default="auto",
+        description=(
+            "Where reservations are counted: 'sql' (row-locked counters in the database), "
+            "'redis' (Lua scripts, reconciled to the database), 'auto' (redis when cache.url "
+            "is redis://, else sql)."
+        ),
+    )
+    hold_ttl_s: float = Field(
+        default=3600.0,
+        gt=0,
+        description="A reservation never settled or released (a crashed worker) expires then.",
+    )
+    sweep_interval_s: float = Field(
+        default=10.0, gt=0, description="How often orchestrators release expired holds."
+    )
+    reconcile_interval_s: float = Field(
+        default=1.0, gt=0, description="Redis backend: how often settlements reach the database."
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="NEXUS_", env_nested_delimiter="__", extra="forbid", validate_default=True
@@ -198,6 +220,7 @@ class Settings(BaseSettings):
     gateway: GatewaySettings = Field(default_factory=GatewaySettings)
     providers: list[ProviderSettings] = Field(default_factory=list)
     router: RouterSettings = Field(default_factory=RouterSettings)
+    budgets: BudgetsSettings = Field(default_factory=BudgetsSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -22,6 +22,7 @@ from nexus.gateway.routes import (
     artifacts,
     audit,
     auth,
+    budgets,
     events,
     jobs,
     keys,
@@ -51,6 +52,7 @@ RESOURCE_ROUTERS = (
     keys,
     members,
     audit,
+    budgets,
 )
 
 

@@ -362,3 +362,56 @@ class Health(Output):
 class Readiness(Output):
     status: Literal["ok", "unavailable"]
     checks: dict[str, str]
+
+
+# ------------------------------------------------------------------ budgets and costs
+class BudgetSet(Input):
+    """Set (replace) a budget's limits; a dimension left out or null is unlimited."""
+
+    scope: Literal["tenant", "project", "run"]
+    scope_id: Id | None = Field(
+        default=None, description="The project or run id; for the tenant: yours (or omit)."
+    )
+    usd: float | None = Field(default=None, ge=0, le=1e9)
+    tokens: int | None = Field(default=None, ge=0, le=10**15)
+    compute_s: float | None = Field(default=None, ge=0, le=1e9)
+
+
+class BudgetDimension(Output):
+    limit: float | None = Field(description="null: unlimited")
+    spent: float
+    held: float = Field(description="Reserved by calls in flight.")
+    remaining: float | None
+    utilisation: float | None = Field(description="(spent + held) / limit")
+
+
+class Budget(Output):
+    scope: str
+    scope_id: str
+    usd: BudgetDimension
+    tokens: BudgetDimension
+    compute_s: BudgetDimension
+
+
+class BudgetPage(Output):
+    items: list[Budget]
+
+
+class CostGroup(Output):
+    key: str | None = Field(description="The group's value (null for the total).")
+    calls: int
+    failed: int
+    cache_hits: int
+    input_tokens: int
+    output_tokens: int
+    images: int
+    audio_s: float
+    video_s: float
+    cost_usd: float
+    latency_ms_avg: float
+
+
+class CostReport(Output):
+    by: str | None
+    total: CostGroup
+    groups: list[CostGroup]
