@@ -31,6 +31,7 @@ from nexus.orchestrator.service import Orchestrator
 from nexus.orchestrator.states import RUN_TERMINAL, RunState
 from nexus.studio import pipeline as studio_pipeline
 from nexus.studio.models import StudioModels
+from nexus.studio.spend import StudioBudgets
 from nexus.worker_hub.publisher import Publisher
 from nexus.worker_hub.runtime import WorkerRuntime
 from nexus.workers.demo import pipelines as demo_pipelines
@@ -66,6 +67,7 @@ class Platform:
             self.client, self.call_scope, offline_fallback=settings.router.offline_fallback
         )
         self.registry = registry or build_registry(self.models)
+        self.budgets = StudioBudgets(self.db, self.guard)
         o = settings.orchestrator
         self.orch = Orchestrator(
             self.db, self.registry, retry_base_s=o.retry_base_s, retry_max_s=o.retry_max_s
@@ -151,9 +153,18 @@ class Platform:
 
     # Commands that publish what they made ready.
     async def create_run(
-        self, pipeline: str, params: dict[str, Any], **kw: Any
+        self,
+        pipeline: str,
+        params: dict[str, Any],
+        *,
+        before_publish: Callable[[str], Awaitable[None]] | None = None,
+        **kw: Any,
     ) -> tuple[str, bool]:
+        """``before_publish(run_id)`` runs after the run is committed and before any of its
+        jobs is published (e.g. to give the run its own budget)."""
         run_id, created, dispatches = await self.orch.create_run(pipeline, params, **kw)
+        if created and before_publish is not None:
+            await before_publish(run_id)
         await self.publish(dispatches)
         return run_id, created
 

@@ -21,6 +21,8 @@ from nexus.planner.degrade import DegradeStep
 from nexus.platform import Platform
 from nexus.studio.budget import prepare_studio_run
 
+LOCAL_TENANT, LOCAL_PROJECT = "local", "default"  # what embedded runs are created under
+
 
 def read_story(path: Path, max_bytes: int) -> str:
     try:
@@ -39,7 +41,15 @@ async def _produce(
     parent_run_id: str | None = None,
     quiet: bool = False,
 ) -> int:
-    run_id, _ = await platform.create_run("studio", params, parent_run_id=parent_run_id)
+    budget = params.get("budget_usd")
+
+    async def limit_run(run_id: str) -> None:
+        if budget is not None:
+            await platform.budgets.limit_run(LOCAL_TENANT, run_id, float(budget))
+
+    run_id, _ = await platform.create_run(
+        "studio", params, parent_run_id=parent_run_id, before_publish=limit_run
+    )
     console.print(f"run [bold]{run_id}[/] -> {out}")
     run = await follow_run(platform, run_id, quiet=quiet)
     await print_summary(platform, run_id)
@@ -117,7 +127,8 @@ def produce(
 
     async def go() -> int:
         async with embedded(settings, workers=not estimate) as platform:
-            prepared = prepare_studio_run(params, platform.models)
+            left = await platform.budgets.money_left(LOCAL_TENANT, LOCAL_PROJECT)
+            prepared = prepare_studio_run(params, platform.models, remaining_usd=left)
             if estimate or prepared.changes or prepared.estimate.total_usd > 0:
                 print_estimate(prepared)
             if estimate:

@@ -25,6 +25,7 @@ class ChunkReport(StrictModel):
     attempts: int = Field(default=0, ge=0)
     repaired: bool = False
     served_by: list[str] = Field(default_factory=list, description="provider/model")
+    failed_over_from: list[str] = Field(default_factory=list, description="provider/model")
     cost_usd: float = Field(default=0.0, ge=0)
     reason: str = Field(default="", description="Why the rules were used, when they were.")
 

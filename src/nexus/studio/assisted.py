@@ -171,7 +171,8 @@ class AssistedSkills:
             reply = answer.value
             report = _report("entities", inp.chunk, inp.prompt, engine="llm",
                              attempts=answer.attempts, repaired=answer.repaired,
-                             served_by=chat.served_by[-1:], cost_usd=chat.cost_usd)  # fmt: skip
+                             served_by=chat.served_by[-1:], cost_usd=chat.cost_usd,
+                             failed_over_from=chat.failed_over_from)  # fmt: skip
         except NexusError as exc:
             reply = drafts_from_rules(chunk, out.story)
             report = _report("entities", inp.chunk, inp.prompt, engine="rules",
@@ -189,7 +190,8 @@ class AssistedSkills:
             shots = to_shot_plans(answer.value, chunk, out.story, pack)
             report = _report("shots", inp.chunk, inp.prompt, engine="llm",
                              attempts=answer.attempts, repaired=answer.repaired,
-                             served_by=chat.served_by[-1:], cost_usd=chat.cost_usd)  # fmt: skip
+                             served_by=chat.served_by[-1:], cost_usd=chat.cost_usd,
+                             failed_over_from=chat.failed_over_from)  # fmt: skip
         except NexusError as exc:
             shots = plan_shots(chunk.as_story(out.story), pack, max_shots=inp.max_shots)
             report = _report("shots", inp.chunk, inp.prompt, engine="rules",

@@ -45,6 +45,7 @@ PROVIDER_VOICES = {
 class Served(StoryboardOutput):
     engine: Literal["provider", "offline"] = "offline"
     served_by: str = ""
+    failed_over_from: list[str] = Field(default_factory=list)
     cost_usd: float = Field(default=0.0, ge=0)
     fallback_reason: str = ""
 
@@ -60,6 +61,7 @@ class SpeechIn(TtsInput):
 class SpeechOut(TtsOutput):
     engine: Literal["provider", "offline"] = "offline"
     served_by: str = ""
+    failed_over_from: list[str] = Field(default_factory=list)
     cost_usd: float = Field(default=0.0, ge=0)
     fallback_reason: str = ""
 
@@ -146,8 +148,9 @@ class MediaSkills:
             out = await asyncio.to_thread(_keep_frame, inp, ctx, backdrop)
             served = f"{result.provider}/{result.model}"
             return Served(
-                **out.model_dump(), engine="provider", served_by=served, cost_usd=result.cost_usd
-            )
+                **out.model_dump(), engine="provider", served_by=served, cost_usd=result.cost_usd,
+                failed_over_from=list(result.failed_over_from),
+            )  # fmt: skip
         except NexusError as exc:
             reason = _fallback(self.models, exc)
         out = await asyncio.to_thread(render_storyboard, offline, ctx)
@@ -171,6 +174,7 @@ class MediaSkills:
             return SpeechOut(audio_sha256=sha, duration_s=round(seconds, 6), voice=inp.voice,
                              sample_rate=OUTPUT_RATE, engine="provider",
                              served_by=f"{result.provider}/{result.model}",
+                             failed_over_from=list(result.failed_over_from),
                              cost_usd=result.cost_usd)  # fmt: skip
         except NexusError as exc:
             reason = _fallback(self.models, exc)

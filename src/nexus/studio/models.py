@@ -93,6 +93,7 @@ class RouterChat:
     calls: int = 0
     cost_usd: float = 0.0
     served_by: list[str] = field(default_factory=list[str])
+    failed_over_from: list[str] = field(default_factory=list[str])
 
     async def complete_json(
         self, messages: Sequence[ChatMessage], schema: dict[str, Any], *, name: str
@@ -112,4 +113,5 @@ class RouterChat:
             return f"(the provider's reply was not JSON: {exc.detail})"
         self.cost_usd += result.cost_usd
         self.served_by.append(f"{result.provider}/{result.model}")
+        self.failed_over_from += result.failed_over_from
         return result.text

@@ -46,11 +46,16 @@ async def _resolve_params(
     return studio.BINDING.story_params(story.text, project.settings, dict(body.params))
 
 
-async def _prepare(gw: GatewayDep, pipeline: str, params: dict[str, Any]) -> PreparedRun | None:
+async def _prepare(
+    gw: GatewayDep, principal: Principal, body: schemas.RunCreate, params: dict[str, Any]
+) -> PreparedRun | None:
     """Studio runs: the estimate and the budget degradation (CPU work: off the loop)."""
-    if pipeline != studio.BINDING.pipeline:
+    if body.pipeline != studio.BINDING.pipeline:
         return None
-    return await asyncio.to_thread(prepare_studio_run, params, gw.platform.models)
+    left = await gw.platform.budgets.money_left(principal.tenant_id, body.project_id)
+    return await asyncio.to_thread(
+        prepare_studio_run, params, gw.platform.models, remaining_usd=left
+    )
 
 
 @router.post(
@@ -81,7 +86,7 @@ async def create_run(
     when the policy refuses); ``dry_run=true`` answers that estimate and creates nothing."""
     params = await _resolve_params(gw, principal, body)
     runs.validate_params(gw.platform.registry, body.pipeline, params)
-    prepared = await _prepare(gw, body.pipeline, params)
+    prepared = await _prepare(gw, principal, body, params)
     if prepared is not None:
         params = prepared.params
     if dry_run:
@@ -93,10 +98,17 @@ async def create_run(
             budget_usd=prepared.budget_usd if prepared else None,
         )
         return JSONResponse(estimate.model_dump(mode="json"), status_code=200)
+    budget = params.get("budget_usd") if prepared is not None else None
+
+    async def limit_run(run_id: str) -> None:
+        if budget is not None:
+            await gw.platform.budgets.limit_run(principal.tenant_id, run_id, float(budget))
+
     run_id, created = await runs.create_run(
         gw,
         pipeline=body.pipeline,
         params=params,
+        before_publish=limit_run,
         tenant_id=principal.tenant_id,
         project_id=body.project_id,
         created_by=principal.user_id,
