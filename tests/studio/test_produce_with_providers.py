@@ -19,11 +19,12 @@ from typing import Any
 import pytest
 import yaml
 
-from nexus.composer.probe import probe_streams
+from nexus.composer.probe import probe_duration_s, probe_streams
 from nexus.core.db import Database
 from nexus.orchestrator import queries
 from tests.fakes.base import Reply, Request
 from tests.fakes.comfyui_server import ComfyUIServer
+from tests.fakes.lipsync_server import LipsyncServer
 from tests.llm_oracle import OracleOpenAIServer, openai_provider
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,6 +70,19 @@ class World:
     primary: DyingServer
     backup: OracleOpenAIServer
     comfy: ComfyUIServer
+    lips: LipsyncServer
+
+
+def lipsync_provider(url: str) -> dict[str, Any]:
+    return {
+        "name": "lips",
+        "kind": "lipsync_http",
+        "base_url": url,
+        "poll_interval_s": 0.05,
+        "models": [
+            {"name": "wav2lip", "capabilities": ["lipsync"], "prices": {"per_video_s": 0.002}}
+        ],
+    }
 
 
 def comfyui_provider(url: str) -> dict[str, Any]:
@@ -95,12 +109,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         DyingServer(serve=1) as primary,
         OracleOpenAIServer() as backup,
         ComfyUIServer(run_s=0.1) as comfy,
+        LipsyncServer(run_s=0.1) as lips,
     ):
         settings = {
             "providers": [
                 openai_provider("primary", primary.url),
                 openai_provider("backup", backup.url),
                 comfyui_provider(comfy.url),
+                lipsync_provider(lips.url),
             ],
             "router": {"preferences": {"json": ["primary", "backup"], "image": ["comfy"],
                                        "speech": ["primary", "backup"]}},
@@ -113,7 +129,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             NEXUS_ENV="test",
             NEXUS_SETTINGS_FILE=str(base / "nexus.yaml"),
         )
-        yield World(env, base, primary, backup, comfy)  # type: ignore[arg-type]
+        yield World(env, base, primary, backup, comfy, lips)  # type: ignore[arg-type]
 
 
 def nexus(world: World, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
@@ -146,7 +162,8 @@ def outputs(world: World, run_id: str) -> dict[str, dict[str, Any]]:
 
 def test_the_estimate_comes_first_and_runs_nothing(world: World) -> None:
     out = nexus(world, "produce", str(world.base / "story.md"), "--estimate").stdout
-    assert "primary/fake-chat" in out and "comfy/sdxl" in out and "primary/fake-tts" in out
+    for engine in ("primary/fake-chat", "comfy/sdxl", "primary/fake-tts", "lips/wav2lip"):
+        assert engine in out
     assert "total" in out
     assert world.primary.submissions("/v1/chat/completions") == 0
     assert world.comfy.submissions("/prompt") == 0
@@ -163,6 +180,8 @@ def test_produce_with_models_fails_over_and_reports_ledger_costs(world: World) -
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "succeeded"
     assert {s.codec_type for s in probe_streams(out / "final.mp4")} == {"audio", "video"}
+    timeline = json.loads((out / "timeline.json").read_text())
+    assert abs(probe_duration_s(out / "final.mp4") - timeline["duration_s"]) <= 0.1
     # LLM-planned: every chunk by the model, the later ones by the backup once the primary died
     planner = summary["planner"]
     assert planner and all(r["engine"] == "llm" for r in planner)
@@ -179,9 +198,14 @@ def test_produce_with_models_fails_over_and_reports_ledger_costs(world: World) -
     tts = [o for key, o in jobs.items() if ".tts." in key]
     assert tts and all(t["engine"] == "provider" for t in tts)
     assert {t["served_by"] for t in tts} == {"backup/fake-tts"}
+    # the speaker's lips by the lip-sync service, each clip conformed to its shot
+    speaking = [f for f in frames if f["mouth"]]
+    assert speaking and world.lips.submissions("/v1/lipsync") == len(speaking)
+    clips = [jobs[f"{s['shot_id']}.clip"] for s in shots]
+    assert sum(c["visual_kind"] == "video" for c in clips) == len(speaking)
     costs = summary["costs"]
     assert costs["by_provider"]["comfy"] == pytest.approx(0.01 * len(shots))
-    assert costs["by_provider"]["backup"] > 0
+    assert costs["by_provider"]["backup"] > 0 and costs["by_provider"]["lips"] > 0
     assert costs["failed_calls"] >= 1  # the primary's failures are in the ledger too
     ledger = json.loads(nexus(world, "costs", "--run", summary["run_id"], "--json").stdout)
     assert summary["cost_usd"] == pytest.approx(ledger["total"]["cost_usd"], abs=1e-6)

@@ -76,8 +76,6 @@ def stage_options(models: StudioModels) -> dict[Stage, list[Quote]]:
     options: dict[Stage, list[Quote]] = {}
     for stage in STAGES:
         quotes = [q for q in models.options(stage) if not q.offline]
-        if stage == "lipsync":
-            quotes = []  # no provider lip-sync in the pipeline yet: the envelope engine does it
         if models.offline_fallback or not quotes:
             quotes.append(OFFLINE_QUOTE)
         options[stage] = quotes

@@ -90,7 +90,8 @@ def fit_backdrop(data: bytes, size: tuple[int, int]) -> Image.Image:
     return ImageOps.fit(picture.convert("RGB"), size, Image.Resampling.LANCZOS)
 
 
-def _fallback(models: StudioModels, exc: NexusError) -> str:
+def fallback_reason(models: StudioModels, exc: NexusError) -> str:
+    """Why the offline engine takes over; re-raise an error that is not one to fall back on."""
     if exc.code not in FALLBACK_CODES or not models.offline_fallback:
         raise exc
     return f"{exc.code.value}: {exc.detail}"[:300]
@@ -152,7 +153,7 @@ class MediaSkills:
                 failed_over_from=list(result.failed_over_from),
             )  # fmt: skip
         except NexusError as exc:
-            reason = _fallback(self.models, exc)
+            reason = fallback_reason(self.models, exc)
         out = await asyncio.to_thread(render_storyboard, offline, ctx)
         return Served(**out.model_dump(), fallback_reason=reason)
 
@@ -177,6 +178,6 @@ class MediaSkills:
                              failed_over_from=list(result.failed_over_from),
                              cost_usd=result.cost_usd)  # fmt: skip
         except NexusError as exc:
-            reason = _fallback(self.models, exc)
+            reason = fallback_reason(self.models, exc)
         out = await asyncio.to_thread(synthesize_speech, offline, ctx)
         return SpeechOut(**out.model_dump(), fallback_reason=reason)

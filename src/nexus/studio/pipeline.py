@@ -23,9 +23,10 @@ from nexus.contracts.graph import NodeSpec
 from nexus.contracts.studio import ShotEdit
 from nexus.core.registry import Pipeline, Registry, RetryPolicy, Skill
 from nexus.planner import apply_shot_edits
+from nexus.planner.chunks import DEFAULT_CHUNK_UNITS
 from nexus.planner.costing import OFFLINE, Stage
 from nexus.planner.degrade import DEFAULT_POLICY, DegradeStep
-from nexus.studio import assisted, final, media, plan, render
+from nexus.studio import assisted, final, lipsync, media, plan, render
 from nexus.studio.models import StudioModels
 from nexus.workers import register_workers
 
@@ -48,13 +49,25 @@ class StudioParams(BaseModel):
     budget_usd: float | None = Field(
         default=None, ge=0, description="This run's money budget: the estimate must fit it."
     )
+    chunk_units: int = Field(
+        default=DEFAULT_CHUNK_UNITS,
+        ge=100,
+        le=20_000,
+        description="LLM-assisted planning: story units (words, Han characters) per chunk.",
+    )
     degrade: list[DegradeStep] = Field(
         default_factory=lambda: list(DEFAULT_POLICY),
         description="What to give up, in order, when the estimate exceeds the budget.",
     )
 
 
-RUN_ONLY = {"edits", "engines", "budget_usd", "degrade"}  # not part of the plan's cache key
+RUN_ONLY = {
+    "edits",
+    "engines",
+    "budget_usd",
+    "degrade",
+    "chunk_units",
+}  # not part of the plan's cache key
 
 
 def uses_model(p: StudioParams | dict[str, Any], stage: Stage) -> bool:
@@ -134,13 +147,14 @@ def _shot_nodes(
     )
     clip = NodeSpec(
         key=f"{sid}.clip",
-        skill="studio.clip",
+        skill="studio.clip_synced" if uses_model(run, "lipsync") else "studio.clip",
         params={
             "shot": shot.model_dump(mode="json"),
             "frame_key": frame.key,
             "tts_keys": [t.key for t in tts],
             "fps": out.fps,
             **size,
+            **_engine(run, "lipsync"),
         },
         after=[frame.key, *[t.key for t in tts]],
     )
@@ -198,12 +212,14 @@ def _register_model_skills(registry: Registry, models: StudioModels) -> None:
     """The skills that call models: async (they wait on the network), bound to ``models``."""
     chunks = assisted.AssistedSkills(models)
     media_skills = media.MediaSkills(models)
+    synced = lipsync.LipsyncSkills(models)
     retry = RetryPolicy(max_attempts=3, base_s=1.0, max_s=30)
     async_skills = [
         ("studio.entities_chunk", assisted.ChunkIn, assisted.EntitiesOut, chunks.entities_chunk),
         ("studio.shots_chunk", assisted.ChunkIn, assisted.ShotsOut, chunks.shots_chunk),
         ("studio.frame", media.FrameIn, media.Served, media_skills.frame),
         ("studio.tts", media.SpeechIn, media.SpeechOut, media_skills.speech),
+        ("studio.clip_synced", lipsync.SyncedClipIn, render.ClipOut, synced.clip),
     ]
     for name, input_model, output_model, handler in async_skills:
         registry.add_skill(
