@@ -39,7 +39,7 @@ class Strict(BaseModel):
 
 
 class StoryIn(PlanIn):
-    chunk_units: int = Field(default=DEFAULT_CHUNK_UNITS, ge=100, le=20_000)
+    chunk_units: int = Field(default=DEFAULT_CHUNK_UNITS, ge=20, le=20_000)
 
 
 class StoryOut(Strict):

@@ -63,7 +63,8 @@ class StoryMeasure:
             narrator_voice=self.params.narrator or narrator_voice(lang),
             voice_genders=cast(dict[str, Gender], {v.voice_id: v.gender for v in voices}),
         )
-        self.chat = chat_workloads(chunk_story(self.story), self.pack)
+        chunks = chunk_story(self.story, max_units=self.params.chunk_units)
+        self.chat = chat_workloads(chunks, self.pack)
 
     def __call__(self, knobs: Knobs) -> tuple[dict[Stage, Workload], int]:
         shots = plan_shots(self.story, self.pack, max_shots=knobs.max_shots)

@@ -94,6 +94,8 @@ def fallback_reason(models: StudioModels, exc: NexusError) -> str:
     """Why the offline engine takes over; re-raise an error that is not one to fall back on."""
     if exc.code not in FALLBACK_CODES or not models.offline_fallback:
         raise exc
+    if exc.extra.get("offline"):  # the router's last candidate: every paid one failed or
+        return "the router fell back to the offline engine (providers failed or budget refused)"
     return f"{exc.code.value}: {exc.detail}"[:300]
 
 

@@ -51,7 +51,7 @@ class StudioParams(BaseModel):
     )
     chunk_units: int = Field(
         default=DEFAULT_CHUNK_UNITS,
-        ge=100,
+        ge=20,
         le=20_000,
         description="LLM-assisted planning: story units (words, Han characters) per chunk.",
     )
@@ -87,7 +87,10 @@ def build_studio(p: StudioParams) -> list[NodeSpec]:
         return [plan_node, final_node]
     return [
         NodeSpec(
-            key="story", skill="studio.story", params=plan_params, expand="studio.expand_chunks"
+            key="story",
+            skill="studio.story",
+            params={**plan_params, "chunk_units": p.chunk_units},
+            expand="studio.expand_chunks",
         ),
         NodeSpec(
             key="plan",
