@@ -18,27 +18,39 @@ from nexus.core.db import Database
 from nexus.core.migrate import migrate
 from nexus.core.registry import Registry
 from nexus.core.settings import Settings
+from nexus.model_router import ModelClient, build_client
 from nexus.orchestrator import queries, signals
 from nexus.orchestrator.advance import Dispatch
 from nexus.orchestrator.daemon import OrchestratorDaemon
+from nexus.orchestrator.dispatch_events import OrchestratorDispatchEvents
+from nexus.orchestrator.gate import DispatchGate
 from nexus.orchestrator.recovery import lease_owner_id
+from nexus.orchestrator.router_gate import RouterGate
 from nexus.orchestrator.service import Orchestrator
 from nexus.orchestrator.states import RUN_TERMINAL, RunState
 from nexus.studio import pipeline as studio_pipeline
 from nexus.worker_hub.publisher import Publisher
 from nexus.worker_hub.runtime import WorkerRuntime
+from nexus.workers.demo import models as demo_models
 from nexus.workers.demo import pipelines as demo_pipelines
 
 
 def build_registry() -> Registry:
     registry = Registry()
     demo_pipelines.register(registry)
+    demo_models.register(registry)
     studio_pipeline.register(registry)
     return registry
 
 
 class Platform:
-    def __init__(self, settings: Settings, registry: Registry | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        registry: Registry | None = None,
+        *,
+        gate: DispatchGate | None = None,
+    ) -> None:
         self.settings = settings
         self.registry = registry or build_registry()
         self.db = Database.from_url(
@@ -50,10 +62,20 @@ class Platform:
         self.store = create_artifact_store(settings)
         self.broker = create_broker(settings)
         self.cache = create_cache(settings)
+        # The model router: every model call goes through this client (spend and ledger
+        # ports are wired by the entry points that have them); its routing decides at
+        # dispatch through the router's gate (ADR 0121).
+        self.models: ModelClient = build_client(settings, None, None, self.cache, db=self.db)
+        self.registry.services["models"] = self.models
         o = settings.orchestrator
         self.orch = Orchestrator(
-            self.db, self.registry, retry_base_s=o.retry_base_s, retry_max_s=o.retry_max_s
+            self.db,
+            self.registry,
+            gate=gate or RouterGate(self.registry, self.models),
+            retry_base_s=o.retry_base_s,
+            retry_max_s=o.retry_max_s,
         )
+        self.models.events = OrchestratorDispatchEvents(self.orch)
         self.publisher = Publisher(self.broker)
         self.daemon: OrchestratorDaemon | None = None
         self.runtime: WorkerRuntime | None = None
@@ -79,7 +101,9 @@ class Platform:
 
     async def start_workers(self, pools: list[str] | None = None) -> None:
         o = self.settings.orchestrator
-        pools = pools or sorted({s.queue_pool for s in self.registry.skills.values()})
+        pools = pools or sorted(
+            {s.queue_pool for s in self.registry.skills.values()} | self.models.pools()
+        )
         self.runtime = WorkerRuntime(
             self.orch,
             self.broker,
@@ -108,6 +132,7 @@ class Platform:
         if self.runtime is not None:
             await self.runtime.stop()
         self.publisher.close()
+        await self.models.close()
         await self.broker.close()
         await self.cache.close()
         await self.db.dispose()
