@@ -12,13 +12,17 @@ import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
+
 from nexus.core.backends import create_artifact_store, create_broker, create_cache
 from nexus.core.broker import InProcessBroker
 from nexus.core.db import Database
+from nexus.core.logging import get_logger
 from nexus.core.migrate import migrate
 from nexus.core.registry import Registry
 from nexus.core.settings import Settings
 from nexus.model_router import ModelClient, build_client
+from nexus.model_router.registry_store import ProviderStore
 from nexus.orchestrator import queries, signals
 from nexus.orchestrator.advance import Dispatch
 from nexus.orchestrator.daemon import OrchestratorDaemon
@@ -33,6 +37,9 @@ from nexus.worker_hub.publisher import Publisher
 from nexus.worker_hub.runtime import WorkerRuntime
 from nexus.workers.demo import models as demo_models
 from nexus.workers.demo import pipelines as demo_pipelines
+
+log = get_logger(__name__)
+MODEL_POOLS = {"cpu", "gpu"}
 
 
 def build_registry() -> Registry:
@@ -83,7 +90,17 @@ class Platform:
     async def open(self) -> Platform:
         if self.settings.database.auto_migrate:
             await migrate(self.db.engine)
+        await self.reload_providers()
         return self
+
+    async def reload_providers(self) -> None:
+        """Merge the providers added or switched over the API into the model client."""
+        try:
+            registry = await ProviderStore(self.db).registry(self.settings.providers)
+        except DBAPIError as exc:  # not migrated yet (auto_migrate off): the settings only
+            log.warning("router.providers_table_unreadable", error=str(exc.orig)[:200])
+            return
+        await self.models.reload(registry)
 
     async def publish(self, dispatches: Sequence[Dispatch]) -> None:
         await self.publisher.publish(dispatches)
@@ -101,9 +118,9 @@ class Platform:
 
     async def start_workers(self, pools: list[str] | None = None) -> None:
         o = self.settings.orchestrator
-        pools = pools or sorted(
-            {s.queue_pool for s in self.registry.skills.values()} | self.models.pools()
-        )
+        # Embedded: the model pools too, since the router may send a job to the pool of the
+        # model that serves it (a provider added over the API later included).
+        pools = pools or sorted({s.queue_pool for s in self.registry.skills.values()} | MODEL_POOLS)
         self.runtime = WorkerRuntime(
             self.orch,
             self.broker,

@@ -28,6 +28,7 @@ from nexus.gateway.routes import (
     members,
     ops,
     projects,
+    providers,
     runs,
     shots,
     stories,
@@ -51,6 +52,7 @@ RESOURCE_ROUTERS = (
     keys,
     members,
     audit,
+    providers,
 )
 
 

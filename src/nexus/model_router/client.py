@@ -92,15 +92,6 @@ class ModelClient:
             for spec in self.registry.providers.values()
         )
 
-    def pools(self) -> set[str]:
-        """The worker pools the enabled providers' models run in (workers must serve them)."""
-        return {
-            m.pool
-            for spec in self.registry.providers.values()
-            if spec.enabled and not spec.offline
-            for m in spec.models
-        }
-
     # -- calling -----------------------------------------------------------------------
     async def chat(
         self,
@@ -285,6 +276,12 @@ class ModelClient:
         log.warning("nexus.dispatch.failed_over", job_id=scope.job_id, **data)
         if self.events is not None:
             await self.events.failed_over(scope, capability, data)
+
+    async def reload(self, registry: ProviderRegistry) -> None:
+        """Use another registry (providers added or switched over the API)."""
+        await self.calls.close()
+        self.registry = registry
+        self.calls.registry = registry
 
     async def close(self) -> None:
         await self.calls.close()
