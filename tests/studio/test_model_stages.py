@@ -60,7 +60,7 @@ async def platforms(tmp_path: Path) -> AsyncIterator[Opened]:
 
 async def produce(platform: Platform, **params: Any) -> tuple[Any, dict[str, dict[str, Any]]]:
     prepared = prepare_studio_run({"story": STORY, "resolution": "640x360", **params},
-                                  platform.models)  # fmt: skip
+                                  platform.studio_models)  # fmt: skip
     run_id, _ = await platform.create_run("studio", prepared.params)
     return await finish(platform, run_id)
 
@@ -160,7 +160,9 @@ async def test_a_failed_chunk_is_the_only_one_asked_again(platforms: Opened) -> 
 async def test_a_budget_that_shrank_is_never_overspent(platforms: Opened) -> None:
     with OracleOpenAIServer() as fake:
         platform = await platforms(fake)
-        prepared = prepare_studio_run({"story": STORY, "resolution": "640x360"}, platform.models)
+        prepared = prepare_studio_run(
+            {"story": STORY, "resolution": "640x360"}, platform.studio_models
+        )
         limit = 0.05  # less than the estimate: set after it, as if another run had spent it
         assert prepared.estimate.total_usd > limit
         await set_budget(platform.db, platform.guard, "local", "project", "default",

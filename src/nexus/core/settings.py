@@ -124,7 +124,7 @@ class ModelProfileSettings(BaseModel):
     languages: list[str] = Field(default_factory=lambda: ["*"], description="'*' = any.")
     prices: PriceSettings = Field(default_factory=PriceSettings)
     concurrency: int = Field(default=4, ge=1, description="Concurrent calls per process.")
-    pool: str = Field(default="cpu", min_length=1, description="Worker pool: cpu or gpu.")
+    pool: Literal["cpu", "gpu"] = Field(default="cpu", description="Worker pool of its jobs.")
     workflow: Path | None = Field(
         default=None, description="ComfyUI: the workflow JSON (API format) this model runs."
     )

@@ -29,6 +29,7 @@ from nexus.gateway.routes import (
     members,
     ops,
     projects,
+    providers,
     runs,
     shots,
     stories,
@@ -53,6 +54,7 @@ RESOURCE_ROUTERS = (
     members,
     audit,
     budgets,
+    providers,
 )
 
 

@@ -277,5 +277,11 @@ class ModelClient:
         if self.events is not None:
             await self.events.failed_over(scope, capability, data)
 
+    async def reload(self, registry: ProviderRegistry) -> None:
+        """Use another registry (providers added or switched over the API)."""
+        await self.calls.close()
+        self.registry = registry
+        self.calls.registry = registry
+
     async def close(self) -> None:
         await self.calls.close()

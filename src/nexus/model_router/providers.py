@@ -44,6 +44,7 @@ class ProviderSpec:
     job_timeout_s: float = 900.0
     models: tuple[ModelProfile, ...] = ()
     source: str = "settings"  # settings | api | builtin
+    credential: str = "none"  # where the key comes from (env:VAR, file:PATH, inline), never it
 
     @property
     def offline(self) -> bool:
@@ -88,8 +89,11 @@ def _read_secret(name: str, path: Path) -> str:
 def spec_of(settings: ProviderSettings, *, source: str = "settings") -> ProviderSpec:
     if settings.name == OFFLINE:
         raise NexusError(ErrorCode.CONFIG_INVALID, "the provider name 'offline' is built in")
-    if settings.kind != OFFLINE and not settings.base_url:
-        raise NexusError(ErrorCode.CONFIG_INVALID, f"provider {settings.name!r} needs a base_url")
+    if settings.kind != OFFLINE and not settings.base_url.startswith(("http://", "https://")):
+        raise NexusError(
+            ErrorCode.CONFIG_INVALID,
+            f"provider {settings.name!r} needs an http(s) base_url, got {settings.base_url!r}",
+        )
     return ProviderSpec(
         name=settings.name,
         kind=settings.kind,
@@ -102,7 +106,16 @@ def spec_of(settings: ProviderSettings, *, source: str = "settings") -> Provider
         job_timeout_s=settings.job_timeout_s,
         models=tuple(ModelProfile.of(m) for m in settings.models),
         source=source,
+        credential=credential_source(settings),
     )
+
+
+def credential_source(settings: ProviderSettings) -> str:
+    if settings.api_key_env:
+        return f"env:{settings.api_key_env}"
+    if settings.api_key_file:
+        return f"file:{settings.api_key_file}"
+    return "inline" if settings.api_key is not None else "none"
 
 
 def offline_spec() -> ProviderSpec:
