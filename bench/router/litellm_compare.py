@@ -200,12 +200,15 @@ async def nexus_latency(provider: Provider, n: int) -> dict[str, Any]:
     }
 
 
-def measure_overshoot(side: str, python: Path | None, provider: Provider, args: Any) -> dict[str, Any]:
+def measure_overshoot(
+    side: str, python: Path | None, provider: Provider, args: Any
+) -> dict[str, Any]:
     provider.reset()
-    if side == "litellm":
+    if side.startswith("litellm"):
         assert python is not None
+        track = "callback" if side.endswith("callback") else "builtin"
         row = litellm_run(python, provider, "overshoot", budget=BUDGET, callers=args.callers,
-                          calls=args.calls)  # fmt: skip
+                          calls=args.calls, track=track)  # fmt: skip
     else:
         row = asyncio.run(nexus_overshoot(provider, args.callers, args.calls))
     row["submitted"] = provider.count()
@@ -218,13 +221,15 @@ def main(args: argparse.Namespace) -> None:
     python, why = ensure_litellm()
     sides = ["nexus", "litellm"] if python is not None else ["nexus"]
     slow, fast = Provider(args.latency_ms), Provider(0)
-    over: dict[str, list[dict[str, Any]]] = {s: [] for s in sides}
+    over_sides = ["nexus", "litellm", "litellm+callback"] if python is not None else ["nexus"]
+    over: dict[str, list[dict[str, Any]]] = {s: [] for s in over_sides}
     lat: dict[str, list[dict[str, Any]]] = {s: [] for s in sides}
     try:
         for rep in range(args.repeats):
-            for side in sides if rep % 2 == 0 else sides[::-1]:
+            for side in over_sides if rep % 2 == 0 else over_sides[::-1]:
                 over[side].append(measure_overshoot(side, python, slow, args))
                 print(side, "overshoot", over[side][-1], flush=True)
+            for side in sides if rep % 2 == 0 else sides[::-1]:
                 if side == "litellm" and python is not None:
                     lat[side].append(litellm_run(python, fast, "latency", n=args.n))
                 else:
@@ -240,7 +245,9 @@ def med(rows: list[dict[str, Any]], key: str) -> float:
     return statistics.median(float(r[key]) for r in rows)
 
 
-def report(args: Any, over: dict[str, Any], lat: dict[str, Any], why: str, python: Path | None) -> None:
+def report(
+    args: Any, over: dict[str, Any], lat: dict[str, Any], why: str, python: Path | None
+) -> None:
     version = over["litellm"][0].get("litellm", "?") if "litellm" in over else "-"
     lines = [
         "## Budgets against LiteLLM (bench/router/litellm_compare.py)",
@@ -264,10 +271,15 @@ def report(args: Any, over: dict[str, Any], lat: dict[str, Any], why: str, pytho
         "overshoot USD (max) | cost the client recorded |",
         "|---|---|---|---|---|---|",
     ]
+    names = {
+        "nexus": "Nexus (reserve before, settle after)",
+        "litellm": "LiteLLM `max_budget` as shipped",
+        "litellm+callback": "LiteLLM `max_budget` + a callback adding `response_cost`",
+    }
     for side, rows in over.items():
         worst = max(r["overshoot_usd"] for r in rows)
         lines.append(
-            f"| {side} | {med(rows, 'calls'):.0f} | {med(rows, 'submitted'):.0f} | "
+            f"| {names[side]} | {med(rows, 'calls'):.0f} | {med(rows, 'submitted'):.0f} | "
             f"{med(rows, 'true_cost'):.3f} | {worst:.3f} ({worst / BUDGET:.0%}) | "
             f"{med(rows, 'recorded_cost'):.3f} |"
         )

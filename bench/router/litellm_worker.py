@@ -20,23 +20,29 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no fetch from t
 
 import httpx  # noqa: E402
 import litellm  # noqa: E402
+from litellm.integrations.custom_logger import CustomLogger  # noqa: E402
 
 MODEL = "openai/fake-chat"
 PROMPT = [{"role": "user", "content": "please plan the next shot"}]
 
 
 def register(price_per_token: float) -> None:
-    litellm.register_model(
-        {
-            MODEL: {
-                "input_cost_per_token": price_per_token,
-                "output_cost_per_token": price_per_token,
-                "litellm_provider": "openai",
-                "mode": "chat",
-                "max_tokens": 4096,
-            }
-        }
-    )
+    info = {
+        "input_cost_per_token": price_per_token,
+        "output_cost_per_token": price_per_token,
+        "litellm_provider": "openai",
+        "mode": "chat",
+        "max_tokens": 4096,
+    }
+    litellm.register_model({MODEL: info, MODEL.split("/", 1)[1]: info})
+
+
+class AddCost(CustomLogger):
+    """What a user adds when ``max_budget`` alone records nothing: each successful call's
+    ``response_cost`` goes into the spend ``max_budget`` is checked against."""
+
+    async def async_log_success_event(self, kwargs, response_obj, start_time, end_time):  # type: ignore[no-untyped-def]
+        litellm._current_cost += float(kwargs.get("response_cost") or 0.0)
 
 
 async def one(url: str) -> bool:
@@ -52,6 +58,8 @@ async def one(url: str) -> bool:
 async def overshoot(args: argparse.Namespace) -> dict[str, object]:
     litellm.max_budget = args.budget
     litellm._current_cost = 0.0
+    if args.track == "callback":
+        litellm.callbacks = [AddCost()]
 
     async def caller() -> int:
         made = 0
@@ -61,7 +69,7 @@ async def overshoot(args: argparse.Namespace) -> dict[str, object]:
 
     made = await asyncio.gather(*(caller() for _ in range(args.callers)))
     await asyncio.sleep(0.5)  # success callbacks run after the call returns
-    return {"calls": sum(made), "recorded_cost": litellm._current_cost}
+    return {"calls": sum(made), "recorded_cost": litellm._current_cost, "track": args.track}
 
 
 async def latency(args: argparse.Namespace) -> dict[str, object]:
@@ -100,6 +108,10 @@ def main() -> None:
     p.add_argument("--callers", type=int, default=100)
     p.add_argument("--calls", type=int, default=5)
     p.add_argument("--n", type=int, default=200)
+    p.add_argument(
+        "--track", choices=["builtin", "callback"], default="builtin",
+        help="builtin: max_budget as shipped; callback: plus a success callback adding cost",
+    )  # fmt: skip
     args = p.parse_args()
     register(args.price)
     run = overshoot if args.mode == "overshoot" else latency
