@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from tests.fakes.base import Reply, Request  # noqa: E402
-from tests.fakes.openai_server import OpenAIServer  # noqa: E402
+from tests.fakes.base import Reply, Request
+from tests.fakes.openai_server import OpenAIServer
 
 CHAT = "POST /v1/chat/completions"
 

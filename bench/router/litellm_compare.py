@@ -37,6 +37,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 from bench.router.report_section import facts, write_section  # noqa: E402
+
 from nexus.budgets import service  # noqa: E402
 from nexus.budgets.units import Limits  # noqa: E402
 from nexus.contracts.errors import ErrorCode  # noqa: E402

@@ -18,9 +18,9 @@ import time
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no fetch from the internet
 
-import httpx  # noqa: E402
-import litellm  # noqa: E402
-from litellm.integrations.custom_logger import CustomLogger  # noqa: E402
+import httpx
+import litellm
+from litellm.integrations.custom_logger import CustomLogger
 
 MODEL = "openai/fake-chat"
 PROMPT = [{"role": "user", "content": "please plan the next shot"}]

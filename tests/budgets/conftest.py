@@ -13,7 +13,12 @@ from urllib.parse import urlsplit
 import asyncpg
 import pytest
 import redis.asyncio as aioredis
-from tests.integration.conftest import PG_ADMIN_DSN, REDIS_URL, unique_name
+from tests.integration.conftest import (
+    PG_ADMIN_DSN,
+    REDIS_URL,
+    private_redis,  # noqa: F401 - the fixture
+    unique_name,
+)
 
 from nexus.budgets.guard import BudgetGuard
 from nexus.budgets.redis_guard import RedisSpendGuard
