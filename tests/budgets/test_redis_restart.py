@@ -7,8 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.budgets.conftest import database
-from tests.integration.conftest import PrivateRedis
 
 from nexus.budgets import service
 from nexus.budgets.redis_guard import RedisSpendGuard
@@ -18,6 +16,8 @@ from nexus.contracts.errors import ErrorCode
 from nexus.contracts.router import CallScope, Spend
 from nexus.core.errors import NexusError
 from nexus.core.redis_cache import RedisCache
+from tests.budgets.conftest import database
+from tests.integration.conftest import PrivateRedis
 
 pytestmark = pytest.mark.cluster
 SCOPE = CallScope(tenant_id="ten_x", project_id="prj_x", run_id="run_x")

@@ -11,9 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.budgets.conftest import database, drop_prefix
-from tests.fakes.openai_server import OpenAIServer
-from tests.integration.conftest import REDIS_URL, unique_name
 
 from nexus.budgets import service
 from nexus.budgets.units import Limits
@@ -24,6 +21,9 @@ from nexus.core.settings import load_settings
 from nexus.model_router import build_client
 from nexus.observer.costs import summarise_costs
 from nexus.platform import Platform
+from tests.budgets.conftest import database, drop_prefix
+from tests.fakes.openai_server import OpenAIServer
+from tests.integration.conftest import REDIS_URL, unique_name
 
 SCOPE = CallScope(tenant_id="ten_r", project_id="prj_r", run_id="run_r", job_id="job_r")
 IMAGES = "/v1/images/generations"
