@@ -20,28 +20,40 @@ from nexus.core.db import Database
 from nexus.core.migrate import migrate
 from nexus.core.registry import Registry
 from nexus.core.settings import Settings
+from nexus.model_router import ModelClient, build_client
 from nexus.observer.costs import CostLedger, build_recorder
 from nexus.orchestrator import queries, signals
 from nexus.orchestrator.advance import Dispatch
 from nexus.orchestrator.daemon import OrchestratorDaemon
+from nexus.orchestrator.dispatch_events import OrchestratorDispatchEvents
+from nexus.orchestrator.gate import DispatchGate
 from nexus.orchestrator.recovery import lease_owner_id
+from nexus.orchestrator.router_gate import RouterGate
 from nexus.orchestrator.service import Orchestrator
 from nexus.orchestrator.states import RUN_TERMINAL, RunState
 from nexus.studio import pipeline as studio_pipeline
 from nexus.worker_hub.publisher import Publisher
 from nexus.worker_hub.runtime import WorkerRuntime
+from nexus.workers.demo import models as demo_models
 from nexus.workers.demo import pipelines as demo_pipelines
 
 
 def build_registry() -> Registry:
     registry = Registry()
     demo_pipelines.register(registry)
+    demo_models.register(registry)
     studio_pipeline.register(registry)
     return registry
 
 
 class Platform:
-    def __init__(self, settings: Settings, registry: Registry | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        registry: Registry | None = None,
+        *,
+        gate: DispatchGate | None = None,
+    ) -> None:
         self.settings = settings
         self.registry = registry or build_registry()
         self.db = Database.from_url(
@@ -53,15 +65,26 @@ class Platform:
         self.store = create_artifact_store(settings)
         self.broker = create_broker(settings)
         self.cache = create_cache(settings)
-        # Around every paid provider call (ADR 0080): model_router.build_client(settings,
-        # self.guard, self.recorder, self.cache).
+        # Around every paid provider call (ADR 0080): the budget guard reserves before and
+        # settles after, the cost ledger records every call (ADRs 0130-0132).
         self.guard: BudgetGuard = build_guard(settings, self.db, self.cache)
         self.recorder: CostLedger = build_recorder(settings, self.db)
         self.budget_upkeep: BudgetUpkeep | None = None
+        # The model router: every model call goes through this client; its routing decides
+        # at dispatch through the router's gate (ADR 0121).
+        self.models: ModelClient = build_client(
+            settings, self.guard, self.recorder, self.cache, db=self.db
+        )
+        self.registry.services["models"] = self.models
         o = settings.orchestrator
         self.orch = Orchestrator(
-            self.db, self.registry, retry_base_s=o.retry_base_s, retry_max_s=o.retry_max_s
+            self.db,
+            self.registry,
+            gate=gate or RouterGate(self.registry, self.models),
+            retry_base_s=o.retry_base_s,
+            retry_max_s=o.retry_max_s,
         )
+        self.models.events = OrchestratorDispatchEvents(self.orch)
         self.publisher = Publisher(self.broker)
         self.daemon: OrchestratorDaemon | None = None
         self.runtime: WorkerRuntime | None = None
@@ -92,7 +115,9 @@ class Platform:
 
     async def start_workers(self, pools: list[str] | None = None) -> None:
         o = self.settings.orchestrator
-        pools = pools or sorted({s.queue_pool for s in self.registry.skills.values()})
+        pools = pools or sorted(
+            {s.queue_pool for s in self.registry.skills.values()} | self.models.pools()
+        )
         self.runtime = WorkerRuntime(
             self.orch,
             self.broker,
@@ -123,6 +148,7 @@ class Platform:
         if self.runtime is not None:
             await self.runtime.stop()
         self.publisher.close()
+        await self.models.close()
         await self.broker.close()
         await self.cache.close()
         await self.db.dispose()

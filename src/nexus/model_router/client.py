@@ -92,6 +92,15 @@ class ModelClient:
             for spec in self.registry.providers.values()
         )
 
+    def pools(self) -> set[str]:
+        """The worker pools the enabled providers' models run in (workers must serve them)."""
+        return {
+            m.pool
+            for spec in self.registry.providers.values()
+            if spec.enabled and not spec.offline
+            for m in spec.models
+        }
+
     # -- calling -----------------------------------------------------------------------
     async def chat(
         self,
