@@ -74,9 +74,7 @@ async def test_no_call_past_the_budget_and_one_ledger_row_per_call(
     await service.set_budget(
         platform.db, platform.guard, "ten_r", "project", "prj_r", Limits.of(usd=0.40)
     )
-    client = build_client(
-        platform.settings, platform.guard, platform.recorder, platform.cache, db=platform.db
-    )
+    client = platform.models  # the Platform's own client: guard and ledger wired in
 
     async def one(i: int) -> bool:
         try:
@@ -86,10 +84,7 @@ async def test_no_call_past_the_budget_and_one_ledger_row_per_call(
             return False
         return True
 
-    try:
-        done = await asyncio.gather(*(one(i) for i in range(100)))
-    finally:
-        await client.close()
+    done = await asyncio.gather(*(one(i) for i in range(100)))
     assert sum(done) == 10
     assert fake.submissions(IMAGES) == 10  # refused calls never reached the provider
     await platform.guard.reconcile()
