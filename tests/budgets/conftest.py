@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 import asyncpg
 import pytest
 import redis.asyncio as aioredis
-from tests.integration.conftest import PG_ADMIN_DSN, REDIS_URL, unique_name
 
 from nexus.budgets.guard import BudgetGuard
 from nexus.budgets.redis_guard import RedisSpendGuard
@@ -21,6 +20,12 @@ from nexus.budgets.sql_guard import SqlSpendGuard
 from nexus.core.db import Database
 from nexus.core.migrate import migrate
 from nexus.core.redis_cache import RedisCache
+from tests.integration.conftest import (
+    PG_ADMIN_DSN,
+    REDIS_URL,
+    private_redis,  # noqa: F401 - the fixture
+    unique_name,
+)
 
 
 @dataclass

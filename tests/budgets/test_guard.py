@@ -7,8 +7,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from tests.budgets.conftest import Backend
-from tests.integration.conftest import wait_until
 
 from nexus.budgets import service
 from nexus.budgets.store import read_budget
@@ -16,6 +14,8 @@ from nexus.budgets.units import BudgetReservation, Limits
 from nexus.contracts.errors import ErrorCode
 from nexus.contracts.router import CallScope, Spend
 from nexus.core.errors import NexusError
+from tests.budgets.conftest import Backend
+from tests.integration.conftest import wait_until
 
 TENANT = "ten_budget_test"
 SCOPE = CallScope(tenant_id=TENANT, project_id="prj_1", run_id="run_1", job_id="job_1")

@@ -12,16 +12,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import select
 
-from nexus.budgets.store import (
-    BUDGETS,
-    HOLDS,
-    BudgetView,
-    SpendEntry,
-    apply_spend,
-    lock_budgets,
-)
+from nexus.budgets import statements as st
+from nexus.budgets.store import HOLDS, BudgetView, lock_budgets
 from nexus.budgets.units import DIMENSIONS, BudgetReservation, Units, covering
 from nexus.contracts.errors import ErrorCode
 from nexus.contracts.router import CallScope, Spend
@@ -29,8 +23,6 @@ from nexus.core.db import Conn, Database
 from nexus.core.errors import NexusError
 from nexus.core.ids import new_id, utcnow
 
-SELECT_HOLD = select(HOLDS).where(HOLDS.c.reservation_id == bindparam("rid")).with_for_update()
-DELETE_HOLD = delete(HOLDS).where(HOLDS.c.reservation_id == bindparam("rid"))
 SWEEP_BATCH = 500
 
 
@@ -62,15 +54,6 @@ def fmt(dim: str, amount: int) -> str:
     return f"{amount} tokens"
 
 
-def held_delta(sign: int, units: Units) -> dict[str, Any]:
-    t, c, u = units.as_tuple()
-    return {
-        "held_tokens": BUDGETS.c.held_tokens + sign * t,
-        "held_compute_ms": BUDGETS.c.held_compute_ms + sign * c,
-        "held_micro_usd": BUDGETS.c.held_micro_usd + sign * u,
-    }
-
-
 class SqlSpendGuard:
     """``SpendGuard`` on the budget tables through ``nexus.core.db``."""
 
@@ -89,8 +72,9 @@ class SqlSpendGuard:
         return await self._reserve(scope, need, rid)  # expired holds were given back
 
     async def _reserve(self, scope: CallScope, need: Units, rid: str) -> BudgetReservation:
+        key = {"tenant_id": scope.tenant_id, **st.three(covering(scope))}
         async with self.db.transaction() as conn:
-            rows = await lock_budgets(conn, scope.tenant_id, covering(scope))
+            rows = (await conn.execute(st.LOCK, key)).all()
             for row in rows:
                 if (error := refusal(row, need)) is not None:
                     raise error
@@ -103,59 +87,53 @@ class SqlSpendGuard:
         self, conn: Conn, tenant_id: str, ids: tuple[str, ...], need: Units, rid: str
     ) -> None:
         now = utcnow()
-        await conn.execute(
-            update(BUDGETS)
-            .where(BUDGETS.c.tenant_id == tenant_id, BUDGETS.c.budget_id.in_(ids))
-            .values(**held_delta(1, need), updated_at=now)
-        )
         t, c, u = need.as_tuple()
+        amounts = {"t": t, "c": c, "u": u, "now": now}
+        await conn.execute(st.ADD_HELD, {"tenant_id": tenant_id, **st.three(ids), **amounts})
         await conn.execute(
-            insert(HOLDS).values(
-                reservation_id=rid,
-                tenant_id=tenant_id,
-                budget_ids=",".join(ids),
-                tokens=t,
-                compute_ms=c,
-                micro_usd=u,
-                expires_at=now + timedelta(seconds=self.hold_ttl_s),
-                created_at=now,
-            )
-        )
+            st.INSERT_HOLD,
+            {
+                "reservation_id": rid, "tenant_id": tenant_id, "budget_ids": ",".join(ids),
+                "tokens": t, "compute_ms": c, "micro_usd": u,
+                "expires_at": now + timedelta(seconds=self.hold_ttl_s), "created_at": now,
+            },
+        )  # fmt: skip
 
     async def settle(self, reservation: Any, actual: Spend) -> None:
         r = _ours(reservation)
         if not r.budget_ids:
             return
-        amount = Units.actual(actual)
+        t, c, u = Units.actual(actual).as_tuple()
         async with self.db.transaction() as conn:
-            hold = (await conn.execute(SELECT_HOLD, {"rid": r.reservation_id})).first()
-            await lock_budgets(conn, r.tenant_id, r.budget_ids)
+            hold = (await conn.execute(st.SELECT_HOLD, {"rid": r.reservation_id})).first()
+            await conn.execute(st.LOCK, {"tenant_id": r.tenant_id, **st.three(r.budget_ids)})
             if hold is not None:
                 await self._unhold(conn, hold)
-            entries = [SpendEntry(r.reservation_id, r.tenant_id, b, amount) for b in r.budget_ids]
-            await apply_spend(conn, entries)
+            insert_spend = st.INSERT_SPEND[conn.dialect.name]
+            now = utcnow()
+            for bid in r.budget_ids:
+                one = {"tenant_id": r.tenant_id, "b1": bid, "t": t, "c": c, "u": u, "now": now}
+                new = (await conn.execute(insert_spend, {"rid": r.reservation_id, **one})).first()
+                if new is not None:  # settled once, however often settle is called
+                    await conn.execute(st.ADD_SPENT, one)
 
     async def release(self, reservation: Any) -> None:
         r = _ours(reservation)
         if not r.budget_ids:
             return
         async with self.db.transaction() as conn:
-            hold = (await conn.execute(SELECT_HOLD, {"rid": r.reservation_id})).first()
+            hold = (await conn.execute(st.SELECT_HOLD, {"rid": r.reservation_id})).first()
             if hold is not None:
-                await lock_budgets(conn, r.tenant_id, r.budget_ids)
+                await conn.execute(st.LOCK, {"tenant_id": r.tenant_id, **st.three(r.budget_ids)})
                 await self._unhold(conn, hold)
 
     async def _unhold(self, conn: Conn, hold: Any) -> None:
-        units = Units(hold.tokens, hold.compute_ms, hold.micro_usd)
+        amounts = {"t": -hold.tokens, "c": -hold.compute_ms, "u": -hold.micro_usd}
+        ids = st.three(hold.budget_ids.split(","))
         await conn.execute(
-            update(BUDGETS)
-            .where(
-                BUDGETS.c.tenant_id == hold.tenant_id,
-                BUDGETS.c.budget_id.in_(hold.budget_ids.split(",")),
-            )
-            .values(**held_delta(-1, units), updated_at=utcnow())
+            st.ADD_HELD, {"tenant_id": hold.tenant_id, **ids, **amounts, "now": utcnow()}
         )
-        await conn.execute(DELETE_HOLD, {"rid": hold.reservation_id})
+        await conn.execute(st.DELETE_HOLD, {"rid": hold.reservation_id})
 
     async def sweep(self) -> int:
         """Release every hold past its expiry (a worker that crashed between reserve and

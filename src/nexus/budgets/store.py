@@ -193,7 +193,11 @@ async def tenants_with_budgets(conn: Conn) -> list[str]:
 
 def _insert_ignore(conn: Conn) -> Any:
     maker = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    return maker(SPEND).on_conflict_do_nothing().returning(SPEND.c.budget_id)
+    return (
+        maker(SPEND)
+        .on_conflict_do_nothing()
+        .returning(SPEND.c.budget_id, SPEND.c.tokens, SPEND.c.compute_ms, SPEND.c.micro_usd)
+    )
 
 
 @dataclass(frozen=True)
@@ -206,39 +210,44 @@ class SpendEntry:
     amount: Units
 
 
+SPEND_BATCH = 1000
+
+
 async def apply_spend(conn: Conn, entries: Sequence[SpendEntry]) -> int:
-    """Journal each entry once (keyed by reservation and budget) and add it to ``spent``.
+    """Journal each entry once (keyed by reservation and budget) and add the new ones to
+    their budget's ``spent``: one multi-row insert per batch, one update per budget.
     Returns how many entries were new (a replayed entry changes nothing)."""
     new = 0
     now = utcnow()
-    for e in entries:
-        t, c, u = e.amount.as_tuple()
-        inserted = (
+    for start in range(0, len(entries), SPEND_BATCH):
+        batch = entries[start : start + SPEND_BATCH]
+        tenant_of = {e.budget_id: e.tenant_id for e in batch}
+        rows = [
+            {
+                "reservation_id": e.reservation_id, "budget_id": e.budget_id,
+                "tenant_id": e.tenant_id, "tokens": e.amount.tokens,
+                "compute_ms": e.amount.compute_ms, "micro_usd": e.amount.micro_usd,
+                "settled_at": now,
+            }
+            for e in batch
+        ]  # fmt: skip
+        inserted = (await conn.execute(_insert_ignore(conn).values(rows))).all()
+        totals: dict[str, list[int]] = {}
+        for r in inserted:
+            acc = totals.setdefault(r.budget_id, [0, 0, 0])
+            acc[0], acc[1], acc[2] = acc[0] + r.tokens, acc[1] + r.compute_ms, acc[2] + r.micro_usd
+        for bid, (t, c, u) in sorted(totals.items()):
             await conn.execute(
-                _insert_ignore(conn).values(
-                    reservation_id=e.reservation_id,
-                    budget_id=e.budget_id,
-                    tenant_id=e.tenant_id,
-                    tokens=t,
-                    compute_ms=c,
-                    micro_usd=u,
-                    settled_at=now,
+                update(BUDGETS)
+                .where(BUDGETS.c.tenant_id == tenant_of[bid], BUDGETS.c.budget_id == bid)
+                .values(
+                    spent_tokens=BUDGETS.c.spent_tokens + t,
+                    spent_compute_ms=BUDGETS.c.spent_compute_ms + c,
+                    spent_micro_usd=BUDGETS.c.spent_micro_usd + u,
+                    updated_at=now,
                 )
             )
-        ).first()
-        if inserted is None:
-            continue
-        new += 1
-        await conn.execute(
-            update(BUDGETS)
-            .where(BUDGETS.c.tenant_id == e.tenant_id, BUDGETS.c.budget_id == e.budget_id)
-            .values(
-                spent_tokens=BUDGETS.c.spent_tokens + t,
-                spent_compute_ms=BUDGETS.c.spent_compute_ms + c,
-                spent_micro_usd=BUDGETS.c.spent_micro_usd + u,
-                updated_at=now,
-            )
-        )
+        new += len(inserted)
     return new
 
 
