@@ -189,6 +189,8 @@ def test_produce_with_models_fails_over_and_reports_ledger_costs(world: World) -
     assert served[0] == "primary/fake-chat" and "backup/fake-chat" in served
     assert any("primary/fake-chat" in r["failed_over_from"] for r in planner)
     assert world.primary.dead and world.backup.submissions("/v1/chat/completions") >= 1
+    events = nexus(world, "runs", "events", summary["run_id"]).stdout
+    assert "nexus.dispatch.failed_over" in events  # the failover, in the run's event log
     # generated backdrops from ComfyUI, one prompt per shot; speech by the backup
     jobs = outputs(world, summary["run_id"])
     shots = json.loads((out / "shots.json").read_text())
