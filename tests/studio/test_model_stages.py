@@ -175,3 +175,23 @@ async def test_a_budget_that_shrank_is_never_overspent(platforms: Opened) -> Non
     offline = [o for o in media if o["engine"] == "offline" and o["fallback_reason"]]
     assert offline and len(offline) < len(media)  # paid until the budget refused, then offline
     assert limit / 2 < costs["cost_usd"] <= limit
+
+
+async def test_a_run_budget_is_in_place_before_its_first_job(platforms: Opened) -> None:
+    with OracleOpenAIServer() as fake:
+        platform = await platforms(fake)
+        prepared = prepare_studio_run({"story": STORY, "resolution": "640x360"},
+                                      platform.studio_models)  # fmt: skip
+        limit = 0.03
+        assert prepared.estimate.total_usd > limit  # the run's own budget is the tight one
+
+        async def limit_run(run_id: str) -> None:
+            await platform.budgets.limit_run("local", run_id, limit)
+
+        run_id, _ = await platform.create_run(
+            "studio", {**prepared.params, "budget_usd": limit}, before_publish=limit_run
+        )
+        run, _ = await finish(platform, run_id)
+        costs = await run_costs(platform.db, "local", run_id, {})
+    assert run.status == "succeeded"
+    assert 0 < costs["cost_usd"] <= limit
