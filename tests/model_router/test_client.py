@@ -122,3 +122,26 @@ async def test_route_and_available(openai_fake: OpenAIServer) -> None:
     with pytest.raises(NexusError) as caught:
         client.route("video")
     assert caught.value.code == ErrorCode.NO_CAPABLE_PROVIDER
+
+
+async def test_with_a_next_candidate_a_provider_is_retried_less(
+    openai_fake: OpenAIServer, openai_backup: OpenAIServer
+) -> None:
+    openai_fake.fail("/v1/chat", "503", retry_after=0)
+    primary = openai_provider("primary", openai_fake.url, max_retries=3)
+    alone = build_client(settings_with(primary, offline_fallback=False), None, None, None)
+    paired = build_client(
+        settings_with(primary, openai_provider("secondary", openai_backup.url)), None, None, None
+    )
+    try:
+        with pytest.raises(NexusError):
+            await alone.chat(SCOPE, [{"role": "user", "content": "hi"}])
+        assert openai_fake.submissions("/v1/chat/completions") == 4  # 1 + max_retries
+        result = await paired.chat(SCOPE, [{"role": "user", "content": "hi"}])
+        assert result.provider == "secondary"
+        assert (
+            openai_fake.submissions("/v1/chat/completions") == 4 + 2
+        )  # 1 + retries_before_failover
+    finally:
+        await alone.close()
+        await paired.close()

@@ -251,6 +251,7 @@ class ModelClient:
             failover=self.settings.failover,
             estimate_usd=lambda c: c.model.prices.cost(estimate),
             on_hop=hop,
+            retries_before_failover=self.settings.retries_before_failover,
         )
         if hops:
             result = dataclasses.replace(result, failed_over_from=tuple(hops))
