@@ -145,3 +145,22 @@ async def test_with_a_next_candidate_a_provider_is_retried_less(
     finally:
         await alone.close()
         await paired.close()
+
+
+def test_route_skips_what_the_remaining_budget_cannot_cover(openai_fake: OpenAIServer) -> None:
+    cheap = openai_provider(
+        "cheap",
+        openai_fake.url,
+        models=[{"name": "small", "capabilities": ["image"], "prices": {"per_image": 0.01}}],
+    )
+    dear = openai_provider(
+        "dear",
+        openai_fake.url,
+        models=[{"name": "big", "capabilities": ["image"], "prices": {"per_image": 0.5}}],
+    )
+    client = build_client(settings_with(dear, cheap), None, None, None)
+    assert client.route("image").provider == "dear"
+    chosen = client.route("image", remaining_usd=0.1)
+    assert (chosen.provider, chosen.estimated_cost_usd) == ("cheap", 0.01)
+    assert "over the remaining budget" in chosen.reason
+    assert client.route("image", remaining_usd=0.0).provider == "offline"  # free
