@@ -164,3 +164,35 @@ def test_route_skips_what_the_remaining_budget_cannot_cover(openai_fake: OpenAIS
     assert (chosen.provider, chosen.estimated_cost_usd) == ("cheap", 0.01)
     assert "over the remaining budget" in chosen.reason
     assert client.route("image", remaining_usd=0.0).provider == "offline"  # free
+
+
+async def test_a_budget_refusal_moves_only_to_a_cheaper_candidate(
+    openai_fake: OpenAIServer,
+) -> None:
+    def image_provider(name: str, price: float) -> dict[str, object]:
+        return openai_provider(
+            name,
+            openai_fake.url,
+            models=[{"name": "img", "capabilities": ["image"], "prices": {"per_image": price}}],
+        )
+
+    ledger = LedgerGuard(limit_usd=0.05)
+    settings = settings_with(
+        image_provider("dear", 0.5), image_provider("same", 0.5), image_provider("cheap", 0.04)
+    )
+    client = build_client(settings, ledger, ledger, None)
+    try:
+        result = await client.image(SCOPE, "p", width=8, height=8, seed=1)
+        assert (result.provider, result.failed_over_from) == ("cheap", ("dear/img",))
+        assert openai_fake.submissions("/v1/images/generations") == 1  # nothing paid twice
+        assert ledger.spent == pytest.approx(0.04)
+        alone = build_client(
+            settings_with(image_provider("dear", 0.5), offline_fallback=False), ledger, ledger, None
+        )
+        with pytest.raises(NexusError) as caught:
+            await alone.image(SCOPE, "p", width=8, height=8, seed=1)
+        assert caught.value.code == ErrorCode.BUDGET_EXHAUSTED  # fail closed: no call made
+        assert openai_fake.submissions("/v1/images/generations") == 1
+        await alone.close()
+    finally:
+        await client.close()
