@@ -122,3 +122,77 @@ async def test_route_and_available(openai_fake: OpenAIServer) -> None:
     with pytest.raises(NexusError) as caught:
         client.route("video")
     assert caught.value.code == ErrorCode.NO_CAPABLE_PROVIDER
+
+
+async def test_with_a_next_candidate_a_provider_is_retried_less(
+    openai_fake: OpenAIServer, openai_backup: OpenAIServer
+) -> None:
+    openai_fake.fail("/v1/chat", "503", retry_after=0)
+    primary = openai_provider("primary", openai_fake.url, max_retries=3)
+    alone = build_client(settings_with(primary, offline_fallback=False), None, None, None)
+    paired = build_client(
+        settings_with(primary, openai_provider("secondary", openai_backup.url)), None, None, None
+    )
+    try:
+        with pytest.raises(NexusError):
+            await alone.chat(SCOPE, [{"role": "user", "content": "hi"}])
+        assert openai_fake.submissions("/v1/chat/completions") == 4  # 1 + max_retries
+        result = await paired.chat(SCOPE, [{"role": "user", "content": "hi"}])
+        assert result.provider == "secondary"
+        assert (
+            openai_fake.submissions("/v1/chat/completions") == 4 + 2
+        )  # 1 + retries_before_failover
+    finally:
+        await alone.close()
+        await paired.close()
+
+
+def test_route_skips_what_the_remaining_budget_cannot_cover(openai_fake: OpenAIServer) -> None:
+    cheap = openai_provider(
+        "cheap",
+        openai_fake.url,
+        models=[{"name": "small", "capabilities": ["image"], "prices": {"per_image": 0.01}}],
+    )
+    dear = openai_provider(
+        "dear",
+        openai_fake.url,
+        models=[{"name": "big", "capabilities": ["image"], "prices": {"per_image": 0.5}}],
+    )
+    client = build_client(settings_with(dear, cheap), None, None, None)
+    assert client.route("image").provider == "dear"
+    chosen = client.route("image", remaining_usd=0.1)
+    assert (chosen.provider, chosen.estimated_cost_usd) == ("cheap", 0.01)
+    assert "over the remaining budget" in chosen.reason
+    assert client.route("image", remaining_usd=0.0).provider == "offline"  # free
+
+
+async def test_a_budget_refusal_moves_only_to_a_cheaper_candidate(
+    openai_fake: OpenAIServer,
+) -> None:
+    def image_provider(name: str, price: float) -> dict[str, object]:
+        return openai_provider(
+            name,
+            openai_fake.url,
+            models=[{"name": "img", "capabilities": ["image"], "prices": {"per_image": price}}],
+        )
+
+    ledger = LedgerGuard(limit_usd=0.05)
+    settings = settings_with(
+        image_provider("dear", 0.5), image_provider("same", 0.5), image_provider("cheap", 0.04)
+    )
+    client = build_client(settings, ledger, ledger, None)
+    try:
+        result = await client.image(SCOPE, "p", width=8, height=8, seed=1)
+        assert (result.provider, result.failed_over_from) == ("cheap", ("dear/img",))
+        assert openai_fake.submissions("/v1/images/generations") == 1  # nothing paid twice
+        assert ledger.spent == pytest.approx(0.04)
+        alone = build_client(
+            settings_with(image_provider("dear", 0.5), offline_fallback=False), ledger, ledger, None
+        )
+        with pytest.raises(NexusError) as caught:
+            await alone.image(SCOPE, "p", width=8, height=8, seed=1)
+        assert caught.value.code == ErrorCode.BUDGET_EXHAUSTED  # fail closed: no call made
+        assert openai_fake.submissions("/v1/images/generations") == 1
+        await alone.close()
+    finally:
+        await client.close()

@@ -172,6 +172,9 @@ class RouterSettings(BaseModel):
         default_factory=dict, description="Per capability: 'provider' or 'provider/model'."
     )
     failover: bool = True
+    retries_before_failover: int = Field(
+        default=1, ge=0, description="Retries on a provider while another one could serve."
+    )
     offline_fallback: bool = Field(
         default=True, description="The offline engines as the last resort, where they exist."
     )

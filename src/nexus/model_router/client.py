@@ -76,14 +76,19 @@ class ModelClient:
         job_id: str = "",
         pool: str = "cpu",
         size: float = 1.0,
+        remaining_usd: float | None = None,
     ) -> DispatchDecision:
-        """Which provider and model would serve ``capability`` now, and why. No I/O."""
+        """Which provider and model would serve ``capability`` now, and why. No I/O.
+        ``size``: tokens, images or seconds of the request (for the estimate);
+        ``remaining_usd``: skip candidates whose estimate the budget cannot cover."""
         chosen, skipped = self.candidates(capability, prefer=prefer)
-        estimate = 0.0
-        if chosen:
-            first = chosen[0].model
-            estimate = first.prices.cost(profiles.estimate_usage(capability, size))
-        return decide.decision_for(job_id, chosen, skipped, pool, estimate)
+        usage = profiles.estimate_usage(capability, size)
+        costs = {c.label: c.model.prices.cost(usage) for c in chosen}
+        affordable = decide.within_budget(chosen, costs, remaining_usd)
+        if len(affordable) < len(chosen):
+            skipped = [*skipped, f"{len(chosen) - len(affordable)} over the remaining budget"]
+        estimate = costs[affordable[0].label] if affordable else 0.0
+        return decide.decision_for(job_id, affordable, skipped, pool, estimate)
 
     def available(self, capability: Capability) -> bool:
         """A non-offline provider for ``capability`` is configured and enabled."""
@@ -251,6 +256,7 @@ class ModelClient:
             failover=self.settings.failover,
             estimate_usd=lambda c: c.model.prices.cost(estimate),
             on_hop=hop,
+            retries_before_failover=self.settings.retries_before_failover,
         )
         if hops:
             result = dataclasses.replace(result, failed_over_from=tuple(hops))

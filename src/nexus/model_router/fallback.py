@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from nexus.contracts.errors import ErrorCode
 from nexus.core.errors import NexusError
+from nexus.model_router.adapters.http import retry_cap
 from nexus.model_router.decide import Candidate
 
 T = TypeVar("T")
@@ -33,16 +34,21 @@ async def run_with_failover(
     failover: bool,
     estimate_usd: Callable[[Candidate], float],
     on_hop: Hop,
+    retries_before_failover: int | None = None,
 ) -> T:
+    """``retries_before_failover`` caps each adapter's retries while a later candidate is
+    left (the last one retries as configured)."""
     last: NexusError | None = None
     failed: Candidate | None = None
-    for candidate in candidates:
+    for index, candidate in enumerate(candidates):
         if failed is not None and last is not None:
             if last.code == ErrorCode.BUDGET_EXHAUSTED and estimate_usd(candidate) >= estimate_usd(
                 failed
             ):
                 continue
             await on_hop(failed, candidate, last)
+        more = failover and index + 1 < len(candidates)
+        token = retry_cap.set(retries_before_failover if more else None)
         try:
             return await attempt(candidate)
         except NexusError as exc:
@@ -50,6 +56,8 @@ async def run_with_failover(
             if not (failover and movable):
                 raise
             last, failed = exc, candidate
+        finally:
+            retry_cap.reset(token)
     if last is not None:
         raise last
     raise NexusError(ErrorCode.NO_CAPABLE_PROVIDER, "no provider can do this")

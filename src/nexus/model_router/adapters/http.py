@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
@@ -33,6 +34,8 @@ RETRIED = {
     ErrorCode.PROVIDER_RESPONSE_INVALID,
 }
 _backoff = wait_random_exponential(multiplier=0.25, max=4.0)
+# Set by the client while another candidate is waiting: retry less, fail over sooner.
+retry_cap: ContextVar[int | None] = ContextVar("retry_cap", default=None)
 
 
 def make_client(spec: ProviderSpec) -> httpx.AsyncClient:
@@ -136,9 +139,13 @@ async def with_retries(
         except httpx.HTTPError as exc:
             raise transport_error(spec.name, exc) from exc
 
+    budget = spec.max_retries if retries is None else retries
+    cap = retry_cap.get()
+    if cap is not None:
+        budget = min(budget, cap)
     async for state in AsyncRetrying(
         retry=retry_if_exception(_retryable),
-        stop=stop_after_attempt(1 + (spec.max_retries if retries is None else retries)),
+        stop=stop_after_attempt(1 + budget),
         wait=_wait,
         reraise=True,
     ):
