@@ -4,7 +4,7 @@ side by side with a check-after-spend counter (what LiteLLM does) in the same ru
     uv run python bench/router/budgets.py [--pairs 20000] [--repeats 3] [--quick]
 
 Throughput: ``pairs`` reserve+settle pairs from ``concurrency`` coroutines on a budget big
-enough for all of them (Redis; SQLite and PostgreSQL get a tenth, they are slower).
+enough for all of them (Redis; SQLite and PostgreSQL get a twentieth, they are slower).
 Overshoot: 100 concurrent callers make ``attempts`` calls (each a simulated 2 ms provider
 call between reserve and settle) against a budget for ``allowed`` calls; overshoot is what
 was spent beyond the limit. Medians of the repeats; the order of the systems alternates per
@@ -207,7 +207,7 @@ async def main(args: argparse.Namespace) -> None:
     for rep in range(args.repeats):
         order = systems if rep % 2 == 0 else systems[::-1]
         for system in order:
-            n = args.pairs if system == "redis" else max(200, args.pairs // 10)
+            n = args.pairs if system == "redis" else max(200, args.pairs // 20)
             tput[system].append(await throughput(system, n, args.concurrency))
             print(system, "throughput", tput[system][-1], flush=True)
         for system in [*order, "naive"]:

@@ -286,6 +286,16 @@ def report(
             f"{med(rows, 'true_cost'):.3f} | {worst:.3f} ({worst / BUDGET:.0%}) | "
             f"{med(rows, 'recorded_cost'):.3f} |"
         )
+    shipped = over.get("litellm")
+    if shipped and max(r["recorded_cost"] for r in shipped) == 0:
+        lines += [
+            "",
+            "LiteLLM as shipped recorded no cost at all, so `max_budget` never refused a call: "
+            "its success handler adds to `litellm._current_cost` only when the result is a "
+            "dict with a `content` key (`litellm_core_utils/litellm_logging.py`), which a chat "
+            "completion is not. With the callback the budget works as designed, and is "
+            "overshot by every call that started before the spend of earlier ones was added.",
+        ]
     lines += [
         "",
         f"Per-call overhead: {args.n} sequential calls, no provider latency; overhead = the "
