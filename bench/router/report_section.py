@@ -33,5 +33,5 @@ def facts() -> str:
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     return (
         f"- machine: {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"load average at start {load}\n- commit: {commit}"
+        f"load average (1, 5, 15 min) as the report was written: {load}\n- commit: {commit}"
     )
