@@ -65,6 +65,13 @@ NOT_TENANT_OBJECTS = {
     ("GET", "/api/v1/pipelines"),
     ("GET", "/api/v1/downloads/{sha256}"),
     ("GET", "/api/v1/costs"),  # sums of the caller's tenant only: tests/gateway/test_budgets.py
+    # Model providers are process-wide configuration (router-core), not a tenant's objects.
+    # NOTE(lead): any tenant's admin can add/disable one for every tenant; see the report.
+    ("GET", "/api/v1/providers"),
+    ("POST", "/api/v1/providers"),
+    ("POST", "/api/v1/providers/{name}/test"),
+    ("POST", "/api/v1/providers/{name}/disable"),
+    ("POST", "/api/v1/providers/{name}/enable"),
 }
 
 
