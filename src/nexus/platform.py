@@ -12,35 +12,59 @@ import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
+
+from nexus.budgets import BudgetGuard, build_guard
+from nexus.budgets.upkeep import BudgetUpkeep
+from nexus.contracts.router import CallScope
 from nexus.core.backends import create_artifact_store, create_broker, create_cache
 from nexus.core.broker import InProcessBroker
 from nexus.core.db import Database
+from nexus.core.logging import get_logger
 from nexus.core.migrate import migrate
-from nexus.core.registry import Registry
+from nexus.core.registry import Registry, SkillContext
 from nexus.core.settings import Settings
+from nexus.model_router import ModelClient, build_client
+from nexus.model_router.registry_store import ProviderStore
+from nexus.observer.costs import CostLedger, build_recorder
 from nexus.orchestrator import queries, signals
 from nexus.orchestrator.advance import Dispatch
 from nexus.orchestrator.daemon import OrchestratorDaemon
+from nexus.orchestrator.dispatch_events import OrchestratorDispatchEvents
+from nexus.orchestrator.gate import DispatchGate
 from nexus.orchestrator.recovery import lease_owner_id
+from nexus.orchestrator.router_gate import RouterGate
 from nexus.orchestrator.service import Orchestrator
 from nexus.orchestrator.states import RUN_TERMINAL, RunState
 from nexus.studio import pipeline as studio_pipeline
+from nexus.studio.models import StudioModels
+from nexus.studio.spend import StudioBudgets
 from nexus.worker_hub.publisher import Publisher
 from nexus.worker_hub.runtime import WorkerRuntime
+from nexus.workers.demo import models as demo_models
 from nexus.workers.demo import pipelines as demo_pipelines
 
+log = get_logger(__name__)
+MODEL_POOLS = {"cpu", "gpu"}
 
-def build_registry() -> Registry:
+
+def build_registry(models: StudioModels | None = None) -> Registry:
     registry = Registry()
     demo_pipelines.register(registry)
-    studio_pipeline.register(registry)
+    demo_models.register(registry)
+    studio_pipeline.register(registry, models)
     return registry
 
 
 class Platform:
-    def __init__(self, settings: Settings, registry: Registry | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        registry: Registry | None = None,
+        *,
+        gate: DispatchGate | None = None,
+    ) -> None:
         self.settings = settings
-        self.registry = registry or build_registry()
         self.db = Database.from_url(
             settings.database_url,
             pool_size=settings.database.pool_size,
@@ -50,10 +74,30 @@ class Platform:
         self.store = create_artifact_store(settings)
         self.broker = create_broker(settings)
         self.cache = create_cache(settings)
+        # Around every paid provider call (ADR 0080): reserve, call, settle, record. Every
+        # model call goes through this client; its routing decides at dispatch through the
+        # router's gate (ADR 0121); the studio's model skills use it through StudioModels.
+        self.guard: BudgetGuard = build_guard(settings, self.db, self.cache)
+        self.recorder: CostLedger = build_recorder(settings, self.db)
+        self.budget_upkeep: BudgetUpkeep | None = None
+        self.models: ModelClient = build_client(
+            settings, self.guard, self.recorder, self.cache, db=self.db
+        )
+        self.studio_models = StudioModels(
+            self.models, self.call_scope, offline_fallback=settings.router.offline_fallback
+        )
+        self.registry = registry or build_registry(self.studio_models)
+        self.registry.services["models"] = self.models
+        self.budgets = StudioBudgets(self.db, self.guard)
         o = settings.orchestrator
         self.orch = Orchestrator(
-            self.db, self.registry, retry_base_s=o.retry_base_s, retry_max_s=o.retry_max_s
+            self.db,
+            self.registry,
+            gate=gate or RouterGate(self.registry, self.models),
+            retry_base_s=o.retry_base_s,
+            retry_max_s=o.retry_max_s,
         )
+        self.models.events = OrchestratorDispatchEvents(self.orch)
         self.publisher = Publisher(self.broker)
         self.daemon: OrchestratorDaemon | None = None
         self.runtime: WorkerRuntime | None = None
@@ -61,7 +105,17 @@ class Platform:
     async def open(self) -> Platform:
         if self.settings.database.auto_migrate:
             await migrate(self.db.engine)
+        await self.reload_providers()
         return self
+
+    async def reload_providers(self) -> None:
+        """Merge the providers added or switched over the API into the model client."""
+        try:
+            registry = await ProviderStore(self.db).registry(self.settings.providers)
+        except DBAPIError as exc:  # not migrated yet (auto_migrate off): the settings only
+            log.warning("router.providers_table_unreadable", error=str(exc.orig)[:200])
+            return
+        await self.models.reload(registry)
 
     async def publish(self, dispatches: Sequence[Dispatch]) -> None:
         await self.publisher.publish(dispatches)
@@ -76,10 +130,17 @@ class Platform:
             republish_after_s=None if in_process else max(30.0, o.lease_s),
         )
         await self.daemon.start()
+        b = self.settings.budgets
+        self.budget_upkeep = BudgetUpkeep(
+            self.guard, sweep_s=b.sweep_interval_s, reconcile_s=b.reconcile_interval_s
+        )
+        self.budget_upkeep.start()
 
     async def start_workers(self, pools: list[str] | None = None) -> None:
         o = self.settings.orchestrator
-        pools = pools or sorted({s.queue_pool for s in self.registry.skills.values()})
+        # Embedded: the model pools too, since the router may send a job to the pool of the
+        # model that serves it (a provider added over the API later included).
+        pools = pools or sorted({s.queue_pool for s in self.registry.skills.values()} | MODEL_POOLS)
         self.runtime = WorkerRuntime(
             self.orch,
             self.broker,
@@ -103,20 +164,44 @@ class Platform:
         return self
 
     async def close(self) -> None:
+        if self.budget_upkeep is not None:
+            await self.budget_upkeep.stop()
         if self.daemon is not None:
             await self.daemon.stop()
         if self.runtime is not None:
             await self.runtime.stop()
         self.publisher.close()
+        await self.models.close()
         await self.broker.close()
         await self.cache.close()
         await self.db.dispose()
 
+    async def call_scope(self, ctx: SkillContext) -> CallScope:
+        """Who a skill's provider calls are for: its run's tenant and project, its job."""
+        async with self.db.read() as conn:
+            job = await queries.read_job(conn, ctx.job_id)
+        return CallScope(
+            tenant_id=job.tenant_id,
+            project_id=job.project_id,
+            run_id=ctx.run_id,
+            job_id=ctx.job_id,
+            trace_id=job.trace_id or "",
+        )
+
     # Commands that publish what they made ready.
     async def create_run(
-        self, pipeline: str, params: dict[str, Any], **kw: Any
+        self,
+        pipeline: str,
+        params: dict[str, Any],
+        *,
+        before_publish: Callable[[str], Awaitable[None]] | None = None,
+        **kw: Any,
     ) -> tuple[str, bool]:
+        """``before_publish(run_id)`` runs after the run is committed and before any of its
+        jobs is published (e.g. to give the run its own budget)."""
         run_id, created, dispatches = await self.orch.create_run(pipeline, params, **kw)
+        if created and before_publish is not None:
+            await before_publish(run_id)
         await self.publish(dispatches)
         return run_id, created
 

@@ -159,6 +159,8 @@ def seed_objects(world: World) -> None:
         world.ids["key"] = key["key"]
         members = c.get("/api/v1/members").json()["items"]
         world.ids["user_id"] = next(m["user_id"] for m in members if m["role"] == "viewer")
+        budget = {"scope": "project", "scope_id": project["project_id"], "usd": 5}
+        assert c.put("/api/v1/budgets", json=budget).status_code == 200
 
 
 @pytest.fixture(scope="session")

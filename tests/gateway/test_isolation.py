@@ -41,6 +41,9 @@ BY_ID: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "/api/v1/runs/{run_id}/graph", None),
     ("GET", "/api/v1/runs/{run_id}/media", None),
     ("GET", "/api/v1/runs/{run_id}/entities", None),
+    ("GET", "/api/v1/budgets/{scope}/{scope_id}", None),
+    ("PUT", "/api/v1/budgets", {"scope": "project", "scope_id": "{project_id}", "usd": 1}),
+    ("PUT", "/api/v1/budgets", {"scope": "run", "scope_id": "{run_id}", "usd": 1}),
 ]
 # Collections: tenant A's object must not appear in tenant B's answer.
 LISTS: list[tuple[str, str, str]] = [
@@ -50,6 +53,7 @@ LISTS: list[tuple[str, str, str]] = [
     ("/api/v1/runs", "run_id", "run_id"),
     ("/api/v1/runs?project_id={project_id}", "run_id", "run_id"),
     ("/api/v1/audit", "target_id", "run_id"),
+    ("/api/v1/budgets", "scope_id", "project_id"),
 ]
 # Operations with no tenant object to leak: they act on the caller's own tenant or identity,
 # or (downloads) are authorised by a signature, tested in test_artifacts.
@@ -67,11 +71,20 @@ NOT_TENANT_OBJECTS = {
     ("GET", "/api/v1/setup"),
     ("POST", "/api/v1/setup"),
     ("POST", "/api/v1/stories/preview"),
+    ("GET", "/api/v1/costs"),  # sums of the caller's tenant only: tests/gateway/test_budgets.py
+    # Model providers are process-wide configuration (router-core), not a tenant's objects.
+    # NOTE(lead): any tenant's admin can add/disable one for every tenant; see the report.
+    ("GET", "/api/v1/providers"),
+    ("POST", "/api/v1/providers"),
+    ("POST", "/api/v1/providers/{name}/test"),
+    ("POST", "/api/v1/providers/{name}/disable"),
+    ("POST", "/api/v1/providers/{name}/enable"),
 }
 
 
 def fill(template: str, world: World) -> str:
-    return template.format(shot_id="shot_0", **world.ids)
+    scope = {"scope": "project", "scope_id": world.ids["project_id"]}
+    return template.format(shot_id="shot_0", **scope, **world.ids)
 
 
 def fill_body(body: Any, world: World) -> Any:

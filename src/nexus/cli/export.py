@@ -8,6 +8,7 @@ from typing import Any
 
 from nexus.orchestrator import queries
 from nexus.platform import Platform
+from nexus.studio.spend import run_costs
 
 FILES = {
     "final_mp4_sha256": "final.mp4",
@@ -27,21 +28,31 @@ async def export_run(platform: Platform, run_id: str, out_dir: Path) -> dict[str
         jobs = await queries.list_jobs(conn, run_id)
         final_job = next(j for j in jobs if j.node_key == "final")
         output = await queries.read_job_output(conn, final_job) or {}
+        plan_job = next((j for j in jobs if j.node_key == "plan"), None)
+        plan = (await queries.read_job_output(conn, plan_job) or {}) if plan_job else {}
     for field, name in FILES.items():
         await platform.store.fetch(str(output[field]), out_dir / name)
-    summary = summarise(run, jobs, output)
+    costs = await run_costs(platform.db, run.tenant_id, run_id, {j.job_id: j.skill for j in jobs})
+    summary = summarise(run, jobs, output, costs)
+    summary["planner"] = plan.get("planner", [])  # LLM-assisted planning, chunk by chunk
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
     (out_dir / "run.json").write_text(json.dumps({"run_id": run_id}, indent=2))
     return summary
 
 
-def summarise(run: Any, jobs: list[Any], output: dict[str, Any]) -> dict[str, Any]:
-    """Per-stage (skill) time and cache hits; cost is zero with the offline engines."""
+def summarise(
+    run: Any, jobs: list[Any], output: dict[str, Any], costs: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Per-stage (skill) time, cache hits and cost; costs come from the cost ledger (every
+    provider call of the run, failed ones included; the offline engines cost nothing)."""
+    costs = costs or {"cost_usd": 0.0, "by_stage": {}}
     stages: dict[str, dict[str, float]] = {}
     for job in jobs:
         stage = stages.setdefault(
-            job.skill, {"jobs": 0, "executed": 0, "cache_hits": 0, "seconds": 0.0}
-        )
+            job.skill,
+            {"jobs": 0, "executed": 0, "cache_hits": 0, "seconds": 0.0,
+             "cost_usd": costs["by_stage"].get(job.skill, 0.0)},
+        )  # fmt: skip
         stage["jobs"] += 1
         if job.cache_hit:
             stage["cache_hits"] += 1
@@ -69,6 +80,7 @@ def summarise(run: Any, jobs: list[Any], output: dict[str, Any]) -> dict[str, An
         "true_peak_dbtp": output.get("true_peak_dbtp"),
         "cache_hits": sum(1 for j in jobs if j.cache_hit),
         "executed": sum(1 for j in jobs if not j.cache_hit),
-        "cost_usd": 0.0,
+        "cost_usd": costs["cost_usd"],
+        "costs": costs,
         "stages": stages,
     }

@@ -98,6 +98,7 @@ def show_run(run_id: str) -> None:
         async with platform.db.read() as conn:
             run = await queries.read_run(conn, run_id)
             jobs = await queries.list_jobs(conn, run_id)
+            events = await queries.list_events(conn, run_id, limit=100_000)
         console.print(
             f"[bold]{run.run_id}[/] {run.pipeline} [bold]{run.status}[/] "
             f"params={json.dumps(run.params)}"
@@ -113,8 +114,27 @@ def show_run(run_id: str) -> None:
                 j.error_code or "",
             )
         console.print(table)
+        print_failovers(events)
 
     _platform_call(go)
+
+
+def print_failovers(events: list[Any]) -> None:
+    """The run's provider failovers (``nexus.dispatch.failed_over``), if any."""
+    hops = [e for e in events if e.type == "nexus.dispatch.failed_over"]
+    if not hops:
+        return
+    table = Table("node", "capability", "from", "to", "why", title="failovers")
+    for e in hops:
+        p = e.payload
+        table.add_row(
+            p.get("node_key", ""),
+            p.get("capability", ""),
+            f"{p.get('from_provider')}/{p.get('from_model')}",
+            f"{p.get('to_provider')}/{p.get('to_model')}",
+            p.get("code", ""),
+        )
+    console.print(table)
 
 
 @runs_app.command("events")

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 from rich.table import Table
 
 from nexus.cli.common import console, embedded, report_errors, run_async, settings_from_env
 from nexus.cli.display import follow_run, print_summary
+from nexus.cli.estimate import print_estimate
 from nexus.cli.export import export_run
 from nexus.contracts.errors import ErrorCode
 from nexus.core.errors import NexusError
 from nexus.orchestrator import queries
 from nexus.planner import ingest_story
+from nexus.planner.degrade import DegradeStep
 from nexus.planner.length import require_min_length
 from nexus.platform import Platform
+from nexus.studio.budget import prepare_studio_run
 from nexus.workers.video.text import find_font_file, needs_cjk
+
+LOCAL_TENANT, LOCAL_PROJECT = "local", "default"  # what embedded runs are created under
 
 
 def read_story(path: Path, max_bytes: int) -> str:
@@ -44,24 +49,46 @@ async def _produce(
     parent_run_id: str | None = None,
     quiet: bool = False,
 ) -> int:
-    run_id, _ = await platform.create_run("studio", params, parent_run_id=parent_run_id)
+    budget = params.get("budget_usd")
+
+    async def limit_run(run_id: str) -> None:
+        if budget is not None:
+            await platform.budgets.limit_run(LOCAL_TENANT, run_id, float(budget))
+
+    run_id, _ = await platform.create_run(
+        "studio", params, parent_run_id=parent_run_id, before_publish=limit_run
+    )
     console.print(f"run [bold]{run_id}[/] -> {out}")
     run = await follow_run(platform, run_id, quiet=quiet)
     await print_summary(platform, run_id)
     if run.status != "succeeded":
         return 1
     summary = await export_run(platform, run_id, out)
-    table = Table("stage", "jobs", "executed", "cached", "seconds")
+    table = Table("stage", "jobs", "executed", "cached", "seconds", "cost (USD)")
     for skill, s in sorted(summary["stages"].items()):
         table.add_row(
-            skill, str(s["jobs"]), str(s["executed"]), str(s["cache_hits"]), f"{s['seconds']:.1f}"
-        )
+            skill, str(s["jobs"]), str(s["executed"]), str(s["cache_hits"]),
+            f"{s['seconds']:.1f}", f"{s.get('cost_usd', 0.0):.4f}",
+        )  # fmt: skip
     console.print(table)
     console.print(
         f"{summary['video_seconds']:.1f} s of video in {summary['wall_seconds']:.1f} s"
-        f" (realtime factor {summary['realtime_factor']}); wrote {out}/final.mp4"
+        f" (realtime factor {summary['realtime_factor']}); cost ${summary['cost_usd']:.4f};"
+        f" wrote {out}/final.mp4"
     )
     return 0
+
+
+def _parse_engines(pins: list[str]) -> dict[str, str]:
+    engines: dict[str, str] = {}
+    for pin in pins:
+        stage, sep, engine = pin.partition("=")
+        if not sep or not engine:
+            raise NexusError(
+                ErrorCode.VALIDATION_FAILED, f"--engine wants STAGE=PROVIDER[/MODEL], not {pin!r}"
+            )
+        engines[stage.strip()] = engine.strip()
+    return engines
 
 
 @report_errors
@@ -73,21 +100,48 @@ def produce(
         str, typer.Option(help="1280x720, 1920x1080, 1080x1920, or 640x360 for a quick draft")
     ] = "1280x720",
     narrator: Annotated[str | None, typer.Option(help="Narrator voice id.")] = None,
+    estimate: Annotated[
+        bool, typer.Option("--estimate", help="Print the cost per stage and provider; run nothing.")
+    ] = False,
+    budget: Annotated[
+        float | None, typer.Option("--budget", help="This run's budget in USD.", min=0)
+    ] = None,
+    degrade: Annotated[
+        str | None,
+        typer.Option(
+            help="Over budget, give up in this order (comma-separated): cheaper_provider,"
+            "fewer_shots,lower_resolution,offline; or 'refuse'."
+        ),
+    ] = None,
+    engine: Annotated[
+        list[str] | None,
+        typer.Option(help="Pin a stage's engine: STAGE=PROVIDER[/MODEL] or STAGE=offline."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
-    """Turn a story into a narrated, subtitled video, offline."""
+    """Turn a story into a narrated, subtitled video: offline, or with the configured models."""
     settings = settings_from_env()
-    params = {
+    params: dict[str, Any] = {
         "story": read_story(story, settings.gateway.max_story_bytes),
         "language": lang,
         "resolution": resolution,
         "narrator": narrator,
+        "budget_usd": budget,
+        "engines": _parse_engines(engine or []),
     }
+    if degrade is not None:
+        params["degrade"] = [cast(DegradeStep, d.strip()) for d in degrade.split(",") if d.strip()]
     target = out or Path("out") / story.stem
 
     async def go() -> int:
-        async with embedded(settings) as platform:
-            return await _produce(platform, params, target, quiet=quiet)
+        async with embedded(settings, workers=not estimate) as platform:
+            left = await platform.budgets.money_left(LOCAL_TENANT, LOCAL_PROJECT)
+            prepared = prepare_studio_run(params, platform.studio_models, remaining_usd=left)
+            if estimate or prepared.changes or prepared.estimate.total_usd > 0:
+                print_estimate(prepared)
+            if estimate:
+                return 0
+            return await _produce(platform, prepared.params, target, quiet=quiet)
 
     raise typer.Exit(run_async(go()))
 

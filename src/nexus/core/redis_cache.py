@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -123,6 +123,74 @@ LOCK_POLL_FIRST_S = 0.01
 LOCK_POLL_MAX_S = 0.2
 
 
+class AutoPipeline:
+    """Script calls submitted in one event-loop turn, sent as one non-transactional pipeline.
+
+    The first submission of a turn schedules the flush with ``call_soon``, so every other
+    coroutine that runs in the same turn joins the batch; a batch in flight does not block
+    the next one (each takes its own pooled connection)."""
+
+    def __init__(self, client: aioredis.Redis, guard: Callable[[], Any]) -> None:
+        self._client = client
+        self._guard = guard
+        self._pending: list[tuple[Any, list[str], list[Any], asyncio.Future[Any]]] = []
+        self._flushing: set[asyncio.Task[None]] = set()
+
+    def submit(self, script: Any, keys: list[str], args: list[Any]) -> asyncio.Future[Any]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        self._pending.append((script, keys, args, future))
+        if len(self._pending) == 1:
+            loop.call_soon(self._start)
+        return future
+
+    def _start(self) -> None:
+        batch, self._pending = self._pending, []
+        task = asyncio.ensure_future(self._flush(batch))
+        self._flushing.add(task)
+        task.add_done_callback(self._flushing.discard)
+
+    async def _flush(
+        self, batch: list[tuple[Any, list[str], list[Any], asyncio.Future[Any]]]
+    ) -> None:
+        try:
+            async with self._guard(), self._client.pipeline(transaction=False) as pipe:
+                for script, keys, args, _ in batch:
+                    pipe.evalsha(script.sha, len(keys), *keys, *args)
+                results = await pipe.execute(raise_on_error=False)
+        except BaseException as exc:
+            for *_, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        for (script, keys, args, future), result in zip(batch, results, strict=True):
+            if future.done():
+                continue  # the caller was cancelled
+            if isinstance(result, redis_errors.NoScriptError):
+                self._retry(script, keys, args, future)  # the server lost its script cache
+            elif isinstance(result, Exception):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
+
+    def _retry(
+        self, script: Any, keys: list[str], args: list[Any], future: asyncio.Future[Any]
+    ) -> None:
+        async def again() -> None:
+            try:
+                async with self._guard():
+                    future.set_result(await script(keys=keys, args=args))
+            except Exception as exc:  # noqa: BLE001 - handed to the caller waiting on it
+                if not future.done():
+                    future.set_exception(exc)
+
+        task = asyncio.ensure_future(again())
+        self._flushing.add(task)
+        task.add_done_callback(self._flushing.discard)
+
+
 def to_ms(seconds: float) -> int:
     return max(1, round(seconds * 1000))
 
@@ -158,6 +226,7 @@ class RedisCache:
         self._remaining = self._client.register_script(BUDGET_REMAINING)
         self._rate = self._client.register_script(RATE_LIMIT)
         self._unlock = self._client.register_script(LOCK_RELEASE)
+        self._batch = AutoPipeline(self._client, self._unavailable_as_error)
 
     def _key(self, key: str) -> str:
         return f"{self.key_prefix}{key}"
@@ -232,6 +301,20 @@ class RedisCache:
                 raise NexusError(ErrorCode.CONFLICT, f"lock {key!r} is held")
             await asyncio.sleep(min(pause, left))
             pause = min(pause * 2, LOCK_POLL_MAX_S)
+
+    def script(self, source: str) -> Callable[[Sequence[str], Sequence[Any]], Awaitable[Any]]:
+        """Another module's Lua primitive (e.g. the budget controller's multi-budget
+        reservation), atomic like this class's own. Calls made in the same event-loop turn
+        travel as one pipeline (auto-pipelining: one round trip for many callers); each
+        script still runs atomically on the server. Connection errors become
+        ``DEPENDENCY_UNAVAILABLE``; a script cache flushed by a restart is reloaded. Keys are
+        passed already prefixed."""
+        registered = self._client.register_script(source)
+
+        async def run(keys: Sequence[str], args: Sequence[Any]) -> Any:
+            return await self._batch.submit(registered, list(keys), list(args))
+
+        return run
 
     async def budget_set(self, budget_key: str, limit: float) -> None:
         budget, _, _ = self._budget_keys(budget_key)

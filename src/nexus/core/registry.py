@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from nexus.contracts.errors import ErrorCode
 from nexus.contracts.graph import NodeSpec
+from nexus.contracts.router import CallScope, Capability
 from nexus.contracts.tasks import ResourceClass
 from nexus.core.errors import NexusError
 from nexus.core.storage import file_sha256
@@ -54,6 +55,25 @@ class SkillContext:
     artifact_paths: dict[str, Path] = field(default_factory=dict)
     progress_sink: Any = None
     kept: list[KeptFile] = field(default_factory=list)
+    tenant_id: str = ""
+    project_id: str = ""
+    trace_id: str = ""
+    cache_key: str = ""
+
+    def call_scope(self) -> CallScope:
+        """Who this job's model calls are for (budgets and the cost ledger)."""
+        return CallScope(
+            tenant_id=self.tenant_id,
+            project_id=self.project_id,
+            run_id=self.run_id,
+            job_id=self.job_id,
+            trace_id=self.trace_id,
+        )
+
+    def resume_key(self, call: str) -> str:
+        """A provider job's resume key: the job's cache key (the same inputs resume the same
+        provider job across attempts and restarts; a variant has other inputs) + ``call``."""
+        return f"{self.cache_key or self.job_id}:{call}"
 
     @property
     def workdir(self) -> Path:
@@ -96,6 +116,9 @@ class Skill:
     compensate: Callable[..., Any] | None = None
     description: str = ""
     pool: str = ""  # empty: the pool of the resource class (gpu -> "gpu", else "cpu")
+    # What model capability the skill calls, if any: the router's gate routes its jobs
+    # (provider, model, pool) and refuses them when nothing can serve it (ADR 0121).
+    capability: Capability | None = None
 
     @property
     def queue_pool(self) -> str:
@@ -121,6 +144,9 @@ class Registry:
         self.skills: dict[str, Skill] = {}
         self.pipelines: dict[str, Pipeline] = {}
         self.expanders: dict[str, Expander] = {}
+        # Process-wide services the entry point wires in for async/thread skills, e.g. the
+        # model router's client under "models" (set by the Platform).
+        self.services: dict[str, Any] = {}
 
     def add_skill(self, skill: Skill) -> None:
         if skill.name in self.skills:

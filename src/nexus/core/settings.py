@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import BaseModel, Field, SecretStr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -101,6 +101,115 @@ class GatewaySettings(BaseModel):
     web_dir: Path | None = None
 
 
+ProviderKind = Literal["openai", "comfyui", "lipsync_http", "offline"]
+CapabilityName = Literal["chat", "json", "embeddings", "image", "speech", "video", "lipsync"]
+
+
+class PriceSettings(BaseModel):
+    """A model's price table in USD (zero where it does not apply)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    input_per_mtok: float = Field(default=0.0, ge=0, description="Per 1M input tokens.")
+    output_per_mtok: float = Field(default=0.0, ge=0, description="Per 1M output tokens.")
+    per_image: float = Field(default=0.0, ge=0)
+    per_audio_s: float = Field(default=0.0, ge=0, description="Per second of speech.")
+    per_video_s: float = Field(default=0.0, ge=0, description="Per second of video.")
+
+
+class ModelProfileSettings(BaseModel):
+    """Per-model facts the router decides on: what it can do, its limits and its price."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    capabilities: list[CapabilityName] = Field(min_length=1)
+    context: int = Field(default=8192, ge=0, description="Context window in tokens.")
+    languages: list[str] = Field(default_factory=lambda: ["*"], description="'*' = any.")
+    prices: PriceSettings = Field(default_factory=PriceSettings)
+    concurrency: int = Field(default=4, ge=1, description="Concurrent calls per process.")
+    pool: Literal["cpu", "gpu"] = Field(default="cpu", description="Worker pool of its jobs.")
+    workflow: Path | None = Field(
+        default=None, description="ComfyUI: the workflow JSON (API format) this model runs."
+    )
+
+
+class ProviderSettings(BaseModel):
+    """One model provider: a wire format (kind), where it lives, its credentials and models."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,62}$")
+    kind: ProviderKind
+    base_url: str = ""
+    api_key: SecretStr | None = Field(default=None, description="Prefer api_key_env/_file.")
+    api_key_env: str | None = Field(default=None, description="Env var holding the key.")
+    api_key_file: Path | None = Field(default=None, description="Secrets file with the key.")
+    enabled: bool = True
+    timeout_s: float = Field(default=60.0, gt=0)
+    max_retries: int = Field(default=3, ge=0, le=10)
+    poll_interval_s: float = Field(default=0.5, gt=0, description="Async jobs: poll period.")
+    job_timeout_s: float = Field(default=900.0, gt=0, description="Async jobs: longest wait.")
+    models: list[ModelProfileSettings] = Field(default_factory=list)
+
+
+class BreakerSettings(BaseModel):
+    """Per-provider circuit breaker: opens on error rate or slow calls, probes half-open."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    window: int = Field(default=20, ge=1, description="Recent calls the rates are taken on.")
+    min_calls: int = Field(default=5, ge=1, description="Calls before the breaker may open.")
+    error_rate: float = Field(default=0.5, gt=0, le=1)
+    slow_call_ms: float = Field(default=30_000.0, gt=0)
+    slow_rate: float = Field(default=0.8, gt=0, le=1)
+    open_s: float = Field(default=30.0, gt=0, description="How long it stays open.")
+    half_open_probes: int = Field(default=1, ge=1)
+
+
+class RouterSettings(BaseModel):
+    """How the router chooses among providers."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    preferences: dict[CapabilityName, list[str]] = Field(
+        default_factory=dict, description="Per capability: 'provider' or 'provider/model'."
+    )
+    failover: bool = True
+    retries_before_failover: int = Field(
+        default=1, ge=0, description="Retries on a provider while another one could serve."
+    )
+    offline_fallback: bool = Field(
+        default=True, description="The offline engines as the last resort, where they exist."
+    )
+    breaker: BreakerSettings = Field(default_factory=BreakerSettings)
+    health_sync_s: float = Field(
+        default=1.0, gt=0, description="Cluster mode: how often breaker states are re-read."
+    )
+
+
+class BudgetsSettings(BaseModel):
+    backend: Literal["auto", "sql", "redis"] = Field(
+        default="auto",
+        description=(
+            "Where reservations are counted: 'sql' (row-locked counters in the database), "
+            "'redis' (Lua scripts, reconciled to the database), 'auto' (redis when cache.url "
+            "is redis://, else sql)."
+        ),
+    )
+    hold_ttl_s: float = Field(
+        default=3600.0,
+        gt=0,
+        description="A reservation never settled or released (a crashed worker) expires then.",
+    )
+    sweep_interval_s: float = Field(
+        default=10.0, gt=0, description="How often orchestrators release expired holds."
+    )
+    reconcile_interval_s: float = Field(
+        default=1.0, gt=0, description="Redis backend: how often settlements reach the database."
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="NEXUS_", env_nested_delimiter="__", extra="forbid", validate_default=True
@@ -116,6 +225,9 @@ class Settings(BaseSettings):
     cache: CacheSettings = Field(default_factory=CacheSettings)
     orchestrator: OrchestratorSettings = Field(default_factory=OrchestratorSettings)
     gateway: GatewaySettings = Field(default_factory=GatewaySettings)
+    providers: list[ProviderSettings] = Field(default_factory=list)
+    router: RouterSettings = Field(default_factory=RouterSettings)
+    budgets: BudgetsSettings = Field(default_factory=BudgetsSettings)
 
     @classmethod
     def settings_customise_sources(

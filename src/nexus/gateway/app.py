@@ -22,6 +22,7 @@ from nexus.gateway.routes import (
     artifacts,
     audit,
     auth,
+    budgets,
     entities,
     events,
     graph,
@@ -31,6 +32,7 @@ from nexus.gateway.routes import (
     ops,
     preview,
     projects,
+    providers,
     runs,
     setup,
     shots,
@@ -60,6 +62,8 @@ RESOURCE_ROUTERS = (
     keys,
     members,
     audit,
+    budgets,
+    providers,
 )
 
 

@@ -233,6 +233,18 @@ class Run(Output):
     finished_at: Time | None
 
 
+class RunEstimate(Output):
+    """``POST /runs?dry_run=true``: what the run would do and cost; nothing was created."""
+
+    pipeline: str
+    params: dict[str, Any] = Field(description="The parameters after budget degradation.")
+    estimate: dict[str, Any] | None = Field(
+        description="Per stage: provider, model, workload, cost (studio runs; else null)."
+    )
+    changes: list[str] = Field(description="What degradation changed to fit the budget.")
+    budget_usd: float | None = Field(description="What the budget had left (null: none).")
+
+
 class RunPage(Output):
     items: list[Run]
     next: str | None = Field(default=None, description="Pass as ``cursor`` for the next page.")
@@ -350,3 +362,56 @@ class Health(Output):
 class Readiness(Output):
     status: Literal["ok", "unavailable"]
     checks: dict[str, str]
+
+
+# ------------------------------------------------------------------ budgets and costs
+class BudgetSet(Input):
+    """Set (replace) a budget's limits; a dimension left out or null is unlimited."""
+
+    scope: Literal["tenant", "project", "run"]
+    scope_id: Id | None = Field(
+        default=None, description="The project or run id; for the tenant: yours (or omit)."
+    )
+    usd: float | None = Field(default=None, ge=0, le=1e9)
+    tokens: int | None = Field(default=None, ge=0, le=10**15)
+    compute_s: float | None = Field(default=None, ge=0, le=1e9)
+
+
+class BudgetDimension(Output):
+    limit: float | None = Field(description="null: unlimited")
+    spent: float
+    held: float = Field(description="Reserved by calls in flight.")
+    remaining: float | None
+    utilisation: float | None = Field(description="(spent + held) / limit")
+
+
+class Budget(Output):
+    scope: str
+    scope_id: str
+    usd: BudgetDimension
+    tokens: BudgetDimension
+    compute_s: BudgetDimension
+
+
+class BudgetPage(Output):
+    items: list[Budget]
+
+
+class CostGroup(Output):
+    key: str | None = Field(description="The group's value (null for the total).")
+    calls: int
+    failed: int
+    cache_hits: int
+    input_tokens: int
+    output_tokens: int
+    images: int
+    audio_s: float
+    video_s: float
+    cost_usd: float
+    latency_ms_avg: float
+
+
+class CostReport(Output):
+    by: str | None
+    total: CostGroup
+    groups: list[CostGroup]

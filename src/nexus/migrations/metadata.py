@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from nexus.budgets import tables as budgets_tables
 from nexus.core.db import Base
 from nexus.gateway import tables as gateway_tables
+from nexus.model_router import tables as model_router_tables
 from nexus.observer import tables as observer_tables
 from nexus.orchestrator import tables as orchestrator_tables
 
 target_metadata = Base.metadata
-MODULE_TABLES = (orchestrator_tables, gateway_tables, observer_tables)
+MODULE_TABLES = (
+    orchestrator_tables,
+    gateway_tables,
+    observer_tables,
+    model_router_tables,
+    budgets_tables,
+)

@@ -1,1 +1,1 @@
-"""The observer: audit log (and later cost and metrics). Observes; never changes run state."""
+"""The observer: audit log and cost ledger (later metrics). Observes; never changes run state."""

@@ -1,14 +1,14 @@
-"""Observer tables: the append-only audit log of security-relevant actions."""
+"""Observer tables: the append-only audit log and the cost ledger (one row per provider call)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from nexus.core.db import Base
+from nexus.core.db import Base, UtcDateTime
 from nexus.core.ids import utcnow
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL wants BIGINT identity.
@@ -35,4 +35,38 @@ class AuditEntry(Base):
     __table_args__ = (
         Index("ix_audit_log_tenant_audit", "tenant_id", "audit_id"),
         Index("ix_audit_log_action", "action"),
+    )
+
+
+class ProviderCallRow(Base):
+    """The cost ledger: one row per provider call, failed ones and cache hits included."""
+
+    __tablename__ = "provider_calls"
+
+    call_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    project_id: Mapped[str] = mapped_column(String(64))
+    run_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    job_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    trace_id: Mapped[str] = mapped_column(String(64), default="")
+    provider: Mapped[str] = mapped_column(String(80))
+    model: Mapped[str] = mapped_column(String(160))
+    capability: Mapped[str] = mapped_column(String(20))
+    input_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    output_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    images: Mapped[int] = mapped_column(Integer, default=0)
+    audio_s: Mapped[float] = mapped_column(Float, default=0.0)
+    video_s: Mapped[float] = mapped_column(Float, default=0.0)
+    compute_s: Mapped[float] = mapped_column(Float, default=0.0)
+    cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
+    latency_ms: Mapped[float] = mapped_column(Float, default=0.0)
+    cache_hit: Mapped[bool] = mapped_column(Boolean, default=False)
+    ok: Mapped[bool] = mapped_column(Boolean, default=True)
+    error_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+    __table_args__ = (
+        Index("ix_provider_calls_tenant_time", "tenant_id", "occurred_at"),
+        Index("ix_provider_calls_tenant_run", "tenant_id", "run_id"),
+        Index("ix_provider_calls_tenant_project", "tenant_id", "project_id"),
     )

@@ -21,6 +21,7 @@ from nexus.orchestrator import events as ev
 from nexus.orchestrator.advance import Dispatch
 from nexus.orchestrator.approvals import ApprovalCommands
 from nexus.orchestrator.base import atomic
+from nexus.orchestrator.dispatch_events import DispatchEventCommands
 from nexus.orchestrator.failures import FailureCommands
 from nexus.orchestrator.job_commands import JobCommands
 from nexus.orchestrator.states import RUN_TERMINAL, JobState, RunState
@@ -35,7 +36,7 @@ SELECT_IDEM = select(IDEM).where(
 REOPENABLE = (JobState.FAILED.value, JobState.CANCELLED.value, JobState.SKIPPED.value)
 
 
-class Orchestrator(JobCommands, FailureCommands, ApprovalCommands):
+class Orchestrator(JobCommands, FailureCommands, ApprovalCommands, DispatchEventCommands):
     async def create_run(
         self,
         pipeline: str,

@@ -6,6 +6,11 @@ bed and the mix (the film's audio from the speech tracks and the bed); final gat
 and muxes by stream copy.
 Shot edits (revision) are applied when the plan is expanded, so the plan itself stays a
 cache hit and only the edited shot's nodes and the final composition run again.
+
+``engines`` (filled by the estimate before the run, see ``studio.budget``) says which stages
+use a real model: LLM-assisted planning replaces the ``plan`` skill by the chunk graph of
+``studio.assisted``; generated backdrops and provider speech replace the ``frame`` and
+``tts`` skills (``studio.media``). Without engines every stage runs offline, as before.
 """
 
 from __future__ import annotations
@@ -18,7 +23,11 @@ from nexus.contracts.graph import NodeSpec
 from nexus.contracts.studio import ShotEdit
 from nexus.core.registry import Pipeline, Registry, RetryPolicy, Skill
 from nexus.planner import apply_shot_edits
-from nexus.studio import final, plan, render
+from nexus.planner.chunks import DEFAULT_CHUNK_UNITS
+from nexus.planner.costing import OFFLINE, Stage
+from nexus.planner.degrade import DEFAULT_POLICY, DegradeStep
+from nexus.studio import assisted, final, lipsync, media, plan, render
+from nexus.studio.models import StudioModels
 from nexus.workers import register_workers
 
 MUSIC_SECONDS_PER_SHOT = 8.0  # an upper bound, so text edits never change the music bed
@@ -33,27 +42,86 @@ class StudioParams(BaseModel):
     narrator: str | None = None
     max_shots: int = Field(default=40, ge=1, le=200)
     edits: dict[int, ShotEdit] = Field(default_factory=dict, description="By shot index.")
+    engines: dict[Stage, str] = Field(
+        default_factory=dict,
+        description="Per stage, 'provider/model' or 'offline' (absent: offline).",
+    )
+    budget_usd: float | None = Field(
+        default=None, ge=0, description="This run's money budget: the estimate must fit it."
+    )
+    chunk_units: int = Field(
+        default=DEFAULT_CHUNK_UNITS,
+        ge=20,
+        le=20_000,
+        description="LLM-assisted planning: story units (words, Han characters) per chunk.",
+    )
+    degrade: list[DegradeStep] = Field(
+        default_factory=lambda: list(DEFAULT_POLICY),
+        description="What to give up, in order, when the estimate exceeds the budget.",
+    )
+
+
+RUN_ONLY = {
+    "edits",
+    "engines",
+    "budget_usd",
+    "degrade",
+    "chunk_units",
+}  # not part of the plan's cache key
+
+
+def uses_model(p: StudioParams | dict[str, Any], stage: Stage) -> bool:
+    engines = p.engines if isinstance(p, StudioParams) else p.get("engines") or {}
+    return engines.get(stage, OFFLINE) != OFFLINE
 
 
 def build_studio(p: StudioParams) -> list[NodeSpec]:
-    plan_params = p.model_dump(mode="json", exclude={"edits"})
+    plan_params = p.model_dump(mode="json", exclude=RUN_ONLY)
+    final_node = NodeSpec(
+        key="final", skill="studio.final", params={}, after=["plan"], gather="plan"
+    )
+    if not (uses_model(p, "entities") or uses_model(p, "shots")):
+        plan_node = NodeSpec(
+            key="plan", skill="studio.plan", params=plan_params, expand="studio.expand_shots"
+        )
+        return [plan_node, final_node]
     return [
-        NodeSpec(key="plan", skill="studio.plan", params=plan_params, expand="studio.expand_shots"),
-        NodeSpec(key="final", skill="studio.final", params={}, after=["plan"], gather="plan"),
+        NodeSpec(
+            key="story",
+            skill="studio.story",
+            params={**plan_params, "chunk_units": p.chunk_units},
+            expand="studio.expand_chunks",
+        ),
+        NodeSpec(
+            key="plan",
+            skill="studio.plan_assisted",
+            params={"max_shots": p.max_shots},
+            after=["story"],
+            gather="story",
+            expand="studio.expand_shots",
+        ),
+        final_node,
     ]
 
 
-def _shot_nodes(shot: Any, prev: Any | None, nxt: Any | None, out: plan.PlanOut) -> list[NodeSpec]:
+def _engine(run: dict[str, Any], stage: Stage) -> dict[str, Any]:
+    return {"engine": run["engines"][stage]} if uses_model(run, stage) else {}
+
+
+def _shot_nodes(
+    shot: Any, prev: Any | None, nxt: Any | None, out: plan.PlanOut, run: dict[str, Any]
+) -> list[NodeSpec]:
     sid = shot.shot_id
     tts = [
         NodeSpec(
             key=f"{sid}.tts.{j}",
-            skill="audio.tts",
+            skill="studio.tts" if uses_model(run, "speech") else "audio.tts",
             params={
                 "text": line.text,
                 "voice": line.voice,
                 "seed": shot.variant,
                 "language": getattr(line, "language", None) or out.language,
+                **_engine(run, "speech"),
             },
         )
         for j, line in enumerate(shot.lines)
@@ -72,22 +140,24 @@ def _shot_nodes(shot: Any, prev: Any | None, nxt: Any | None, out: plan.PlanOut)
     )
     frame = NodeSpec(
         key=f"{sid}.frame",
-        skill="video.storyboard",
+        skill="studio.frame" if uses_model(run, "images") else "video.storyboard",
         params={
             "shot": shot.model_dump(mode="json"),
             "pack": out.pack.model_dump(mode="json"),
             **size,
+            **_engine(run, "images"),
         },
     )
     clip = NodeSpec(
         key=f"{sid}.clip",
-        skill="studio.clip",
+        skill="studio.clip_synced" if uses_model(run, "lipsync") else "studio.clip",
         params={
             "shot": shot.model_dump(mode="json"),
             "frame_key": frame.key,
             "tts_keys": [t.key for t in tts],
             "fps": out.fps,
             **size,
+            **_engine(run, "lipsync"),
         },
         after=[frame.key, *[t.key for t in tts]],
     )
@@ -120,7 +190,7 @@ def expand_shots(parent: NodeSpec, output: dict[str, Any], run: dict[str, Any]) 
     for i, shot in enumerate(shots):
         prev = shots[i - 1] if i else None
         nxt = shots[i + 1] if i + 1 < len(shots) else None
-        nodes.extend(_shot_nodes(shot, prev, nxt, out))
+        nodes.extend(_shot_nodes(shot, prev, nxt, out, run))
     nodes.append(
         NodeSpec(
             key="music",
@@ -143,8 +213,38 @@ def expand_shots(parent: NodeSpec, output: dict[str, Any], run: dict[str, Any]) 
     return nodes
 
 
-def register(registry: Registry) -> None:
+def _register_model_skills(registry: Registry, models: StudioModels) -> None:
+    """The skills that call models: async (they wait on the network), bound to ``models``."""
+    chunks = assisted.AssistedSkills(models)
+    media_skills = media.MediaSkills(models)
+    synced = lipsync.LipsyncSkills(models)
+    retry = RetryPolicy(max_attempts=3, base_s=1.0, max_s=30)
+    async_skills = [
+        ("studio.entities_chunk", assisted.ChunkIn, assisted.EntitiesOut, chunks.entities_chunk),
+        ("studio.shots_chunk", assisted.ChunkIn, assisted.ShotsOut, chunks.shots_chunk),
+        ("studio.frame", media.FrameIn, media.Served, media_skills.frame),
+        ("studio.tts", media.SpeechIn, media.SpeechOut, media_skills.speech),
+        ("studio.clip_synced", lipsync.SyncedClipIn, render.ClipOut, synced.clip),
+    ]
+    for name, input_model, output_model, handler in async_skills:
+        registry.add_skill(
+            Skill(name, "1", input_model, output_model, handler, executor="async",
+                  timeout_s=900, retry=retry)
+        )  # fmt: skip
+    for name, input_model, output_model, handler in [
+        ("studio.story", assisted.StoryIn, assisted.StoryOut, assisted.read_story),
+        ("studio.plan_assisted", assisted.AssembleIn, plan.PlanOut, assisted.assemble_plan),
+    ]:
+        registry.add_skill(
+            Skill(name, "1", input_model, output_model, handler, executor="thread",
+                  timeout_s=120, retry=retry)
+        )  # fmt: skip
+    registry.add_expander("studio.expand_chunks", assisted.expand_chunks)
+
+
+def register(registry: Registry, models: StudioModels | None = None) -> None:
     register_workers(registry)
+    _register_model_skills(registry, models or StudioModels())
     retry = RetryPolicy(max_attempts=3, base_s=0.5, max_s=10)
     # All "thread": the work is numpy, Pillow and ffmpeg children, which run outside the GIL;
     # a process pool would spawn interpreters that import everything again (seconds each).
@@ -175,6 +275,6 @@ def register(registry: Registry) -> None:
             "studio",
             StudioParams,
             build_studio,
-            "Story to narrated, subtitled video (offline engines).",
+            "Story to narrated, subtitled video (offline engines, or models where configured).",
         )
     )

@@ -12,6 +12,7 @@ from nexus.entity_core import extract_entities
 from nexus.entity_core.gender import Gender
 from nexus.planner import ingest_story, plan_shots
 from nexus.planner.length import require_min_length
+from nexus.planner.llm_plan import ChunkReport
 from nexus.workers.audio.voices import (
     list_voices,
     narrator_voice,
@@ -42,6 +43,9 @@ class PlanOut(BaseModel):
     fps: int = 25
     pack: EntityPack
     shots: list[ShotPlan]
+    planner: list[ChunkReport] = Field(
+        default_factory=list, description="LLM-assisted planning: how each chunk was done."
+    )
 
 
 def size_of(resolution: str) -> tuple[int, int]:

@@ -151,6 +151,10 @@ class WorkerRuntime:
                 workdir_path=workdir,
                 upstream=task.inputs,
                 artifact_paths=await self._materialise(claim.upstream_artifacts),
+                tenant_id=task.tenant_id,
+                project_id=task.project_id,
+                trace_id=task.trace_id,
+                cache_key=task.cache_key,
             )
             skill = self.registry.skill(task.skill)
             work = asyncio.create_task(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
 
 from nexus.contracts.errors import ErrorCode
 from nexus.core.errors import NexusError
@@ -13,6 +15,7 @@ from nexus.gateway.deps import GatewayDep, Principal, RunsRead, RunsWrite, audit
 from nexus.gateway.services import projects, runs, stories, studio
 from nexus.orchestrator import queries
 from nexus.orchestrator.states import RunState
+from nexus.studio.budget import PreparedRun, prepare_studio_run
 
 router = APIRouter(tags=["runs"])
 IdempotencyKey = Annotated[
@@ -43,7 +46,29 @@ async def _resolve_params(
     return studio.BINDING.story_params(story.text, project.settings, dict(body.params))
 
 
-@router.post("/runs", response_model=schemas.Run, status_code=201)
+async def _prepare(
+    gw: GatewayDep, principal: Principal, body: schemas.RunCreate, params: dict[str, Any]
+) -> PreparedRun | None:
+    """Studio runs: the estimate and the budget degradation (CPU work: off the loop)."""
+    if body.pipeline != studio.BINDING.pipeline:
+        return None
+    left = await gw.platform.budgets.money_left(principal.tenant_id, body.project_id)
+    return await asyncio.to_thread(
+        prepare_studio_run, params, gw.platform.studio_models, remaining_usd=left
+    )
+
+
+@router.post(
+    "/runs",
+    response_model=schemas.Run,
+    status_code=201,
+    responses={
+        200: {
+            "model": schemas.RunEstimate,
+            "description": "dry_run=true: the estimate per stage and provider; nothing created.",
+        }
+    },
+)
 async def create_run(
     body: schemas.RunCreate,
     request: Request,
@@ -51,15 +76,39 @@ async def create_run(
     principal: RunsWrite,
     gw: GatewayDep,
     idempotency_key: IdempotencyKey = None,
-) -> schemas.Run:
+    dry_run: Annotated[
+        bool, Query(description="Estimate the cost per stage and provider; run nothing.")
+    ] = False,
+) -> Any:
     """Start a run of a registered pipeline. A repeated Idempotency-Key with the same body
-    answers the original run (``Idempotent-Replayed: true``); with another body, 422."""
+    answers the original run (``Idempotent-Replayed: true``); with another body, 422.
+    Studio runs are estimated first and degraded to fit the budget (``budget_insufficient``
+    when the policy refuses); ``dry_run=true`` answers that estimate and creates nothing."""
     params = await _resolve_params(gw, principal, body)
     runs.validate_params(gw.platform.registry, body.pipeline, params)
+    prepared = await _prepare(gw, principal, body, params)
+    if prepared is not None:
+        params = prepared.params
+    if dry_run:
+        estimate = schemas.RunEstimate(
+            pipeline=body.pipeline,
+            params=params,
+            estimate=prepared.estimate.model_dump(mode="json") if prepared else None,
+            changes=prepared.changes if prepared else [],
+            budget_usd=prepared.budget_usd if prepared else None,
+        )
+        return JSONResponse(estimate.model_dump(mode="json"), status_code=200)
+    budget = params.get("budget_usd") if prepared is not None else None
+
+    async def limit_run(run_id: str) -> None:
+        if budget is not None:
+            await gw.platform.budgets.limit_run(principal.tenant_id, run_id, float(budget))
+
     run_id, created = await runs.create_run(
         gw,
         pipeline=body.pipeline,
         params=params,
+        before_publish=limit_run,
         tenant_id=principal.tenant_id,
         project_id=body.project_id,
         created_by=principal.user_id,

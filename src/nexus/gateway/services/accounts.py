@@ -58,6 +58,19 @@ async def ensure_tenant(conn: Conn, slug: str) -> str:
     return tenant_id
 
 
+async def resolve_tenant(conn: Conn, slug_or_id: str) -> str:
+    """A tenant's id from its slug or id; anything else is taken as a tenant id as it is
+    (embedded runs belong to the tenant ``local``, which has no row)."""
+    row = (
+        await conn.execute(
+            select(TENANTS.c.tenant_id).where(
+                (TENANTS.c.slug == slug_or_id) | (TENANTS.c.tenant_id == slug_or_id)
+            )
+        )
+    ).first()
+    return slug_or_id if row is None else str(row[0])
+
+
 async def create_user(
     db: Database,
     passwords: Passwords,

@@ -3,6 +3,7 @@ and the tenant-scoped reads the run routes share. Orchestration stays in the Pla
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pydantic import ValidationError
@@ -48,6 +49,7 @@ async def create_run(
     idempotency_key: str | None,
     trace_id: str,
     parent_run_id: str | None = None,
+    before_publish: Callable[[str], Awaitable[None]] | None = None,
 ) -> tuple[str, bool]:
     """Create a run. Concurrent requests with one Idempotency-Key are serialised on a lock in
     the cache (Redis in cluster mode), so exactly one creates and the rest read its result."""
@@ -61,6 +63,8 @@ async def create_run(
     }
     if parent_run_id is not None:
         kw["parent_run_id"] = parent_run_id
+    if before_publish is not None:
+        kw["before_publish"] = before_publish
     if idempotency_key is None:
         return await platform.create_run(pipeline, params, **kw)
     lock = platform.cache.lock(

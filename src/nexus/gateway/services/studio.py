@@ -28,6 +28,7 @@ RESOLUTIONS = {"480p": "854x480", "720p": "1280x720", "1080p": "1920x1080"}
 
 @dataclass(frozen=True)
 class StudioBinding:
+    pipeline: str = "studio"
     plan_node: str = "plan"
     shots_field: str = "shots"
     shot_node: str = "{shot_id}.frame"  # regenerating the frame re-runs clip, segment, final

@@ -20,6 +20,7 @@ def register(registry: Registry) -> None:
             executor="thread",
             retry=RetryPolicy(max_attempts=2),
             timeout_s=180.0,
+            capability="speech",
             description=(
                 "Offline TTS: piper (English, neural) and espeak-ng (Mandarin) voices; "
                 "mixed text is read run by run in one timbre family."

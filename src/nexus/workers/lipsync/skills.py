@@ -20,6 +20,7 @@ def register(registry: Registry) -> None:
             executor="thread",
             retry=RetryPolicy(max_attempts=2),
             timeout_s=300.0,
+            capability="lipsync",
             description="Mouth animation from the speech envelope, encoded frame-accurately.",
         )
     )

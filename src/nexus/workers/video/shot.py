@@ -143,19 +143,25 @@ def render_shot(
     *,
     variant: int | None = None,
     highlight: bool = True,
+    backdrop: Image.Image | None = None,
 ) -> tuple[Image.Image, MouthAnchor | None]:
     """The shot's frame (RGB) and the speaking character's mouth anchor (None for narration).
 
     ``highlight=False`` draws the same layout with nobody emphasised (no halo, no dimmed
     listeners, plain name tags): the frame shown while the narrator reads (ADR 0115).
+    ``backdrop`` (already ``size``): a generated picture used instead of the drawn place.
     """
     variant = shot.variant if variant is None else variant
     place = next((p for p in pack.places if p.entity_id == shot.place_id), None)
     hint = f"{shot.visual_prompt} {shot.text}"
     stated = {"time_of_day": shot.time_of_day, "weather": shot.weather}
     light = scene_light(place, hint, shot.scene_index, variant, **stated)
-    frame = render_backdrop(
-        place, hint, size, shot.scene_index, variant=variant, landmark=shot.landmark, **stated
+    frame = (
+        backdrop.convert("RGB")
+        if backdrop is not None
+        else render_backdrop(
+            place, hint, size, shot.scene_index, variant=variant, landmark=shot.landmark, **stated
+        )
     )
     anchor: MouthAnchor | None = None
     tags: list[tuple[Slot, int, int]] = []

@@ -20,6 +20,7 @@ def register(registry: Registry) -> None:
             executor="thread",
             retry=RetryPolicy(max_attempts=2),
             timeout_s=120.0,
+            capability="image",
             description="Storyboard frame: place backdrop, character portraits, speaker emphasis.",
         )
     )

@@ -1,0 +1,210 @@
+"""One call on one candidate: pick the adapter for the provider's wire format, submit or
+resume its provider job, and report the usage the price table bills.
+
+Async provider jobs (ComfyUI prompts, lip-sync jobs) are recorded in the database before
+waiting; a later call with the same ``resume_key`` on the same provider and model polls
+that job instead of submitting it again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from nexus.contracts.errors import ErrorCode
+from nexus.contracts.router import Capability, Usage
+from nexus.core.errors import NexusError
+from nexus.model_router.adapters.comfyui import ComfyUIAdapter, load_workflow
+from nexus.model_router.adapters.lipsync import LipsyncAdapter
+from nexus.model_router.adapters.openai import OpenAIAdapter
+from nexus.model_router.decide import Candidate
+from nexus.model_router.jobs import ProviderJobStore, RecordedJob
+from nexus.model_router.providers import ProviderRegistry, ProviderSpec
+from nexus.model_router.results import CallResult, ChatResult, EmbedResult, MediaResult
+
+Adapter = OpenAIAdapter | ComfyUIAdapter | LipsyncAdapter
+OfflineEngine = Callable[..., Awaitable[CallResult]]
+VIDEO_FPS = 16
+
+
+def unsupported(c: Candidate, capability: str) -> NexusError:
+    return NexusError(
+        ErrorCode.NO_CAPABLE_PROVIDER,
+        f"{c.label}: a {c.provider.kind} provider cannot serve {capability}",
+    )
+
+
+class Calls:
+    def __init__(
+        self,
+        registry: ProviderRegistry,
+        jobs: ProviderJobStore | None,
+        offline: dict[Capability, OfflineEngine],
+    ) -> None:
+        self.registry = registry
+        self.jobs = jobs
+        self.offline = offline
+        self.adapters: dict[str, Adapter] = {}
+
+    def adapter(self, spec: ProviderSpec) -> Adapter:
+        found = self.adapters.get(spec.name)
+        if found is None:
+            kinds: dict[str, Callable[[ProviderSpec], Adapter]] = {
+                "openai": OpenAIAdapter,
+                "comfyui": ComfyUIAdapter,
+                "lipsync_http": LipsyncAdapter,
+            }
+            found = self.adapters[spec.name] = kinds[spec.kind](spec)
+        return found
+
+    async def close(self) -> None:
+        for adapter in self.adapters.values():
+            await adapter.close()
+        self.adapters.clear()
+
+    async def _offline(self, c: Candidate, capability: Capability, **kw: Any) -> Any:
+        engine = self.offline.get(capability)
+        if engine is None:
+            raise NexusError(
+                ErrorCode.NO_CAPABLE_PROVIDER,
+                f"no non-offline provider for {capability}: use the offline engine",
+                extra={"offline": True},
+            )
+        return await engine(**kw)
+
+    async def chat(
+        self, c: Candidate, messages: list[dict[str, Any]], kw: dict[str, Any]
+    ) -> ChatResult:
+        if c.provider.offline:
+            return await self._offline(c, "chat", messages=messages, **kw)
+        adapter = self.adapter(c.provider)
+        if not isinstance(adapter, OpenAIAdapter):
+            raise unsupported(c, "chat")
+        return await adapter.chat(c.model.name, messages, **kw)
+
+    async def embed(self, c: Candidate, texts: list[str]) -> EmbedResult:
+        if c.provider.offline:
+            return await self._offline(c, "embeddings", texts=texts)
+        adapter = self.adapter(c.provider)
+        if not isinstance(adapter, OpenAIAdapter):
+            raise unsupported(c, "embeddings")
+        return await adapter.embed(c.model.name, texts)
+
+    async def recorded(self, resume_key: str | None) -> RecordedJob | None:
+        if resume_key is None or self.jobs is None:
+            return None
+        return await self.jobs.find(resume_key)
+
+    async def media(
+        self, c: Candidate, capability: Capability, params: dict[str, Any], resume_key: str | None
+    ) -> MediaResult:
+        if c.provider.offline:
+            return await self._offline(c, capability, **params)
+        adapter = self.adapter(c.provider)
+        if isinstance(adapter, OpenAIAdapter):
+            return await self._openai_media(c, adapter, capability, params)
+        if isinstance(adapter, ComfyUIAdapter):
+            return await self._comfyui(c, adapter, capability, params, resume_key)
+        if capability != "lipsync":
+            raise unsupported(c, capability)
+        return await self._job(
+            c,
+            capability,
+            resume_key,
+            lambda: adapter.submit(c.model.name, params["audio"], params["face"]),
+            lambda job_id: adapter.wait(job_id, timeout_s=c.provider.job_timeout_s),
+            Usage(video_s=float(params["seconds"])),
+        )
+
+    async def _openai_media(
+        self, c: Candidate, adapter: OpenAIAdapter, capability: Capability, params: dict[str, Any]
+    ) -> MediaResult:
+        if capability == "image":
+            return await adapter.image(
+                c.model.name, params["prompt"], width=params["width"], height=params["height"]
+            )
+        if capability == "speech":
+            return await adapter.speech(c.model.name, params["text"], voice=params["voice"])
+        raise unsupported(c, capability)
+
+    async def _comfyui(
+        self,
+        c: Candidate,
+        adapter: ComfyUIAdapter,
+        capability: Capability,
+        params: dict[str, Any],
+        resume_key: str | None,
+    ) -> MediaResult:
+        if capability not in ("image", "video") or not c.model.workflow:
+            raise unsupported(c, capability)
+        workflow = load_workflow(c.model.workflow)
+        values = {k: v for k, v in params.items() if k != "image_bytes"}
+        usage = (
+            Usage(images=1) if capability == "image" else Usage(video_s=float(params["seconds"]))
+        )
+
+        async def submit() -> str:
+            if capability == "video":
+                values["image"] = await adapter.upload(params["image_bytes"], "nexus-input.png")
+                values["fps"] = VIDEO_FPS
+                values["frames"] = max(1, round(float(params["seconds"]) * VIDEO_FPS))
+            return await adapter.submit(workflow, values)
+
+        return await self._job(
+            c,
+            capability,
+            resume_key,
+            submit,
+            lambda prompt_id: adapter.wait(prompt_id, timeout_s=c.provider.job_timeout_s),
+            usage,
+        )
+
+    async def _job(
+        self,
+        c: Candidate,
+        capability: Capability,
+        resume_key: str | None,
+        submit: Callable[[], Awaitable[str]],
+        wait: Callable[[str], Awaitable[MediaResult]],
+        usage: Usage,
+    ) -> MediaResult:
+        started = time.perf_counter()
+        resumed = await self._resume(c, resume_key, wait)
+        if resumed is not None:
+            return dataclasses.replace(resumed, usage=usage, resumed=True)
+        external_id = await submit()
+        if resume_key is not None and self.jobs is not None:
+            await self.jobs.record(
+                resume_key,
+                provider=c.provider.name,
+                model=c.model.name,
+                capability=capability,
+                external_id=external_id,
+            )
+        result = await wait(external_id)
+        if resume_key is not None and self.jobs is not None:
+            await self.jobs.finish(resume_key)
+        spent = usage.model_copy(update={"compute_s": time.perf_counter() - started})
+        return dataclasses.replace(result, usage=spent)
+
+    async def _resume(
+        self, c: Candidate, resume_key: str | None, wait: Callable[[str], Awaitable[MediaResult]]
+    ) -> MediaResult | None:
+        recorded = await self.recorded(resume_key)
+        if recorded is None or (recorded.provider, recorded.model) != (
+            c.provider.name,
+            c.model.name,
+        ):
+            return None
+        assert resume_key is not None and self.jobs is not None
+        try:
+            result = await wait(recorded.external_id)
+        except NexusError as exc:
+            if exc.code != ErrorCode.PROVIDER_ERROR or exc.extra.get("status") != 400:
+                raise  # down or slow: a later attempt resumes the same job again
+            await self.jobs.forget(resume_key)  # that job failed there: submit afresh
+            return None
+        await self.jobs.finish(resume_key)
+        return result

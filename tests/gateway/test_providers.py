@@ -1,0 +1,35 @@
+"""``/api/v1/providers``: members list, admins add/switch/test; keys never accepted inline
+nor returned."""
+
+from __future__ import annotations
+
+from tests.fakes.openai_server import OpenAIServer
+from tests.gateway.conftest import World
+
+
+def test_providers_list_add_disable_test(world: World) -> None:
+    with OpenAIServer() as fake:
+        body = {
+            "name": "gw-fake",
+            "kind": "openai",
+            "base_url": f"{fake.url}/v1",
+            "models": [{"name": "m", "capabilities": ["embeddings"]}],
+        }
+        with world.client("viewer_a") as c:
+            names = [p["name"] for p in c.get("/api/v1/providers").json()["items"]]
+            assert "offline" in names
+            assert c.post("/api/v1/providers", json=body).status_code == 403
+        with world.client("admin_a") as c:
+            inline = c.post("/api/v1/providers", json={**body, "api_key": "sk-inline-1"})
+            assert inline.status_code == 422 and "sk-inline-1" not in inline.text
+            added = c.post("/api/v1/providers", json=body)
+            assert added.status_code == 201, added.text
+            assert added.json()["source"] == "api" and added.json()["credential"] == "none"
+            assert c.post("/api/v1/providers", json=body).status_code == 409
+            probe = c.post("/api/v1/providers/gw-fake/test").json()
+            assert probe["ok"] and fake.submissions("/v1/models", "GET") == 1
+            off = c.post("/api/v1/providers/gw-fake/disable").json()
+            assert off["enabled"] is False
+            assert c.post("/api/v1/providers/ghost/disable").status_code == 404
+        with world.client("editor_a") as c:
+            assert c.post("/api/v1/providers/gw-fake/enable").status_code == 403
