@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, insert, select, update
+from sqlalchemy import Table, and_, bindparam, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -22,6 +22,7 @@ from nexus.contracts.router import BudgetScope
 from nexus.core.db import Conn
 from nexus.core.errors import NexusError
 from nexus.core.ids import utcnow
+from nexus.core.prepared import Prepared
 
 BUDGETS = cast(Table, tables.Budget.__table__)
 HOLDS = cast(Table, tables.BudgetHold.__table__)
@@ -211,6 +212,42 @@ class SpendEntry:
 
 
 SPEND_BATCH = 1000
+# PostgreSQL: a whole batch as one statement over arrays (one parse, seven parameters).
+PG_INSERT_SPEND = Prepared(
+    text(
+        "INSERT INTO budget_spend (reservation_id, budget_id, tenant_id, tokens, compute_ms,"
+        " micro_usd, settled_at) SELECT r, b, t, tk, c, u, CAST(:now AS timestamptz)"
+        " FROM unnest(CAST(:rids AS text[]), CAST(:bids AS text[]), CAST(:tids AS text[]),"
+        " CAST(:tks AS bigint[]), CAST(:cs AS bigint[]), CAST(:us AS bigint[]))"
+        " AS x(r, b, t, tk, c, u)"
+        " ON CONFLICT DO NOTHING RETURNING budget_id, tokens, compute_ms, micro_usd"
+    )
+)
+
+
+async def _insert_new(conn: Conn, batch: Sequence[SpendEntry], now: Any) -> list[Any]:
+    """Insert the batch's journal rows that are not there yet; return the new ones."""
+    if conn.dialect.name == "postgresql":
+        params = {
+            "now": now,
+            "rids": [e.reservation_id for e in batch],
+            "bids": [e.budget_id for e in batch],
+            "tids": [e.tenant_id for e in batch],
+            "tks": [e.amount.tokens for e in batch],
+            "cs": [e.amount.compute_ms for e in batch],
+            "us": [e.amount.micro_usd for e in batch],
+        }
+        return list((await conn.execute(PG_INSERT_SPEND, params)).all())
+    rows = [
+        {
+            "reservation_id": e.reservation_id, "budget_id": e.budget_id,
+            "tenant_id": e.tenant_id, "tokens": e.amount.tokens,
+            "compute_ms": e.amount.compute_ms, "micro_usd": e.amount.micro_usd,
+            "settled_at": now,
+        }
+        for e in batch
+    ]  # fmt: skip
+    return list((await conn.execute(_insert_ignore(conn).values(rows))).all())
 
 
 async def apply_spend(conn: Conn, entries: Sequence[SpendEntry]) -> int:
@@ -222,16 +259,7 @@ async def apply_spend(conn: Conn, entries: Sequence[SpendEntry]) -> int:
     for start in range(0, len(entries), SPEND_BATCH):
         batch = entries[start : start + SPEND_BATCH]
         tenant_of = {e.budget_id: e.tenant_id for e in batch}
-        rows = [
-            {
-                "reservation_id": e.reservation_id, "budget_id": e.budget_id,
-                "tenant_id": e.tenant_id, "tokens": e.amount.tokens,
-                "compute_ms": e.amount.compute_ms, "micro_usd": e.amount.micro_usd,
-                "settled_at": now,
-            }
-            for e in batch
-        ]  # fmt: skip
-        inserted = (await conn.execute(_insert_ignore(conn).values(rows))).all()
+        inserted = await _insert_new(conn, batch, now)
         totals: dict[str, list[int]] = {}
         for r in inserted:
             acc = totals.setdefault(r.budget_id, [0, 0, 0])
