@@ -13,7 +13,7 @@ from nexus.contracts.errors import ErrorCode
 from nexus.contracts.tasks import CommitReceipt
 from nexus.core.db import Conn
 from nexus.core.ids import utcnow
-from nexus.orchestrator import advance, rules
+from nexus.orchestrator import advance, ready, rules
 from nexus.orchestrator.advance import Dispatch
 from nexus.orchestrator.base import NOT_FOUND, CommandBase, receipt, run_view, step_atomic
 from nexus.orchestrator.states import JobState, RunState
@@ -68,7 +68,7 @@ class FailureCommands(CommandBase):
         )
         if retry.accepted:
             return CommitReceipt(accepted=True), [
-                await advance.enqueue(conn, job.job_id, job.pool, not_before)
+                await ready.enqueue(conn, job.job_id, job.pool, not_before)
             ]
         final_code = code if not code.retryable else ErrorCode.RETRIES_EXHAUSTED
         outcome = await transition_job(

@@ -19,7 +19,8 @@ from nexus.contracts.tasks import ArtifactMeta, Claim, CommitReceipt, TaskSpec
 from nexus.core.db import Conn
 from nexus.core.ids import new_id, utcnow
 from nexus.core.prepared import Prepared
-from nexus.orchestrator import advance, fused_step, graph, lookahead, tables
+from nexus.orchestrator import advance, fused_step, graph, lookahead, ready, tables
+from nexus.orchestrator import eager as eager_claim
 from nexus.orchestrator import events as ev
 from nexus.orchestrator.advance import Dispatch
 from nexus.orchestrator.base import (
@@ -34,7 +35,6 @@ from nexus.orchestrator.statements import OutputRow
 from nexus.orchestrator.states import JobState, RunState
 from nexus.orchestrator.transitions import (
     COMPENSATION_PREFIX,
-    Move,
     append_events,
     discard_outbox,
     succeed_claimed,
@@ -137,7 +137,7 @@ class JobCommands(CommandBase):
         if job.node_key.startswith(COMPENSATION_PREFIX):
             target = await self._job(conn, job.params["target_job_id"])
             if target is not None:
-                out = await advance.read_output(conn, target.cache_key or "")
+                out = await ready.read_output(conn, target.cache_key or "")
                 compensation = {"params": target.params, "output": out or {}}
         # model_construct: every field comes from rows this module wrote (validated then);
         # validating again costs ~40 µs per claim on the hot path.
@@ -318,7 +318,7 @@ class JobCommands(CommandBase):
         claimer = None
         if claim_next is not None:
             claim_next.claimed = None
-            claimer = _Claimer(self, claim_next, job, output, artifacts)
+            claimer = eager_claim.Claimer(self, claim_next, job, output, artifacts)
         return await advance.advance(conn, self.wiring, run, [(job, output)], claimer, counted)
 
     async def _store_output(self, conn: Conn, job: Any, attempt: int, stored: OutputRow) -> None:
@@ -361,42 +361,3 @@ class JobCommands(CommandBase):
                     for a in artifacts
                 ],
             )
-
-
-class _Claimer:
-    """An ``EagerClaim`` seen from ``advance``: claims the first job this commit makes ready
-    in the worker's queues (READY -> RUNNING in the same write as PENDING -> READY)."""
-
-    def __init__(
-        self,
-        commands: JobCommands,
-        eager: EagerClaim,
-        done: Any,
-        output: dict[str, Any],
-        artifacts: list[ArtifactMeta],
-    ) -> None:
-        self.commands = commands
-        self.eager = eager
-        self.done = done
-        self.done_inputs = ({done.node_key: output}, artifacts)
-
-    @property
-    def claimed(self) -> Claim | None:
-        return self.eager.claimed
-
-    def wants(self, queue: str) -> bool:
-        return self.eager.claimed is None and queue in self.eager.queues
-
-    def claim_move(self, job: Any) -> Move:
-        return lookahead.claim_move(self.eager, job, utcnow())
-
-    async def took(self, conn: Conn, row: Any, via: Any | None) -> None:
-        known = None
-        if via is self.done and advance.only_data_upstream(row, via) is True:
-            known = self.done_inputs
-        self.eager.claimed = await self.commands.build_claim(
-            conn, row, row.attempt, self.eager.owner, self.eager.lease_s, known
-        )
-        if conn.dialect.name == "postgresql":  # what its commit may do in one statement
-            dependents = (await conn.execute(fused_step.PREDICT, {"s_id": row.job_id})).all()
-            self.commands.lookahead.remember(row, dependents)
