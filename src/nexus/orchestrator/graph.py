@@ -20,7 +20,7 @@ from nexus.core.ids import new_id, utcnow
 from nexus.core.prepared import Prepared
 from nexus.core.registry import Registry
 from nexus.orchestrator import readiness, tables
-from nexus.orchestrator.rows import DependentRow, JobRow
+from nexus.orchestrator.rows import DependentRow, FinishedRow, JobRow, RunRef
 from nexus.orchestrator.states import JobState
 
 JOBS = tables.JOBS
@@ -30,7 +30,7 @@ R = TypeVar("R", bound=JobRow)
 
 
 def _job_row(
-    run: Any,
+    run: RunRef,
     spec: NodeSpec,
     registry: Registry,
     *,
@@ -85,7 +85,7 @@ async def _node_index(conn: Conn, run_id: str) -> dict[str, tuple[str, int]]:
 def _edges_for(
     spec: NodeSpec, job_id: str, index: dict[str, tuple[str, int]], run_id: str
 ) -> list[dict[str, Any]]:
-    edges = []
+    edges: list[dict[str, Any]] = []
     keys: list[str] = [*spec.after, *([spec.gather] if spec.gather else [])]
     for key in dict.fromkeys(keys):
         if key not in index:
@@ -104,7 +104,7 @@ INSERT_DEPS = Prepared(insert(DEPS))
 
 async def insert_nodes(
     conn: Conn,
-    run: Any,
+    run: RunRef,
     specs: list[NodeSpec],
     registry: Registry,
     *,
@@ -212,8 +212,8 @@ async def descendants(conn: Conn, job_id: str) -> list[str]:
 
 async def expand(
     conn: Conn,
-    run: Any,
-    parent: Any,
+    run: RunRef,
+    parent: FinishedRow,
     specs: list[NodeSpec],
     registry: Registry,
 ) -> tuple[list[str], list[str]]:

@@ -31,6 +31,7 @@ from nexus.orchestrator.base import (
     run_view,
     step_atomic,
 )
+from nexus.orchestrator.rows import DependentRow, FinishedRow, JobRow, RunRef
 from nexus.orchestrator.statements import OutputRow
 from nexus.orchestrator.states import JobState, RunState
 from nexus.orchestrator.transitions import (
@@ -118,7 +119,7 @@ class JobCommands(CommandBase):
     async def build_claim(
         self,
         conn: Conn,
-        job: Any,
+        job: JobRow,
         attempt: int,
         owner: str,
         lease_s: float,
@@ -132,7 +133,8 @@ class JobCommands(CommandBase):
         else:
             rows = (await conn.execute(SELECT_INPUTS, {"job_id": job.job_id})).all()
             inputs = {r.node_key: r.output for r in rows}
-            artifacts = [ArtifactMeta.model_validate(a) for r in rows for a in (r.artifacts or [])]
+            stored: list[list[dict[str, Any]] | None] = [r.artifacts for r in rows]
+            artifacts = [ArtifactMeta.model_validate(a) for metas in stored for a in metas or []]
         compensation = None
         if job.node_key.startswith(COMPENSATION_PREFIX):
             target = await self._job(conn, job.params["target_job_id"])
@@ -308,12 +310,12 @@ class JobCommands(CommandBase):
     async def _advance(
         self,
         conn: Conn,
-        run: Any,
-        job: Any,
+        run: RunRef,
+        job: FinishedRow,
         output: dict[str, Any],
         artifacts: list[ArtifactMeta],
         claim_next: EagerClaim | None,
-        counted: list[Any] | None = None,
+        counted: list[DependentRow] | None = None,
     ) -> list[Dispatch]:
         claimer = None
         if claim_next is not None:
@@ -321,7 +323,9 @@ class JobCommands(CommandBase):
             claimer = eager_claim.Claimer(self, claim_next, job, output, artifacts)
         return await advance.advance(conn, self.wiring, run, [(job, output)], claimer, counted)
 
-    async def _store_output(self, conn: Conn, job: Any, attempt: int, stored: OutputRow) -> None:
+    async def _store_output(
+        self, conn: Conn, job: FinishedRow, attempt: int, stored: OutputRow
+    ) -> None:
         await conn.execute(
             INSERT_OUTPUT[conn.dialect.name],
             {
@@ -336,7 +340,9 @@ class JobCommands(CommandBase):
             },
         )
 
-    async def _store_artifacts(self, conn: Conn, job: Any, artifacts: list[ArtifactMeta]) -> None:
+    async def _store_artifacts(
+        self, conn: Conn, job: FinishedRow, artifacts: list[ArtifactMeta]
+    ) -> None:
         if artifacts:
             now = utcnow()
             await conn.execute(

@@ -122,7 +122,7 @@ def plan_step(
     if not guards <= fused_step.STEP_GUARDS:
         return None  # the statement could not check what this decision relies on
     pool = decision.pool
-    upstream = [(job.node_key, job.cache_key)] if nxt.via_data else []
+    upstream = [(job.node_key, job.cache_key)] if nxt.via_data and job.cache_key else []
     key = cachekeys.job_key(nxt, upstream)
     ready = Move(JobState.READY, {"cache_key": key, "pool": pool, "not_before": None})
     chain = plan_chain(
@@ -149,7 +149,9 @@ def plan_step(
         a_rows=[{"artifact_id": new_id("art"), **_artifact_fields(m)} for m in stored.artifacts],
         e_rows=fused.event_rows(log, True, 0),
     )
-    inputs = ({job.node_key: output}, artifacts) if nxt.via_data else ({}, [])
+    inputs: tuple[dict[str, Any], list[ArtifactMeta]] = (
+        ({job.node_key: output}, artifacts) if nxt.via_data else ({}, [])
+    )
     return StepPlan(params, chain.state, inputs)
 
 

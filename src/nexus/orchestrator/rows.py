@@ -32,8 +32,8 @@ class JobRef(Protocol):
 
 
 class FinishedRow(JobRef, Protocol):
-    """A job as the worker's guarded commit returns it (``statements.FINISHED_COLUMNS`` plus
-    its run's state and params): what the rest of a commit reads of the finished job."""
+    """What the rest of a commit reads of the finished job (``statements.FINISHED_COLUMNS``):
+    every job-shaped row that succeeded (a commit, a cache hit) has it."""
 
     @property
     def skill(self) -> str: ...
@@ -47,6 +47,15 @@ class FinishedRow(JobRef, Protocol):
     def cache_key(self) -> str | None: ...
     @property
     def topo_order(self) -> int: ...
+
+
+class CommittedRow(FinishedRow, Protocol):
+    """The finished job as the guarded commit returns it, with its run's state and params."""
+
+    @property
+    def run_status(self) -> str: ...
+    @property
+    def run_params(self) -> dict[str, Any]: ...
 
 
 class JobRow(FinishedRow, Protocol):
@@ -114,13 +123,8 @@ class DependentRow(JobRow, Protocol):
     def via_data(self) -> bool | None: ...
 
 
-class JobWithRun(JobRow, Protocol):
+class JobWithRun(JobRow, CommittedRow, Protocol):
     """A job row joined with its run's state and params (``base.SELECT_JOB``)."""
-
-    @property
-    def run_status(self) -> str: ...
-    @property
-    def run_params(self) -> dict[str, Any]: ...
 
 
 class RunRef(Protocol):
@@ -172,3 +176,53 @@ class RunRow(RunRef, Protocol):
 def as_job(row: object) -> JobRow:
     """A namespace built from a job row (``transitions.row_fields``), typed as one."""
     return cast(JobRow, row)
+
+
+class EventRow(Protocol):
+    """An ``events`` row."""
+
+    @property
+    def event_id(self) -> int: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def run_id(self) -> str: ...
+    @property
+    def job_id(self) -> str | None: ...
+    @property
+    def tenant_id(self) -> str: ...
+    @property
+    def project_id(self) -> str: ...
+    @property
+    def trace_id(self) -> str: ...
+    @property
+    def payload(self) -> dict[str, Any]: ...
+    @property
+    def occurred_at(self) -> datetime: ...
+
+
+class ArtifactRow(Protocol):
+    """An ``artifacts`` row."""
+
+    @property
+    def artifact_id(self) -> str: ...
+    @property
+    def run_id(self) -> str: ...
+    @property
+    def job_id(self) -> str: ...
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def size_bytes(self) -> int: ...
+    @property
+    def media_type(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def uri(self) -> str: ...
+    @property
+    def tenant_id(self) -> str: ...
+    @property
+    def project_id(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
