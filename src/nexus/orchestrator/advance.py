@@ -1,5 +1,6 @@
-"""Moving a run forward inside one transaction: readiness, cache hits, expansion, finishing,
-failure cascades and compensation. Called only by the command functions in ``service``.
+"""Moving a run forward inside one transaction: propagation to dependents (each satisfied one
+decided by ``ready.make_ready``), cache hits, expansion, finishing, failure cascades and
+compensation. Called only by the command functions.
 """
 
 from __future__ import annotations
