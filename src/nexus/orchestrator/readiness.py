@@ -33,6 +33,8 @@ Guard = Literal["row_unchanged", "counters_unchanged", "chain_link", "uncached"]
 GUARDS: tuple[Guard, ...] = ("row_unchanged", "counters_unchanged", "chain_link", "uncached")
 # What a prediction taken from the row read at claim time relies on besides the decision.
 PREDICTION_GUARDS: frozenset[Guard] = frozenset({"counters_unchanged", "chain_link"})
+UNCHANGED: frozenset[Guard] = frozenset({"row_unchanged"})
+UNCHANGED_UNCACHED: frozenset[Guard] = frozenset({"row_unchanged", "uncached"})
 
 
 @dataclass(frozen=True)
@@ -95,11 +97,9 @@ def decide(facts: Facts) -> Decision:
         if facts.refused:  # changed concurrently, or a cache hit: the cache tells which
             return REJECT if facts.cache == "miss" else LOOKUP
         pool = verdict.decision.pool if verdict.decision else facts.pool
-        guards: set[Guard] = {"row_unchanged"}
-        if facts.cache == "unknown":
-            guards.add("uncached")
+        guards = UNCHANGED_UNCACHED if facts.cache == "unknown" else UNCHANGED
         action: Action = "claim" if queue_for(pool) in facts.claim_queues else "dispatch"
-        return Decision(action, pool, frozenset(guards))
+        return Decision(action, pool, guards)
     if facts.cache == "unknown":  # a hold or a deny must not hide a cache hit
         return LOOKUP
     if verdict.action == "hold":
