@@ -68,6 +68,8 @@ def run_child(side: str, backend: str, args: argparse.Namespace, tag: str) -> di
         "side": side,
         "backend": backend,
         "ms_per_step": 1000 * row["wall_s"] / max(row["steps"], 1),
+        # the client process's own CPU per step: far less sensitive to a loaded machine
+        "cpu_ms_per_step": 1000 * row.get("cpu_s", 0.0) / max(row["steps"], 1),
         "load": infra.read_load(),
     }
 
@@ -83,18 +85,24 @@ def execute(args: argparse.Namespace) -> list[dict[str, Any]]:
                     row = {**run_child(side, backend, args, tag), "repeat": repeat}
                     rows.append(row)
                     figure = row.get("ms_per_step")
-                    text = f"{figure:8.3f} ms/step" if figure else f"ERROR {row['error']}"
+                    text = (
+                        f"{figure:8.3f} ms/step  cpu {row['cpu_ms_per_step']:6.3f}"
+                        if figure
+                        else f"ERROR {row['error']}"
+                    )
                     print(f"[{repeat}] {backend:<8} {side:<6} {text}", flush=True)
     finally:
         asyncio.run(infra.drop_tagged_databases(tag))
     return rows
 
 
-def _series(rows: list[dict[str, Any]], side: str, backend: str) -> dict[int, float]:
+def _series(
+    rows: list[dict[str, Any]], side: str, backend: str, key: str = "ms_per_step"
+) -> dict[int, float]:
     return {
-        r["repeat"]: r["ms_per_step"]
+        r["repeat"]: r[key]
         for r in rows
-        if r["side"] == side and r["backend"] == backend and "ms_per_step" in r
+        if r["side"] == side and r["backend"] == backend and key in r
     }
 
 
@@ -103,6 +111,25 @@ def _ratio(num: dict[int, float], den: dict[int, float]) -> tuple[float, float]:
     of_medians = statistics.median(num.values()) / statistics.median(den.values())
     pairs = [num[k] / den[k] for k in num if k in den]
     return of_medians, statistics.median(pairs)
+
+
+def summarize_cpu(rows: list[dict[str, Any]], backends: list[str]) -> list[str]:
+    """Nexus's client CPU per step, before and after (the orchestrator's own work)."""
+    lines = [
+        "| backend | before CPU ms/step (median) | after CPU ms/step (median) | after/before "
+        "(of medians; paired) |",
+        "|---|---|---|---|",
+    ]
+    for backend in backends:
+        before = _series(rows, "before", backend, "cpu_ms_per_step")
+        after = _series(rows, "after", backend, "cpu_ms_per_step")
+        if before and after:
+            ab, ab_paired = _ratio(after, before)
+            lines.append(
+                f"| {backend} | {statistics.median(before.values()):.3f} "
+                f"| {statistics.median(after.values()):.3f} | {ab:.3f}; {ab_paired:.3f} |"
+            )
+    return lines
 
 
 def summarize(rows: list[dict[str, Any]], backends: list[str]) -> list[str]:
@@ -161,7 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.monotonic()
     rows = execute(args)
-    table = summarize(rows, args.backends.split(","))
+    backends = args.backends.split(",")
+    table = [*summarize(rows, backends), "", *summarize_cpu(rows, backends)]
     print("\n".join(table))
     print(f"took {time.monotonic() - started:.0f} s")
     write_report(args, rows, table)

@@ -139,12 +139,13 @@ async def make_ready(
     queues = claimer.queues if claimer is not None else frozenset[str]()
     facts = readiness.facts_for(job, run.run_id, w.gate, queues)
     decision = readiness.decide(facts)
+    refused = False
     if decision.action in ("dispatch", "claim"):
         ready = await _dispatch(conn, run_state, job, key, decision, via, claimer)
         if ready is not None:
             return ready
-    cached = await read_output(conn, key)
-    refused = decision.action != "lookup"
+        refused = True  # changed concurrently, or an output is stored under the key
+    cached = await read_output(conn, key)  # a refused write, or a ``lookup``
     decision = readiness.decide(readiness.with_cache(facts, cached is not None, refused=refused))
     return await _settle(conn, run_state, job, key, decision, cached)
 
