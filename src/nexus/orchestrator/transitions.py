@@ -199,9 +199,9 @@ def plan_chain(job: JobRow, moves: list[Move], *, run_state: RunState, now: date
             )
         )
         state = as_job(SimpleNamespace(**{**row_fields(state), **changes}))
-    if rows:
+    if rows:  # ``state`` is the namespace built above: ours to complete
         changes.update(version=job.version + len(rows), updated_at=now)
-        state = as_job(SimpleNamespace(**{**row_fields(state), **changes}))
+        vars(state).update(version=job.version + len(rows), updated_at=now)
     return ChainPlan(outcomes, changes, rows, state)
 
 
