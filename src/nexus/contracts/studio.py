@@ -96,9 +96,9 @@ class EntityPack(StrictModel):
     """All entities of one story with aliases merged; ids are stable across runs."""
 
     language: Language
-    characters: list[Entity] = Field(default_factory=list)
-    places: list[Entity] = Field(default_factory=list)
-    props: list[Entity] = Field(default_factory=list)
+    characters: list[Entity] = Field(default_factory=list[Entity])
+    places: list[Entity] = Field(default_factory=list[Entity])
+    props: list[Entity] = Field(default_factory=list[Entity])
     narrator_voice: str
     narrator_voices: dict[SpokenLanguage, str] = Field(
         default_factory=dict, description="The narrator's voice per spoken language."
@@ -112,7 +112,9 @@ class AssetCandidate(StrictModel):
     kind: Literal["portrait", "background", "music", "style"]
     uri: str
     score: float
-    matched_by: list[Literal["keyword", "vector"]] = Field(default_factory=list)
+    matched_by: list[Literal["keyword", "vector"]] = Field(
+        default_factory=list[Literal["keyword", "vector"]]
+    )
 
 
 class SpeechLine(StrictModel):
@@ -190,6 +192,6 @@ class TimelinePlan(StrictModel):
     height: int = Field(gt=0)
     fps: int = Field(default=25, gt=0)
     clips: list[TimelineClip]
-    audio: list[AudioTrack] = Field(default_factory=list)
-    subtitles: list[Subtitle] = Field(default_factory=list)
+    audio: list[AudioTrack] = Field(default_factory=list[AudioTrack])
+    subtitles: list[Subtitle] = Field(default_factory=list[Subtitle])
     duration_s: float = Field(gt=0)

@@ -60,7 +60,7 @@ class WorkerResult(StrictModel):
     attempt: int = Field(ge=1)
     ok: bool
     output: dict[str, Any] = Field(default_factory=dict)
-    artifacts: list[ArtifactMeta] = Field(default_factory=list)
+    artifacts: list[ArtifactMeta] = Field(default_factory=list[ArtifactMeta])
     error_code: str | None = None
     error_message: str | None = None
     duration_s: float = 0.0
@@ -73,7 +73,7 @@ class Claim(StrictModel):
     task: TaskSpec
     lease_owner: str
     lease_s: float
-    upstream_artifacts: list[ArtifactMeta] = Field(default_factory=list)
+    upstream_artifacts: list[ArtifactMeta] = Field(default_factory=list[ArtifactMeta])
     compensation: dict[str, Any] | None = Field(
         default=None, description="For compensation jobs: the target's params and output."
     )

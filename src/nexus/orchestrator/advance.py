@@ -1,60 +1,38 @@
-"""Moving a run forward inside one transaction: readiness, cache hits, expansion, finishing,
-failure cascades and compensation. Called only by the command functions in ``service``.
+"""Moving a run forward inside one transaction: propagation to dependents (each satisfied one
+decided by ``ready.make_ready``), cache hits, expansion, finishing, failure cascades and
+compensation. Called only by the command functions.
 """
 
 from __future__ import annotations
 
 import random
 from collections import deque
-from dataclasses import dataclass
-from datetime import datetime
-from types import SimpleNamespace
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import bindparam, select
 
 from nexus.contracts.errors import ErrorCode
 from nexus.contracts.graph import NodeSpec
 from nexus.core.db import Conn
-from nexus.core.ids import sha256_hex, utcnow
+from nexus.core.ids import utcnow
 from nexus.core.prepared import Prepared
-from nexus.core.registry import Registry
-from nexus.orchestrator import cachekeys, gate, graph, tables
+from nexus.orchestrator import graph, tables
+from nexus.orchestrator.ready import Claimer, make_ready
+from nexus.orchestrator.ready import Dispatch as Dispatch
+from nexus.orchestrator.ready import Wiring as Wiring
+from nexus.orchestrator.rows import DependentRow, FinishedRow, JobRow, RunRef, RunRow
 from nexus.orchestrator.states import JOB_TERMINAL, JobState, RunState
 from nexus.orchestrator.transitions import (
     COMPENSATION_PREFIX,
-    Move,
-    buffer_outbox,
     discard_outbox,
-    row_fields,
     transition_job,
-    transition_job_chain,
     transition_run,
 )
 
 JOBS = tables.JOBS
 RUNS = tables.RUNS
-OUTPUTS = tables.NODE_OUTPUTS
-OUTBOX = tables.OUTBOX
 NON_TERMINAL = [s.value for s in JobState if s not in JOB_TERMINAL]
 TERMINAL_VALUES = frozenset(s.value for s in JOB_TERMINAL)
-
-
-@dataclass(frozen=True)
-class Wiring:
-    registry: Registry
-    gate: gate.DispatchGate
-    retry_base_s: float = 0.5
-    retry_max_s: float = 60.0
-
-
-@dataclass(frozen=True)
-class Dispatch:
-    """A job to publish after commit (its outbox row was written in the same transaction)."""
-
-    job_id: str
-    queue: str
-    deliver_after: datetime | None = None
 
 
 def retry_delay(attempt: int, base_s: float, max_s: float) -> float:
@@ -68,15 +46,12 @@ READ_RUN = Prepared(_RUN)
 LOCK_RUN = Prepared(_RUN.with_for_update())
 
 
-async def read_run(conn: Conn, run_id: str, *, lock: bool = False) -> Any:
+async def read_run(conn: Conn, run_id: str, *, lock: bool = False) -> RunRow:
     """``lock`` serialises decisions about the whole run (PostgreSQL; SQLite is serial)."""
     stmt = LOCK_RUN if lock and conn.dialect.name == "postgresql" else READ_RUN
     return (await conn.execute(stmt, {"run_id": run_id})).one()
 
 
-READ_OUTPUT = Prepared(
-    select(OUTPUTS.c.output).where(OUTPUTS.c.cache_key == bindparam("cache_key"))
-)
 OPEN_JOB = Prepared(
     select(JOBS.c.job_id)
     .where(
@@ -88,146 +63,7 @@ OPEN_JOB = Prepared(
 )
 
 
-async def read_output(conn: Conn, cache_key: str) -> dict[str, Any] | None:
-    row = (await conn.execute(READ_OUTPUT, {"cache_key": cache_key})).first()
-    return None if row is None else row[0]
-
-
-async def enqueue(
-    conn: Conn, job_id: str, pool: str, deliver_after: datetime | None = None
-) -> Dispatch:
-    queue = gate.queue_for(pool)
-    buffer_outbox(
-        conn, {"job_id": job_id, "queue": queue, "deliver_after": deliver_after or utcnow()}
-    )
-    return Dispatch(job_id, queue, deliver_after)
-
-
-def only_data_upstream(job: Any, via: Any | None) -> bool | None:
-    """Whether ``via`` (the job just finished) is ``job``'s only upstream and passes it data
-    (True), is its only upstream by ordering alone (False), or it is not known (None)."""
-    if via is None or job.deps_total != 1:
-        return None
-    return getattr(job, "via_data", None)  # from increment_dependents' RETURNING
-
-
-async def _key_for(conn: Conn, job: Any, via: Any | None) -> str:
-    if job.node_key.startswith(COMPENSATION_PREFIX):
-        return sha256_hex(f"compensation:{job.job_id}")
-    only = only_data_upstream(job, via)
-    if only is True and via is not None and via.cache_key:
-        upstream = [(via.node_key, via.cache_key)]  # the only upstream is the one just done
-    elif only is False:
-        upstream = []  # its only upstream orders it but passes no data
-    else:
-        upstream = await graph.upstream_keys(conn, job.job_id)
-    return cachekeys.job_key(job, upstream)
-
-
-@dataclass(frozen=True)
-class Readiness:
-    status: str  # cache_hit | held | denied | ready | rejected
-    job: Any
-    dispatch: Dispatch | None = None
-    payload: dict[str, Any] | None = None
-
-
-class Claimer(Protocol):
-    """A worker's offer to run a job made ready by this transaction (eager claim)."""
-
-    @property
-    def claimed(self) -> object | None: ...
-
-    def wants(self, queue: str) -> bool: ...
-
-    def claim_move(self, job: Any) -> Move: ...
-
-    async def took(self, conn: Conn, row: Any, via: Any | None) -> None: ...
-
-
-async def make_ready(
-    conn: Conn,
-    w: Wiring,
-    run: Any,
-    job: Any,
-    via: Any | None = None,
-    claimer: Claimer | None = None,
-) -> Readiness:
-    """Decide a satisfied pending job: cache hit, hold for approval, deny, or dispatch, in
-    that order of precedence. A dispatch is written guarded by "no output stored under the
-    key" (ADR 0015), so the common case needs no separate cache lookup; the gate's review is
-    a decision without side effects and may concern a job that turns out to be cached."""
-    key = await _key_for(conn, job, via)
-    run_state = RunState(run.status)
-    needs_approval = bool(job.requires_approval and job.approved_by is None)
-    verdict = None if needs_approval else w.gate.review(gate.request_for(run.run_id, job))
-    if verdict is not None and verdict.action == "dispatch":
-        ready = await _dispatch(conn, run_state, job, key, verdict, via, claimer)
-        if ready is not None:
-            return ready
-    cached = await read_output(conn, key)
-    if cached is not None:
-        await transition_job(
-            conn,
-            job,
-            JobState.SUCCEEDED,
-            run_state=run_state,
-            verb="cache_hit",
-            values={"cache_key": key, "cache_hit": True, "progress": 1.0, "finished_at": utcnow()},
-        )
-        return Readiness(
-            "cache_hit", SimpleNamespace(**{**row_fields(job), "cache_key": key}), payload=cached
-        )
-    if verdict is None or verdict.action == "hold":
-        await transition_job(
-            conn,
-            job,
-            JobState.AWAITING_APPROVAL,
-            run_state=run_state,
-            values={"cache_key": key},
-            payload=None if verdict is None else {"reason": verdict.reason},
-        )
-        return Readiness("held", job)
-    if verdict.action == "deny":
-        return Readiness(
-            "denied",
-            job,
-            payload={
-                "code": (verdict.code or ErrorCode.POLICY_DENIED).value,
-                "reason": verdict.reason,
-            },
-        )
-    return Readiness("rejected", job)  # the dispatch was refused and it is no cache hit
-
-
-async def _dispatch(
-    conn: Conn,
-    run_state: RunState,
-    job: Any,
-    key: str,
-    verdict: gate.Verdict,
-    via: Any | None,
-    claimer: Claimer | None,
-) -> Readiness | None:
-    """PENDING -> READY (-> RUNNING for an eager claimer) unless cached; None if refused."""
-    pool = verdict.decision.pool if verdict.decision else job.pool
-    ready = Move(JobState.READY, {"cache_key": key, "pool": pool, "not_before": None})
-    moves = [ready]
-    if claimer is not None and claimer.wants(gate.queue_for(pool)):
-        moves.append(claimer.claim_move(job))  # READY -> RUNNING in the same write
-    outcomes, row = await transition_job_chain(
-        conn, job, moves, run_state=run_state, unless_cached=key
-    )
-    accepted = [o for o in outcomes if o.accepted]
-    if not accepted:
-        return None
-    if claimer is not None and len(accepted) == 2:
-        await claimer.took(conn, row, via)
-        return Readiness("claimed", row)
-    return Readiness("ready", job, dispatch=await enqueue(conn, job.job_id, pool))
-
-
-def _node_spec(job: Any) -> NodeSpec:
+def _node_spec(job: FinishedRow) -> NodeSpec:
     return NodeSpec(
         key=job.node_key, skill=job.skill, params=job.params, expand=job.expand, gather=job.gather
     )
@@ -236,23 +72,24 @@ def _node_spec(job: Any) -> NodeSpec:
 async def advance(
     conn: Conn,
     w: Wiring,
-    run: Any,
-    finished: list[tuple[Any, dict[str, Any]]],
+    run: RunRef,
+    finished: list[tuple[FinishedRow, dict[str, Any]]],
     claimer: Claimer | None = None,
-    counted: list[Any] | None = None,
+    counted: list[DependentRow] | None = None,
 ) -> list[Dispatch]:
     """Propagate jobs that just succeeded (row, output) through the graph; returns dispatches.
     With a ``claimer``, the first job made ready in its queues is claimed for it instead.
     ``counted``: the first job's dependents, already counted by its commit's statement."""
     known = {finished[0][0].job_id: counted} if counted is not None and finished else {}
     dispatches: list[Dispatch] = []
-    work: deque[tuple[Any, dict[str, Any]]] = deque(finished)
+    work: deque[tuple[FinishedRow, dict[str, Any]]] = deque(finished)
     waiting: set[str] = set()  # dependents left open: the run cannot be finished by this commit
     while work:
         job, output = work.popleft()
-        rows = known.pop(job.job_id, None)
-        if rows is None:
-            rows = await graph.increment_dependents(conn, job.job_id)
+        counted_rows = known.pop(job.job_id, None)
+        if counted_rows is None:
+            counted_rows = await graph.increment_dependents(conn, job.job_id)
+        rows: list[JobRow] = list(counted_rows)
         if job.expand:
             children = w.registry.expander(job.expand)(_node_spec(job), output, run.params)
             more, changed = await graph.expand(conn, run, job, children, w.registry)
@@ -271,22 +108,14 @@ async def advance(
             ready = await make_ready(conn, w, run, cand, via=job, claimer=claimer)
             if ready.status == "held":
                 waiting.add(cand.job_id)
-            if ready.status == "cache_hit" and ready.payload is not None:
-                work.append((ready.job, ready.payload))
+            if ready.status == "cache_hit" and ready.output is not None:
+                work.append((ready.job, ready.output))
             elif ready.dispatch is not None:
                 dispatches.append(ready.dispatch)
-            elif ready.status == "denied" and ready.payload is not None:
-                dispatches.extend(
-                    await fail_run(
-                        conn,
-                        w,
-                        run,
-                        ErrorCode(ready.payload["code"]),
-                        ready.payload["reason"],
-                        failed_job=cand,
-                    )
-                )
-                return dispatches
+            elif ready.denial is not None:
+                denial = ready.denial
+                failed = await fail_run(conn, w, run, denial.code, denial.reason, failed_job=cand)
+                return [*dispatches, *failed]
     # Only a commit that leaves no open job behind it may have finished the run: the check
     # locks the run row, which would otherwise serialise every leaf of a fan-out.
     if not dispatches and not waiting and not (claimer and claimer.claimed):
@@ -294,14 +123,16 @@ async def advance(
     return dispatches
 
 
-async def start_ready_roots(conn: Conn, w: Wiring, run: Any, job_ids: list[str]) -> list[Dispatch]:
+async def start_ready_roots(
+    conn: Conn, w: Wiring, run: RunRef, job_ids: list[str]
+) -> list[Dispatch]:
     """Readiness for freshly inserted or reset jobs: start those whose deps are satisfied."""
-    hits: list[tuple[Any, dict[str, Any]]] = []
+    hits: list[tuple[FinishedRow, dict[str, Any]]] = []
     dispatches: list[Dispatch] = []
     for cand in await graph.satisfied_among(conn, run.run_id, job_ids):
         ready = await make_ready(conn, w, run, cand)
-        if ready.status == "cache_hit" and ready.payload is not None:
-            hits.append((ready.job, ready.payload))
+        if ready.status == "cache_hit" and ready.output is not None:
+            hits.append((ready.job, ready.output))
         elif ready.dispatch is not None:
             dispatches.append(ready.dispatch)
     dispatches.extend(await advance(conn, w, run, hits))
@@ -309,7 +140,7 @@ async def start_ready_roots(conn: Conn, w: Wiring, run: Any, job_ids: list[str])
 
 
 async def reset_jobs(
-    conn: Conn, run: Any, job_ids: list[str], *, variants: dict[str, int] | None = None
+    conn: Conn, run: RunRef, job_ids: list[str], *, variants: dict[str, int] | None = None
 ) -> list[str]:
     """Send jobs and all their descendants back to PENDING (regenerate / changed inputs)."""
     affected = list(dict.fromkeys(job_ids))
@@ -369,11 +200,11 @@ async def finish_run_if_done(conn: Conn, run_id: str) -> None:
 async def fail_run(
     conn: Conn,
     w: Wiring,
-    run: Any,
+    run: RunRef,
     code: ErrorCode,
     message: str,
     *,
-    failed_job: Any | None = None,
+    failed_job: JobRow | None = None,
     cancel: bool = False,
 ) -> list[Dispatch]:
     """Stop a run: close every open job, then compensate what succeeded (reverse topo order)."""
@@ -418,7 +249,7 @@ async def fail_run(
 
 
 async def _compensate_or_finish(
-    conn: Conn, w: Wiring, run: Any, code: ErrorCode, message: str, *, cancel: bool
+    conn: Conn, w: Wiring, run: RunRow, code: ErrorCode, message: str, *, cancel: bool
 ) -> list[Dispatch]:
     done = (
         await conn.execute(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from nexus.contracts.errors import ErrorCode
 from nexus.core.db import Conn
 from nexus.core.errors import NexusError
-from nexus.orchestrator import advance
+from nexus.orchestrator import advance, ready
 from nexus.orchestrator.advance import Dispatch
 from nexus.orchestrator.base import CommandBase, atomic, require
 from nexus.orchestrator.states import JobState, RunState
@@ -36,7 +36,7 @@ class ApprovalCommands(CommandBase):
                 payload={"approved_by": user_id},
             )
         )
-        return [await advance.enqueue(conn, job.job_id, job.pool)]
+        return [await ready.enqueue(conn, job.job_id, job.pool)]
 
     @atomic
     async def reject_job(

@@ -11,7 +11,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from functools import wraps
 from types import SimpleNamespace
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 from asyncpg.exceptions import ConnectionDoesNotExistError, InterfaceError
 from sqlalchemy import bindparam, select
@@ -28,6 +28,7 @@ from nexus.orchestrator import rules, signals, tables
 from nexus.orchestrator.advance import Wiring
 from nexus.orchestrator.gate import DispatchGate, PassThroughGate
 from nexus.orchestrator.lookahead import Lookahead
+from nexus.orchestrator.rows import CommittedRow, JobWithRun, RunRef, RunRow
 from nexus.orchestrator.transitions import flush_events, reset_buffers, take_finished_runs
 
 JOBS = tables.JOBS
@@ -139,28 +140,31 @@ class CommandBase:
         if finished:  # committed
             signals.notify_finished(finished)
 
-    async def _run(self, conn: Conn, run_id: str) -> Any:
+    async def _run(self, conn: Conn, run_id: str) -> RunRow:
         row = (await conn.execute(SELECT_RUN, {"run_id": run_id})).first()
         if row is None:
             raise NexusError(ErrorCode.RUN_NOT_FOUND, f"run {run_id!r} does not exist")
         return row
 
-    async def _job(self, conn: Conn, job_id: str, *, lock: bool = False) -> Any:
+    async def _job(self, conn: Conn, job_id: str, *, lock: bool = False) -> JobWithRun | None:
         """The job row plus its run's state and params (one statement on the hot path)."""
         stmt = SELECT_JOB_LOCKED if lock and not self.db.is_sqlite else SELECT_JOB
         return (await conn.execute(stmt, {"job_id": job_id})).first()
 
 
-def run_view(job: Any) -> Any:
+def run_view(job: CommittedRow) -> RunRef:
     """What the hot path needs of a run, taken from the joined job row."""
-    return SimpleNamespace(
-        run_id=job.run_id,
-        status=job.run_status,
-        params=job.run_params,
-        tenant_id=job.tenant_id,
-        project_id=job.project_id,
-        trace_id=job.trace_id,
-        correlation_id=job.correlation_id,
+    return cast(
+        RunRef,
+        SimpleNamespace(
+            run_id=job.run_id,
+            status=job.run_status,
+            params=job.run_params,
+            tenant_id=job.tenant_id,
+            project_id=job.project_id,
+            trace_id=job.trace_id,
+            correlation_id=job.correlation_id,
+        ),
     )
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from nexus.contracts.events import EventEnvelope, event_type
 from nexus.core.ids import utcnow
+from nexus.orchestrator.rows import EventRow, FinishedRow, RunRow
 
 JOB_EVENT_BY_STATE = {
     "ready": "readied",
@@ -26,7 +27,7 @@ RUN_EVENT_BY_STATE = {
 }
 
 
-def job_event(job: Any, verb: str, **payload: Any) -> dict[str, Any]:
+def job_event(job: FinishedRow, verb: str, **payload: Any) -> dict[str, Any]:
     return {
         "type": event_type("job", verb),
         "run_id": job.run_id,
@@ -39,7 +40,7 @@ def job_event(job: Any, verb: str, **payload: Any) -> dict[str, Any]:
     }
 
 
-def run_event(run: Any, verb: str, **payload: Any) -> dict[str, Any]:
+def run_event(run: RunRow, verb: str, **payload: Any) -> dict[str, Any]:
     return {
         "type": event_type("run", verb),
         "run_id": run.run_id,
@@ -52,7 +53,7 @@ def run_event(run: Any, verb: str, **payload: Any) -> dict[str, Any]:
     }
 
 
-def to_envelope(row: Any) -> EventEnvelope:
+def to_envelope(row: EventRow) -> EventEnvelope:
     return EventEnvelope(
         event_id=row.event_id,
         type=row.type,

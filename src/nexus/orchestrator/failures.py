@@ -7,15 +7,15 @@ Every command is one transaction; results are fenced by the attempt number claim
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from nexus.contracts.errors import ErrorCode
 from nexus.contracts.tasks import CommitReceipt
 from nexus.core.db import Conn
 from nexus.core.ids import utcnow
-from nexus.orchestrator import advance, rules
+from nexus.orchestrator import advance, ready, rules
 from nexus.orchestrator.advance import Dispatch
 from nexus.orchestrator.base import NOT_FOUND, CommandBase, receipt, run_view, step_atomic
+from nexus.orchestrator.rows import JobRow, RunRef
 from nexus.orchestrator.states import JobState, RunState
 from nexus.orchestrator.transitions import transition_job
 
@@ -33,7 +33,14 @@ class FailureCommands(CommandBase):
         return await self.fail_attempt(conn, run_view(job), job, code, message, claimed=attempt)
 
     async def fail_attempt(
-        self, conn: Conn, run: Any, job: Any, code: ErrorCode, message: str, *, claimed: int | None
+        self,
+        conn: Conn,
+        run: RunRef,
+        job: JobRow,
+        code: ErrorCode,
+        message: str,
+        *,
+        claimed: int | None,
     ) -> tuple[CommitReceipt, list[Dispatch]]:
         """Inside a command's transaction: retry the job, or fail it and then the run."""
         fence = rules.evaluate_job(
@@ -68,7 +75,7 @@ class FailureCommands(CommandBase):
         )
         if retry.accepted:
             return CommitReceipt(accepted=True), [
-                await advance.enqueue(conn, job.job_id, job.pool, not_before)
+                await ready.enqueue(conn, job.job_id, job.pool, not_before)
             ]
         final_code = code if not code.retryable else ErrorCode.RETRIES_EXHAUSTED
         outcome = await transition_job(

@@ -5,9 +5,10 @@ commits, the orchestrator decides the dependent's readiness in Python from that 
 as ``advance`` would (cache key, approval, gate, the transition policy), and one statement
 writes everything the step's transaction would have written:
 
-- ``succ`` locks the dependent and checks that the row is still the one the decision was
-  taken on (status, version, readiness counters), that it is still the finished job's only
-  dependent, and that no output is stored under its cache key;
+- ``succ`` locks the dependent and checks the readiness guards (``readiness.GUARDS``, one
+  set of clauses each in ``GUARD_CLAUSES``): the row is still the one the decision was taken
+  on (status, version, readiness counters), it is still the finished job's only dependent,
+  and no output is stored under its cache key;
 - ``done`` is the guarded commit (RUNNING -> SUCCEEDED of the claimed attempt), written only
   if ``succ`` holds; ``stored`` and ``arts`` write the output and the artifacts;
 - ``moved`` counts the finished upstream and moves the dependent PENDING -> READY -> RUNNING
@@ -46,7 +47,7 @@ from sqlalchemy import (
 
 from nexus.core.db import Conn, UtcDateTime
 from nexus.core.prepared import Prepared
-from nexus.orchestrator import fused, tables
+from nexus.orchestrator import fused, readiness, tables
 from nexus.orchestrator.statements import SUCCEED_GUARD, SUCCEED_VALUES
 from nexus.orchestrator.states import JobState
 
@@ -93,21 +94,23 @@ def _dependents_of(job_id: Any) -> Any:
     return select(DEPS.c.job_id).where(DEPS.c.upstream_job_id == job_id)
 
 
-def _step_statement() -> Any:
-    now = bindparam("b_now", type_=UtcDateTime())
+def _guard_clauses() -> dict[readiness.Guard, tuple[Any, ...]]:
+    """The SQL of each readiness guard, on the dependent's row (found by primary key)."""
     only_dependent = (
         select(func.count()).select_from(_dependents_of(bindparam("b_job_id")).subquery())
     ).scalar_subquery() == 1
-    succ = (
-        select(JOBS.c.job_id)
-        .where(
-            JOBS.c.job_id == bindparam("s_id"),
+    return {
+        # (no deleted_at test: a soft delete bumps the version, and the test would make the
+        # planner prefer the partial unique index to the primary key)
+        "row_unchanged": (
             JOBS.c.status == JobState.PENDING.value,
             JOBS.c.version == bindparam("s_version"),
+        ),
+        "counters_unchanged": (
             JOBS.c.deps_done == bindparam("s_deps_done"),
             JOBS.c.deps_total == bindparam("s_deps_total"),
-            # (no deleted_at test: a soft delete bumps the version, and the test would make
-            # the planner prefer the partial unique index to the primary key)
+        ),
+        "chain_link": (
             # the edge, as an uncorrelated test: the row itself is found by primary key
             exists(
                 select(DEPS.c.job_id).where(
@@ -116,10 +119,26 @@ def _step_statement() -> Any:
                 )
             ),
             only_dependent,
+        ),
+        "uncached": (
             ~exists(
                 select(OUTPUTS.c.cache_key).where(OUTPUTS.c.cache_key == bindparam("m_cache_key"))
             ),
-        )
+        ),
+    }
+
+
+GUARD_CLAUSES = _guard_clauses()
+# The guards this statement checks: every readiness guard, in ``readiness.GUARDS`` order.
+STEP_GUARDS: frozenset[readiness.Guard] = frozenset(GUARD_CLAUSES)
+
+
+def _step_statement() -> Any:
+    now = bindparam("b_now", type_=UtcDateTime())
+    guards = [clause for g in readiness.GUARDS for clause in GUARD_CLAUSES[g]]
+    succ = (
+        select(JOBS.c.job_id)
+        .where(JOBS.c.job_id == bindparam("s_id"), *guards)
         .with_for_update()
         .cte("succ")
     )

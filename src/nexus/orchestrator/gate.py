@@ -13,10 +13,11 @@ reservation, an audit row) belongs after the job's move to READY has been writte
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 from nexus.contracts.errors import ErrorCode
 from nexus.contracts.tasks import DispatchDecision
+from nexus.orchestrator.rows import JobRow
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class PassThroughGate:
         )
 
 
-def request_for(run_id: str, job: Any) -> GateRequest:
+def request_for(run_id: str, job: JobRow) -> GateRequest:
     """The gate's view of a job row about to be dispatched."""
     return GateRequest(
         run_id,

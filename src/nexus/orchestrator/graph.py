@@ -8,7 +8,7 @@ jobs from the edges, which is idempotent and so can never double-count.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, bindparam, delete, func, insert, literal_column, select, update
 
@@ -19,16 +19,18 @@ from nexus.core.errors import NexusError
 from nexus.core.ids import new_id, utcnow
 from nexus.core.prepared import Prepared
 from nexus.core.registry import Registry
-from nexus.orchestrator import tables
+from nexus.orchestrator import readiness, tables
+from nexus.orchestrator.rows import DependentRow, FinishedRow, JobRow, RunRef
 from nexus.orchestrator.states import JobState
 
 JOBS = tables.JOBS
 DEPS = tables.JOB_DEPS
 UP = JOBS.alias("up")  # built once: an alias copies every column
+R = TypeVar("R", bound=JobRow)
 
 
 def _job_row(
-    run: Any,
+    run: RunRef,
     spec: NodeSpec,
     registry: Registry,
     *,
@@ -83,7 +85,7 @@ async def _node_index(conn: Conn, run_id: str) -> dict[str, tuple[str, int]]:
 def _edges_for(
     spec: NodeSpec, job_id: str, index: dict[str, tuple[str, int]], run_id: str
 ) -> list[dict[str, Any]]:
-    edges = []
+    edges: list[dict[str, Any]] = []
     keys: list[str] = [*spec.after, *([spec.gather] if spec.gather else [])]
     for key in dict.fromkeys(keys):
         if key not in index:
@@ -102,7 +104,7 @@ INSERT_DEPS = Prepared(insert(DEPS))
 
 async def insert_nodes(
     conn: Conn,
-    run: Any,
+    run: RunRef,
     specs: list[NodeSpec],
     registry: Registry,
     *,
@@ -181,21 +183,20 @@ INCREMENT_DEPENDENTS = Prepared(
 )
 
 
-async def increment_dependents(conn: Conn, job_id: str) -> list[Any]:
+async def increment_dependents(conn: Conn, job_id: str) -> list[DependentRow]:
     """Count one finished upstream for each dependent; returns the dependents' rows."""
     result = await conn.execute(INCREMENT_DEPENDENTS, {"upstream_job_id": job_id})
     return list(result.all())
 
 
-def satisfied(rows: Iterable[Any]) -> list[Any]:
-    """The pending rows whose every dependency is done, in topological order."""
+def satisfied(rows: Iterable[R]) -> list[R]:
+    """The rows ``readiness.satisfied`` accepts (pending, live, every dependency done), in
+    topological order."""
     return sorted(
         (
             r
             for r in rows
-            if r.status == JobState.PENDING.value
-            and r.deps_done >= r.deps_total
-            and r.deleted_at is None
+            if readiness.satisfied(r.status, r.deps_done, r.deps_total, r.deleted_at is not None)
         ),
         key=lambda r: (r.topo_order, r.node_key),
     )
@@ -211,8 +212,8 @@ async def descendants(conn: Conn, job_id: str) -> list[str]:
 
 async def expand(
     conn: Conn,
-    run: Any,
-    parent: Any,
+    run: RunRef,
+    parent: FinishedRow,
     specs: list[NodeSpec],
     registry: Registry,
 ) -> tuple[list[str], list[str]]:
@@ -296,7 +297,7 @@ SATISFIED_IN_RUN = Prepared(
 )
 
 
-async def satisfied_among(conn: Conn, run_id: str, job_ids: Iterable[str]) -> list[Any]:
+async def satisfied_among(conn: Conn, run_id: str, job_ids: Iterable[str]) -> list[JobRow]:
     """``satisfied(read_rows(job_ids))`` without reading every row: a new run's thousand
     nodes have a handful of roots."""
     wanted = set(job_ids)
@@ -304,9 +305,9 @@ async def satisfied_among(conn: Conn, run_id: str, job_ids: Iterable[str]) -> li
     return satisfied(r for r in rows if r.job_id in wanted)
 
 
-async def read_rows(conn: Conn, job_ids: Iterable[str]) -> list[Any]:
+async def read_rows(conn: Conn, job_ids: Iterable[str]) -> list[JobRow]:
     ids = list(dict.fromkeys(job_ids))
-    found: list[Any] = []
+    found: list[JobRow] = []
     for chunk in _chunks(ids, 500):
         found.extend(await conn.execute(select(JOBS).where(JOBS.c.job_id.in_(chunk))))
     return found

@@ -19,7 +19,8 @@ from nexus.contracts.tasks import ArtifactMeta, Claim, CommitReceipt, TaskSpec
 from nexus.core.db import Conn
 from nexus.core.ids import new_id, utcnow
 from nexus.core.prepared import Prepared
-from nexus.orchestrator import advance, fused_step, graph, lookahead, tables
+from nexus.orchestrator import advance, fused_step, graph, lookahead, ready, tables
+from nexus.orchestrator import eager as eager_claim
 from nexus.orchestrator import events as ev
 from nexus.orchestrator.advance import Dispatch
 from nexus.orchestrator.base import (
@@ -30,11 +31,11 @@ from nexus.orchestrator.base import (
     run_view,
     step_atomic,
 )
+from nexus.orchestrator.rows import DependentRow, FinishedRow, JobRow, RunRef
 from nexus.orchestrator.statements import OutputRow
 from nexus.orchestrator.states import JobState, RunState
 from nexus.orchestrator.transitions import (
     COMPENSATION_PREFIX,
-    Move,
     append_events,
     discard_outbox,
     succeed_claimed,
@@ -118,7 +119,7 @@ class JobCommands(CommandBase):
     async def build_claim(
         self,
         conn: Conn,
-        job: Any,
+        job: JobRow,
         attempt: int,
         owner: str,
         lease_s: float,
@@ -132,12 +133,13 @@ class JobCommands(CommandBase):
         else:
             rows = (await conn.execute(SELECT_INPUTS, {"job_id": job.job_id})).all()
             inputs = {r.node_key: r.output for r in rows}
-            artifacts = [ArtifactMeta.model_validate(a) for r in rows for a in (r.artifacts or [])]
+            stored: list[list[dict[str, Any]] | None] = [r.artifacts for r in rows]
+            artifacts = [ArtifactMeta.model_validate(a) for metas in stored for a in metas or []]
         compensation = None
         if job.node_key.startswith(COMPENSATION_PREFIX):
             target = await self._job(conn, job.params["target_job_id"])
             if target is not None:
-                out = await advance.read_output(conn, target.cache_key or "")
+                out = await ready.read_output(conn, target.cache_key or "")
                 compensation = {"params": target.params, "output": out or {}}
         # model_construct: every field comes from rows this module wrote (validated then);
         # validating again costs ~40 µs per claim on the hot path.
@@ -308,20 +310,22 @@ class JobCommands(CommandBase):
     async def _advance(
         self,
         conn: Conn,
-        run: Any,
-        job: Any,
+        run: RunRef,
+        job: FinishedRow,
         output: dict[str, Any],
         artifacts: list[ArtifactMeta],
         claim_next: EagerClaim | None,
-        counted: list[Any] | None = None,
+        counted: list[DependentRow] | None = None,
     ) -> list[Dispatch]:
         claimer = None
         if claim_next is not None:
             claim_next.claimed = None
-            claimer = _Claimer(self, claim_next, job, output, artifacts)
+            claimer = eager_claim.Claimer(self, claim_next, job, output, artifacts)
         return await advance.advance(conn, self.wiring, run, [(job, output)], claimer, counted)
 
-    async def _store_output(self, conn: Conn, job: Any, attempt: int, stored: OutputRow) -> None:
+    async def _store_output(
+        self, conn: Conn, job: FinishedRow, attempt: int, stored: OutputRow
+    ) -> None:
         await conn.execute(
             INSERT_OUTPUT[conn.dialect.name],
             {
@@ -336,7 +340,9 @@ class JobCommands(CommandBase):
             },
         )
 
-    async def _store_artifacts(self, conn: Conn, job: Any, artifacts: list[ArtifactMeta]) -> None:
+    async def _store_artifacts(
+        self, conn: Conn, job: FinishedRow, artifacts: list[ArtifactMeta]
+    ) -> None:
         if artifacts:
             now = utcnow()
             await conn.execute(
@@ -361,42 +367,3 @@ class JobCommands(CommandBase):
                     for a in artifacts
                 ],
             )
-
-
-class _Claimer:
-    """An ``EagerClaim`` seen from ``advance``: claims the first job this commit makes ready
-    in the worker's queues (READY -> RUNNING in the same write as PENDING -> READY)."""
-
-    def __init__(
-        self,
-        commands: JobCommands,
-        eager: EagerClaim,
-        done: Any,
-        output: dict[str, Any],
-        artifacts: list[ArtifactMeta],
-    ) -> None:
-        self.commands = commands
-        self.eager = eager
-        self.done = done
-        self.done_inputs = ({done.node_key: output}, artifacts)
-
-    @property
-    def claimed(self) -> Claim | None:
-        return self.eager.claimed
-
-    def wants(self, queue: str) -> bool:
-        return self.eager.claimed is None and queue in self.eager.queues
-
-    def claim_move(self, job: Any) -> Move:
-        return lookahead.claim_move(self.eager, job, utcnow())
-
-    async def took(self, conn: Conn, row: Any, via: Any | None) -> None:
-        known = None
-        if via is self.done and advance.only_data_upstream(row, via) is True:
-            known = self.done_inputs
-        self.eager.claimed = await self.commands.build_claim(
-            conn, row, row.attempt, self.eager.owner, self.eager.lease_s, known
-        )
-        if conn.dialect.name == "postgresql":  # what its commit may do in one statement
-            dependents = (await conn.execute(fused_step.PREDICT, {"s_id": row.job_id})).all()
-            self.commands.lookahead.remember(row, dependents)

@@ -1,12 +1,13 @@
 """Predictions for the one-statement step (ADR 0016).
 
 When a worker claims a job on PostgreSQL, the job's dependents are read with the claim. At
-commit, if the job has exactly one dependent that this commit makes ready and the worker
-would claim, the dependent's whole readiness decision is taken here, in Python, from that
-row: the same cache key, approval check, gate review and transition policy as ``advance``.
-``fused_step`` then writes it in one guarded statement; when any guard fails (the row moved
-on, a cached output exists, another dependent appeared) nothing is written and the ordinary
-step transaction decides from fresh reads.
+commit, if the job has exactly one dependent that this commit makes ready (a chain link),
+its readiness is decided here from that row by the one decision ``ready.make_ready`` uses
+(``readiness.decide``, ADR 0160), with the same cache key and transition policy. Only a
+``claim`` for this worker is written here: ``fused_step`` writes it in one statement whose
+guards are the decision's plus what the prediction relies on (``PREDICTION_GUARDS``); when
+any guard fails (the row moved on, a cached output exists, another dependent appeared)
+nothing is written and the ordinary step transaction decides from fresh reads.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from typing import Any
 
 from nexus.contracts.tasks import ArtifactMeta
 from nexus.core.ids import new_id
-from nexus.orchestrator import cachekeys, events, fused, gate
+from nexus.orchestrator import cachekeys, events, fused, fused_step, gate, readiness
 from nexus.orchestrator.fused_step import MOVED_KEYS
+from nexus.orchestrator.rows import DependentRow, JobRef, JobRow
 from nexus.orchestrator.statements import OutputRow
 from nexus.orchestrator.states import JobState, RunState
 from nexus.orchestrator.transitions import COMPENSATION_PREFIX, Move, plan_chain
@@ -32,8 +34,8 @@ CHAIN_KEYS: frozenset[str] = frozenset(MOVED_KEYS) - {
 
 @dataclass(frozen=True)
 class Ahead:
-    job: Any  # the claimed job's row as its claim left it
-    successor: Any  # its only dependent as read with the claim (``fused_step.PREDICT``)
+    job: JobRow  # the claimed job's row as its claim left it
+    successor: DependentRow  # its only dependent as read with the claim (``fused_step.PREDICT``)
 
 
 class Lookahead:
@@ -43,7 +45,7 @@ class Lookahead:
     def __init__(self) -> None:
         self._by_claim: dict[tuple[str, int], Ahead] = {}
 
-    def remember(self, job: Any, dependents: list[Any]) -> None:
+    def remember(self, job: JobRow, dependents: list[DependentRow]) -> None:
         if len(dependents) != 1:
             return
         self._by_claim[(job.job_id, job.attempt)] = Ahead(job, dependents[0])
@@ -57,7 +59,7 @@ class Lookahead:
         return len(self._by_claim)
 
 
-def claim_move(eager: EagerClaim, job: Any, now: datetime) -> Move:
+def claim_move(eager: EagerClaim, job: JobRow, now: datetime) -> Move:
     """READY -> RUNNING of ``job`` for the eager claimer, under a new lease and attempt."""
     owner, attempt = eager.owner, job.attempt + 1
     values = {
@@ -73,25 +75,29 @@ def claim_move(eager: EagerClaim, job: Any, now: datetime) -> Move:
 @dataclass(frozen=True)
 class StepPlan:
     params: dict[str, Any]  # ``fused_step.STEP``'s parameters
-    successor: Any  # the dependent's row as the step leaves it (claimed)
+    successor: JobRow  # the dependent's row as the step leaves it (claimed)
     inputs: tuple[dict[str, Any], list[ArtifactMeta]]  # the dependent's task inputs
 
 
-def _is_compensation(job: Any) -> bool:
-    return bool(job.node_key.startswith(COMPENSATION_PREFIX))
+def _is_compensation(job: JobRef) -> bool:
+    return job.node_key.startswith(COMPENSATION_PREFIX)
 
 
-def _eligible(job: Any, successor: Any) -> bool:
-    """A chain link: the successor waits for this job alone and needs nothing held."""
+def chain_link(job: JobRow, successor: DependentRow) -> bool:
+    """Whether ``successor`` is decided by this commit alone: it waits for this job only,
+    this commit satisfies it, and its cache key needs nothing but this job's key."""
     return not (
         job.expand
         or _is_compensation(job)
         or _is_compensation(successor)
-        or successor.status != JobState.PENDING.value
-        or successor.deleted_at is not None
         or successor.deps_total != 1
-        or successor.deps_done != 0
-        or (successor.requires_approval and successor.approved_by is None)
+        or successor.deps_done + 1 != successor.deps_total  # satisfied by this very commit
+        or not readiness.satisfied(
+            successor.status,
+            successor.deps_done + 1,  # as this commit leaves it
+            successor.deps_total,
+            successor.deleted_at is not None,
+        )
         or (successor.via_data and not job.cache_key)
     )
 
@@ -107,15 +113,16 @@ def plan_step(
 ) -> StepPlan | None:
     """The one-statement step for this commit, or None when it does not apply."""
     job, nxt = ahead.job, ahead.successor
-    if eager.claimed is not None or not _eligible(job, nxt):
+    if eager.claimed is not None or not chain_link(job, nxt):
         return None
-    verdict = dispatch_gate.review(gate.request_for(job.run_id, nxt))
-    if verdict.action != "dispatch":
-        return None
-    pool = verdict.decision.pool if verdict.decision else nxt.pool
-    if gate.queue_for(pool) not in eager.queues:
-        return None
-    upstream = [(job.node_key, job.cache_key)] if nxt.via_data else []
+    decision = readiness.decide(readiness.facts_for(nxt, job.run_id, dispatch_gate, eager.queues))
+    if decision.action != "claim" or decision.pool is None:
+        return None  # a hold, a deny, a dispatch elsewhere, a lookup: the transaction decides
+    guards = decision.guards | readiness.PREDICTION_GUARDS
+    if not guards <= fused_step.STEP_GUARDS:
+        return None  # the statement could not check what this decision relies on
+    pool = decision.pool
+    upstream = [(job.node_key, job.cache_key)] if nxt.via_data and job.cache_key else []
     key = cachekeys.job_key(nxt, upstream)
     ready = Move(JobState.READY, {"cache_key": key, "pool": pool, "not_before": None})
     chain = plan_chain(
@@ -142,7 +149,9 @@ def plan_step(
         a_rows=[{"artifact_id": new_id("art"), **_artifact_fields(m)} for m in stored.artifacts],
         e_rows=fused.event_rows(log, True, 0),
     )
-    inputs = ({job.node_key: output}, artifacts) if nxt.via_data else ({}, [])
+    inputs: tuple[dict[str, Any], list[ArtifactMeta]] = (
+        ({job.node_key: output}, artifacts) if nxt.via_data else ({}, [])
+    )
     return StepPlan(params, chain.state, inputs)
 
 

@@ -10,6 +10,7 @@ from nexus.contracts.errors import ErrorCode
 from nexus.core.db import Conn
 from nexus.core.errors import NexusError
 from nexus.orchestrator import tables
+from nexus.orchestrator.rows import ArtifactRow, EventRow, JobRow, RunRow
 
 RUNS = tables.RUNS
 JOBS = tables.JOBS
@@ -18,7 +19,7 @@ ARTIFACTS = tables.ARTIFACTS
 OUTPUTS = tables.NODE_OUTPUTS
 
 
-async def read_run(conn: Conn, run_id: str, *, tenant_id: str | None = None) -> Any:
+async def read_run(conn: Conn, run_id: str, *, tenant_id: str | None = None) -> RunRow:
     stmt = select(RUNS).where(RUNS.c.run_id == run_id, RUNS.c.deleted_at.is_(None))
     if tenant_id is not None:
         stmt = stmt.where(RUNS.c.tenant_id == tenant_id)
@@ -36,7 +37,7 @@ async def list_runs(
     status: str | None = None,
     before: str | None = None,
     limit: int = 50,
-) -> list[Any]:
+) -> list[RunRow]:
     """Newest first; ``before`` is a run_id cursor (ids are time-ordered)."""
     stmt = select(RUNS).where(RUNS.c.deleted_at.is_(None))
     if tenant_id is not None:
@@ -50,7 +51,7 @@ async def list_runs(
     return list((await conn.execute(stmt.order_by(RUNS.c.run_id.desc()).limit(limit))).all())
 
 
-async def list_jobs(conn: Conn, run_id: str) -> list[Any]:
+async def list_jobs(conn: Conn, run_id: str) -> list[JobRow]:
     stmt = (
         select(JOBS)
         .where(JOBS.c.run_id == run_id, JOBS.c.deleted_at.is_(None))
@@ -59,14 +60,14 @@ async def list_jobs(conn: Conn, run_id: str) -> list[Any]:
     return list((await conn.execute(stmt)).all())
 
 
-async def read_job(conn: Conn, job_id: str) -> Any:
+async def read_job(conn: Conn, job_id: str) -> JobRow:
     row = (await conn.execute(select(JOBS).where(JOBS.c.job_id == job_id))).first()
     if row is None:
         raise NexusError(ErrorCode.JOB_NOT_FOUND, f"job {job_id!r} does not exist")
     return row
 
 
-async def read_job_by_key(conn: Conn, run_id: str, node_key: str) -> Any:
+async def read_job_by_key(conn: Conn, run_id: str, node_key: str) -> JobRow:
     row = (
         await conn.execute(
             select(JOBS).where(
@@ -79,7 +80,7 @@ async def read_job_by_key(conn: Conn, run_id: str, node_key: str) -> Any:
     return row
 
 
-async def read_job_output(conn: Conn, job: Any) -> dict[str, Any] | None:
+async def read_job_output(conn: Conn, job: JobRow) -> dict[str, Any] | None:
     if not job.cache_key or job.status != "succeeded":
         return None
     row = (
@@ -88,7 +89,7 @@ async def read_job_output(conn: Conn, job: Any) -> dict[str, Any] | None:
     return None if row is None else row[0]
 
 
-async def read_job_artifacts(conn: Conn, job: Any) -> list[dict[str, Any]]:
+async def read_job_artifacts(conn: Conn, job: JobRow) -> list[dict[str, Any]]:
     """Artifacts of a succeeded job, also when its output came from the cache."""
     if not job.cache_key:
         return []
@@ -100,7 +101,7 @@ async def read_job_artifacts(conn: Conn, job: Any) -> list[dict[str, Any]]:
 
 async def list_events(
     conn: Conn, run_id: str, *, after_id: int = 0, limit: int = 1000
-) -> list[Any]:
+) -> list[EventRow]:
     stmt = (
         select(EVENTS)
         .where(EVENTS.c.run_id == run_id, EVENTS.c.event_id > after_id)
@@ -119,7 +120,7 @@ async def count_jobs_by_status(conn: Conn, run_id: str) -> dict[str, int]:
     return {r[0]: r[1] for r in rows}
 
 
-async def list_artifacts(conn: Conn, run_id: str) -> list[Any]:
+async def list_artifacts(conn: Conn, run_id: str) -> list[ArtifactRow]:
     stmt = select(ARTIFACTS).where(ARTIFACTS.c.run_id == run_id).order_by(ARTIFACTS.c.created_at)
     return list((await conn.execute(stmt)).all())
 

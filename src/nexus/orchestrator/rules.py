@@ -19,7 +19,9 @@ J = JobState
 R = RunState
 
 JOB_TRANSITIONS: dict[JobState, frozenset[JobState]] = {
-    J.PENDING: frozenset({J.READY, J.AWAITING_APPROVAL, J.SUCCEEDED, J.CANCELLED, J.SKIPPED}),
+    J.PENDING: frozenset(
+        {J.READY, J.AWAITING_APPROVAL, J.SUCCEEDED, J.FAILED, J.CANCELLED, J.SKIPPED}
+    ),
     J.READY: frozenset({J.RUNNING, J.CANCELLED, J.PENDING}),
     J.AWAITING_APPROVAL: frozenset({J.READY, J.FAILED, J.CANCELLED}),
     J.RUNNING: frozenset({J.SUCCEEDED, J.FAILED, J.READY, J.CANCELLED}),
@@ -28,7 +30,8 @@ JOB_TRANSITIONS: dict[JobState, frozenset[JobState]] = {
     J.CANCELLED: frozenset({J.PENDING}),  # retry
     J.SKIPPED: frozenset({J.PENDING}),  # retry
 }
-"""PENDING -> SUCCEEDED is a cache hit: the node's key already has a committed output."""
+"""PENDING -> SUCCEEDED is a cache hit: the node's key already has a committed output.
+PENDING -> FAILED is a dispatch the gate denied (a budget or a policy; ``readiness``)."""
 
 RUN_TRANSITIONS: dict[RunState, frozenset[RunState]] = {
     R.PENDING: frozenset({R.RUNNING, R.CANCELLED}),

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, exists, literal_column, select, update
+from sqlalchemy import ColumnElement, String, bindparam, exists, literal_column, select, update
 
 from nexus.contracts.tasks import ArtifactMeta
 from nexus.core.prepared import Prepared
@@ -71,7 +71,7 @@ class OutputRow:
 def _of_run(column: Any, label: str) -> Any:
     # Qualified by hand: in RETURNING, SQLite renders the target's columns unqualified, which
     # inside the subquery would resolve to runs.run_id.
-    owner = literal_column(f"{JOBS.name}.run_id")
+    owner = literal_column(f"{JOBS.name}.run_id", String())
     return select(column).where(RUNS.c.run_id == owner).scalar_subquery().label(label)
 
 
@@ -110,13 +110,11 @@ SUCCEED_VALUES: dict[str, Any] = {
 }
 # The commit in one statement, returning the job row with its run's state and params (what
 # the hot path reads about the run).
+_SUCCEED_RETURNS: list[ColumnElement[Any]] = [
+    *(JOBS.c[name] for name in FINISHED_COLUMNS),
+    _of_run(RUNS.c.status, "run_status"),
+    _of_run(RUNS.c.params, "run_params"),
+]
 SUCCEED_CLAIMED = Prepared(
-    update(JOBS)
-    .where(*SUCCEED_GUARD)
-    .values(SUCCEED_VALUES)
-    .returning(
-        *(JOBS.c[name] for name in FINISHED_COLUMNS),
-        _of_run(RUNS.c.status, "run_status"),
-        _of_run(RUNS.c.params, "run_params"),
-    )
+    update(JOBS).where(*SUCCEED_GUARD).values(SUCCEED_VALUES).returning(*_SUCCEED_RETURNS)
 )

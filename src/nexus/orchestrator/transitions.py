@@ -7,6 +7,7 @@ version, so a change computed from a stale read cannot land.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
@@ -19,6 +20,7 @@ from nexus.core.db import Conn
 from nexus.core.ids import utcnow
 from nexus.core.prepared import Prepared
 from nexus.orchestrator import events, fused, rules, tables
+from nexus.orchestrator.rows import CommittedRow, DependentRow, JobRow, RunRow, as_job
 from nexus.orchestrator.statements import (
     SUCCEED_CLAIMED,
     OutputRow,
@@ -43,7 +45,7 @@ async def _guarded_write(
     conn: Conn,
     table: str,
     row_id: str,
-    row: Any,
+    row: JobRow | RunRow,
     values: dict[str, Any],
     unless_cached: str | None = None,
 ) -> bool:
@@ -97,7 +99,7 @@ async def discard_outbox(conn: Conn, job_ids: list[str]) -> None:
 
 async def transition_job(
     conn: Conn,
-    job: Any,
+    job: JobRow,
     to: JobState,
     *,
     run_state: RunState,
@@ -133,7 +135,9 @@ async def transition_job(
     return outcome
 
 
-def _proposal(job: Any, to: JobState, run_state: RunState, now: datetime, **kw: Any) -> Any:
+def _proposal(
+    job: JobRow, to: JobState, run_state: RunState, now: datetime, **kw: Any
+) -> rules.JobProposal:
     return rules.JobProposal(
         current=JobState(job.status),
         proposed=to,
@@ -157,9 +161,13 @@ class Move:
     payload: dict[str, Any] | None = None
 
 
-def row_fields(row: Any) -> dict[str, Any]:
+def row_fields(row: object) -> dict[str, Any]:
     """A row (SQLAlchemy Row, prepared-statement row or namespace) as a dict."""
-    return row._asdict() if hasattr(row, "_asdict") else dict(vars(row))
+    as_dict: Callable[[], dict[str, Any]] | None = getattr(row, "_asdict", None)
+    if as_dict is not None:
+        return as_dict()
+    attributes: dict[str, Any] = vars(row)
+    return dict(attributes)
 
 
 @dataclass(frozen=True)
@@ -170,10 +178,10 @@ class ChainPlan:
     outcomes: list[rules.Outcome]
     changes: dict[str, Any]
     events: list[dict[str, Any]]
-    state: Any
+    state: JobRow
 
 
-def plan_chain(job: Any, moves: list[Move], *, run_state: RunState, now: datetime) -> ChainPlan:
+def plan_chain(job: JobRow, moves: list[Move], *, run_state: RunState, now: datetime) -> ChainPlan:
     """Evaluate consecutive transitions of one job, each on the state the previous one leaves,
     stopping at the first refusal; nothing is written."""
     state, changes = job, dict[str, Any]()
@@ -190,22 +198,22 @@ def plan_chain(job: Any, moves: list[Move], *, run_state: RunState, now: datetim
                 state, events.JOB_EVENT_BY_STATE[move.to.value], **(move.payload or {})
             )
         )
-        state = SimpleNamespace(**{**row_fields(state), **changes})
-    if rows:
+        state = as_job(SimpleNamespace(**{**row_fields(state), **changes}))
+    if rows:  # ``state`` is the namespace built above: ours to complete
         changes.update(version=job.version + len(rows), updated_at=now)
-        state.version, state.updated_at = job.version + len(rows), now
+        vars(state).update(version=job.version + len(rows), updated_at=now)
     return ChainPlan(outcomes, changes, rows, state)
 
 
 async def transition_job_chain(
     conn: Conn,
-    job: Any,
+    job: JobRow,
     moves: list[Move],
     *,
     run_state: RunState,
     now: datetime | None = None,
     unless_cached: str | None = None,
-) -> tuple[list[rules.Outcome], Any]:
+) -> tuple[list[rules.Outcome], JobRow]:
     """Consecutive transitions of one job (e.g. PENDING -> READY -> RUNNING) in one guarded
     write. Each move is evaluated by the policy on the state the previous one leaves; the
     chain stops at the first refusal and writes the moves accepted before it, with one event
@@ -231,7 +239,7 @@ async def transition_job_chain(
 
 async def succeed_claimed(
     conn: Conn, job_id: str, attempt: int, stored: OutputRow
-) -> tuple[Any | None, list[Any] | None]:
+) -> tuple[CommittedRow | None, list[DependentRow] | None]:
     """The common case of a worker's commit, without reading the row first.
 
     The policy is evaluated on the state the statement's guard requires (RUNNING at the
@@ -252,7 +260,8 @@ async def succeed_claimed(
     )
     if not rules.evaluate_job(proposal).accepted:
         return None, None
-    dependents: list[Any] | None = None
+    dependents: list[DependentRow] | None = None
+    job: CommittedRow | None
     if conn.dialect.name == "postgresql":
         job, dependents = await fused.commit_output(conn, job_id, attempt, now, stored)
     else:
@@ -265,7 +274,7 @@ async def succeed_claimed(
 
 async def transition_run(
     conn: Conn,
-    run: Any,
+    run: RunRow,
     to: RunState,
     *,
     values: dict[str, Any] | None = None,

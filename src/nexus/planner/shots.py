@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from nexus.contracts import studio
 from nexus.entity_core.mentions import MentionIndex, build_mention_index
 from nexus.planner import staging
+from nexus.planner.groups import Group
 from nexus.planner.lines import SHOT_PADDING_S, estimate_lines_s, make_lines
 from nexus.planner.speakers import SpeakerContext, resolve_speaker
 from nexus.planner.text import speech_units
@@ -22,24 +23,6 @@ from nexus.planner.text import speech_units
 _SHORT_NARRATION_S = 3.5  # narration shorter than this joins the next narration paragraph
 _BEAT_WORDS = 8
 _BEAT_HAN = 16
-
-
-@dataclass
-class Group:
-    """A shot before decoration: its lines and the text they came from."""
-
-    scene: int
-    kind: Literal["narration", "dialogue"]
-    speaker_id: str | None
-    lines: list[studio.SpeechLine] = field(default_factory=list)
-    texts: list[str] = field(default_factory=list)
-    paragraph: int = 0
-    last_sentence: int = -1
-    had_beat: bool = False
-
-    def add_text(self, text: str) -> None:
-        if not self.texts or self.texts[-1] != text:
-            self.texts.append(text)
 
 
 @dataclass(frozen=True)

@@ -5,15 +5,13 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from nexus.contracts import studio
 from nexus.entity_core.mentions import MentionIndex
+from nexus.planner.groups import Group
 from nexus.planner.lines import SHOT_PADDING_S, estimate_lines_s
 from nexus.planner.setting import Setting, advance_setting, narration_of
-
-if TYPE_CHECKING:
-    from nexus.planner.shots import Group
 
 MAX_CAST = 3
 _OPENING_MOVES: tuple[studio.CameraMove, ...] = ("pan_right", "zoom_out", "pan_left")

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-from nexus.core.registry import Registry, RetryPolicy, Skill
+from nexus.core.registry import Registry
 from nexus.workers.audio.handlers import TtsInput, TtsOutput, synthesize_speech
+from nexus.workers.registration import engine_skill
 
 
 def register(registry: Registry) -> None:
     # "thread": onnxruntime and the ffmpeg/espeak subprocesses release the GIL, and a
     # thread shares the process's once-loaded piper model (~3 s to load).
     registry.add_skill(
-        Skill(
+        engine_skill(
             name="audio.tts",
             version="2",  # 2: mixed-script text read per run by the voice's family
             input_model=TtsInput,
             output_model=TtsOutput,
             handler=synthesize_speech,
-            resource_class="cpu",
-            executor="thread",
-            retry=RetryPolicy(max_attempts=2),
             timeout_s=180.0,
             capability="speech",
             description=(

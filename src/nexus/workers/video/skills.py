@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from nexus.core.registry import Registry, RetryPolicy, Skill
+from nexus.core.registry import Registry
+from nexus.workers.registration import engine_skill
 from nexus.workers.video.handlers import StoryboardInput, StoryboardOutput, render_storyboard
 
 
@@ -10,15 +11,12 @@ def register(registry: Registry) -> None:
     # "thread": Pillow and numpy release the GIL for the heavy work (blur, resize, paste), and
     # a process pool would start an interpreter importing everything again (seconds per child).
     registry.add_skill(
-        Skill(
+        engine_skill(
             name="video.storyboard",
             version="2",  # 2: a neutral frame for the narrator's moments (ADR 0115)
             input_model=StoryboardInput,
             output_model=StoryboardOutput,
             handler=render_storyboard,
-            resource_class="cpu",
-            executor="thread",
-            retry=RetryPolicy(max_attempts=2),
             timeout_s=120.0,
             capability="image",
             description="Storyboard frame: place backdrop, character portraits, speaker emphasis.",
