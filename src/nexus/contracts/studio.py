@@ -85,7 +85,7 @@ class Entity(StrictModel):
     mentions: int = Field(default=0, ge=0)
     voice: str | None = Field(default=None, description="Voice id; characters only.")
     voices: dict[SpokenLanguage, str] = Field(
-        default_factory=dict,
+        default_factory=dict[SpokenLanguage, str],
         description="The voice per spoken language, one timbre family (characters only).",
     )
     look: Look | None = None
@@ -101,7 +101,8 @@ class EntityPack(StrictModel):
     props: list[Entity] = Field(default_factory=list[Entity])
     narrator_voice: str
     narrator_voices: dict[SpokenLanguage, str] = Field(
-        default_factory=dict, description="The narrator's voice per spoken language."
+        default_factory=dict[SpokenLanguage, str],
+        description="The narrator's voice per spoken language.",
     )
 
 
