@@ -20,6 +20,12 @@ def _redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[
     return event
 
 
+def _stderr_logger(*_args: Any) -> structlog.PrintLogger:
+    """A logger on the stderr of the moment: a stream replaced after configuration (a test's
+    capture, a daemon's redirect) is never written to once closed."""
+    return structlog.PrintLogger(file=sys.stderr)
+
+
 def configure_logging(fmt: str = "console", level: str = "INFO") -> None:
     """Configure structlog and stdlib logging once per process (entry points call this)."""
     renderer: Any = (
@@ -37,7 +43,7 @@ def configure_logging(fmt: str = "console", level: str = "INFO") -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level]),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,
     )
     logging.basicConfig(level=level, stream=sys.stderr, format="%(message)s")
