@@ -35,7 +35,7 @@ def main() -> None:
     parts = [
         "# bench/router: report",
         "",
-        f"Command: `uv run python bench/router/{' '.join(map(shlex.quote, sys.argv))}`",
+        f"Command: `uv run python {' '.join(map(shlex.quote, sys.argv))}`",
         "",
         f"Started: {started}",
         "",
