@@ -60,6 +60,12 @@ NOT_TENANT_OBJECTS = {
     ("POST", "/api/v1/projects"),
     ("GET", "/api/v1/pipelines"),
     ("GET", "/api/v1/downloads/{sha256}"),
+    # model providers are deployment-wide configuration, not tenant objects (ADR 0120)
+    ("GET", "/api/v1/providers"),
+    ("POST", "/api/v1/providers"),
+    ("POST", "/api/v1/providers/{name}/disable"),
+    ("POST", "/api/v1/providers/{name}/enable"),
+    ("POST", "/api/v1/providers/{name}/test"),
 }
 
 
