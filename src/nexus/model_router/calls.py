@@ -50,6 +50,7 @@ class Calls:
         self.offline = offline
         self.adapters: dict[str, Adapter] = {}
         self.tls: ssl.SSLContext | None = None  # shared by every adapter, built once
+        self.retired: list[Adapter] = []  # replaced by a reload; closed with the client
 
     def adapter(self, spec: ProviderSpec) -> Adapter:
         found = self.adapters.get(spec.name)
@@ -64,10 +65,17 @@ class Calls:
             found = self.adapters[spec.name] = kinds[spec.kind](spec, self.tls)
         return found
 
+    def reload(self, registry: ProviderRegistry) -> None:
+        self.registry = registry
+        for name, adapter in list(self.adapters.items()):
+            if registry.providers.get(name) != adapter.spec:
+                self.retired.append(self.adapters.pop(name))
+
     async def close(self) -> None:
-        for adapter in self.adapters.values():
+        for adapter in [*self.adapters.values(), *self.retired]:
             await adapter.close()
         self.adapters.clear()
+        self.retired.clear()
 
     async def _offline(self, c: Candidate, capability: Capability, **kw: Any) -> Any:
         engine = self.offline.get(capability)
