@@ -1,4 +1,5 @@
-"""All router benchmarks in one invocation, written to bench/router/REPORT.md:
+"""All router benchmarks in one invocation, written to the "router" section of
+bench/router/REPORT.md (the budget benchmarks keep their own sections):
 decision overhead, W1 with the router's gate vs PassThroughGate, failover.
 
     uv run python bench/router/run.py [--calls 50000] [--n 1000] [--repeats 5] [--jobs 40]
@@ -16,6 +17,7 @@ import decision
 import failover
 import w1_gate
 from common import context
+from report_section import write_section
 
 HERE = Path(__file__).resolve().parent
 TARGETS = """Targets (issue 10): decision overhead <= 0.2 ms per job (p99 <= 1 ms); W1 unchanged
@@ -33,23 +35,23 @@ def main() -> None:
     args = parser.parse_args()
     started = context()
     parts = [
-        "# bench/router: report",
+        "## Routing: decision, W1 with the gate, failover",
         "",
-        f"Command: `uv run python bench/router/{' '.join(map(shlex.quote, sys.argv))}`",
+        f"Command: `uv run python {' '.join(map(shlex.quote, sys.argv))}`",
         "",
         f"Started: {started}",
         "",
         TARGETS,
         "",
-        "## Decision overhead",
+        "### Decision overhead",
         "",
         decision.render(decision.measure(args.calls), args.calls),
         "",
-        "## W1 with the router's gate",
+        "### W1 with the router's gate",
         "",
         w1_gate.render(w1_gate.measure(args.n, args.repeats), args.n, args.repeats),
         "",
-        "## Failover",
+        "### Failover",
         "",
         failover.render(
             asyncio.run(failover.measure(args.jobs, args.failover_repeats)),
@@ -63,7 +65,7 @@ def main() -> None:
     findings = HERE / "findings.md"
     if findings.exists():
         parts += [findings.read_text(encoding="utf-8")]
-    (HERE / "REPORT.md").write_text("\n".join(parts), encoding="utf-8")
+    write_section("router", "\n".join(parts))
     print("\n".join(parts))
 
 

@@ -72,13 +72,12 @@ NOT_TENANT_OBJECTS = {
     ("POST", "/api/v1/setup"),
     ("POST", "/api/v1/stories/preview"),
     ("GET", "/api/v1/costs"),  # sums of the caller's tenant only: tests/gateway/test_budgets.py
-    # Model providers are process-wide configuration (router-core), not a tenant's objects.
-    # NOTE(lead): any tenant's admin can add/disable one for every tenant; see the report.
+    # model providers are deployment-wide configuration, not tenant objects (ADR 0120)
     ("GET", "/api/v1/providers"),
     ("POST", "/api/v1/providers"),
-    ("POST", "/api/v1/providers/{name}/test"),
     ("POST", "/api/v1/providers/{name}/disable"),
     ("POST", "/api/v1/providers/{name}/enable"),
+    ("POST", "/api/v1/providers/{name}/test"),
 }
 
 

@@ -187,3 +187,40 @@ async def test_a_killed_worker_resumes_the_provider_job_without_resubmitting(
     assert result.resumed and again.resumed and result.external_id == again.external_id
     path = "/prompt" if kind == "comfyui" else "/v1/lipsync"
     assert fake.submissions(path) == 1
+
+
+async def test_comfyui_polls_through_429_5xx_and_a_cut_download(
+    comfyui_fake: ComfyUIServer,
+) -> None:
+    comfyui_fake.fail("/history", "429", times=1, retry_after=0.1)
+    comfyui_fake.fail("/history", "502", times=1)
+    comfyui_fake.fail("/view", "truncate", times=1)
+    # the only candidate: its full max_retries (with a fallback left it would get 1 retry)
+    only = settings_with(comfyui_provider("comfy", comfyui_fake.url), offline_fallback=False)
+    client = build_client(only, None, None, None)
+    try:
+        result = await client.image(SCOPE, "p", width=32, height=32, seed=3)
+    finally:
+        await client.close()
+    assert result.data.startswith(b"\x89PNG")
+    assert comfyui_fake.submissions("/prompt") == 1  # polls retried, never the submission
+    assert comfyui_fake.counts["GET /view"] == 2
+
+
+async def test_a_comfyui_5xx_on_submit_is_not_resubmitted_but_failed_over(
+    comfyui_fake: ComfyUIServer,
+) -> None:
+    comfyui_fake.fail("/prompt", "500")
+    client = build_client(
+        settings_with(comfyui_provider("comfy", comfyui_fake.url), offline_fallback=False),
+        None,
+        None,
+        None,
+    )
+    try:
+        with pytest.raises(NexusError) as caught:
+            await client.image(SCOPE, "p", width=32, height=32, seed=3)
+    finally:
+        await client.close()
+    assert caught.value.code == ErrorCode.PROVIDER_ERROR
+    assert comfyui_fake.submissions("/prompt") == 1  # a 5xx may have queued it: never twice

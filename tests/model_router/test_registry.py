@@ -16,7 +16,7 @@ from nexus.core.settings import ProviderSettings
 from nexus.model_router import build_client
 from nexus.model_router.service import ProviderService
 from tests.fakes.openai_server import OpenAIServer
-from tests.model_router.conftest import migrated_db, openai_provider, settings_with
+from tests.model_router.conftest import SCOPE, migrated_db, openai_provider, settings_with
 
 SECRET = "sk-live-very-secret-123"
 
@@ -136,3 +136,30 @@ def test_cli_add_list_test_disable(
 def test_provider_settings_never_render_the_key() -> None:
     provider = ProviderSettings(name="p", kind="openai", base_url="http://x", api_key=SECRET)  # type: ignore[arg-type]
     assert SECRET not in repr(provider) and SECRET not in str(provider.model_dump())
+
+
+async def test_a_reload_never_closes_an_adapter_under_an_inflight_call(
+    openai_fake: OpenAIServer,
+) -> None:
+    import asyncio  # noqa: PLC0415
+
+    from nexus.model_router.providers import ProviderRegistry  # noqa: PLC0415
+
+    settings = settings_with(openai_provider("main", openai_fake.url))
+    client = build_client(settings, None, None, None)
+    try:
+        await client.chat(SCOPE, [{"role": "user", "content": "warm"}])
+        kept = client.calls.adapters["main"]
+        client_same = ProviderRegistry.from_settings(settings.providers)
+        await client.reload(client_same)
+        assert client.calls.adapters["main"] is kept  # unchanged provider: same adapter
+        openai_fake.fail("/v1/chat", "slow", times=1, delay_s=0.5)
+        call = asyncio.create_task(client.chat(SCOPE, [{"role": "user", "content": "slow"}]))
+        await asyncio.sleep(0.2)
+        changed = settings.providers[0].model_copy(update={"timeout_s": 9.0})
+        await client.reload(ProviderRegistry.from_settings([changed]))
+        result = await call  # its adapter was retired, not closed
+        assert result.text == "echo: slow"
+        assert "main" not in client.calls.adapters and client.calls.retired == [kept]
+    finally:
+        await client.close()

@@ -9,6 +9,7 @@ that job instead of submitting it again.
 from __future__ import annotations
 
 import dataclasses
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -17,6 +18,7 @@ from nexus.contracts.errors import ErrorCode
 from nexus.contracts.router import Capability, Usage
 from nexus.core.errors import NexusError
 from nexus.model_router.adapters.comfyui import ComfyUIAdapter, load_workflow
+from nexus.model_router.adapters.http import tls_context
 from nexus.model_router.adapters.lipsync import LipsyncAdapter
 from nexus.model_router.adapters.openai import OpenAIAdapter
 from nexus.model_router.decide import Candidate
@@ -47,22 +49,33 @@ class Calls:
         self.jobs = jobs
         self.offline = offline
         self.adapters: dict[str, Adapter] = {}
+        self.tls: ssl.SSLContext | None = None  # shared by every adapter, built once
+        self.retired: list[Adapter] = []  # replaced by a reload; closed with the client
 
     def adapter(self, spec: ProviderSpec) -> Adapter:
         found = self.adapters.get(spec.name)
         if found is None:
-            kinds: dict[str, Callable[[ProviderSpec], Adapter]] = {
+            if self.tls is None:
+                self.tls = tls_context()
+            kinds: dict[str, Callable[[ProviderSpec, ssl.SSLContext], Adapter]] = {
                 "openai": OpenAIAdapter,
                 "comfyui": ComfyUIAdapter,
                 "lipsync_http": LipsyncAdapter,
             }
-            found = self.adapters[spec.name] = kinds[spec.kind](spec)
+            found = self.adapters[spec.name] = kinds[spec.kind](spec, self.tls)
         return found
 
+    def reload(self, registry: ProviderRegistry) -> None:
+        self.registry = registry
+        for name, adapter in list(self.adapters.items()):
+            if registry.providers.get(name) != adapter.spec:
+                self.retired.append(self.adapters.pop(name))
+
     async def close(self) -> None:
-        for adapter in self.adapters.values():
+        for adapter in [*self.adapters.values(), *self.retired]:
             await adapter.close()
         self.adapters.clear()
+        self.retired.clear()
 
     async def _offline(self, c: Candidate, capability: Capability, **kw: Any) -> Any:
         engine = self.offline.get(capability)

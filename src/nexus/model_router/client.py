@@ -284,10 +284,11 @@ class ModelClient:
             await self.events.failed_over(scope, capability, data)
 
     async def reload(self, registry: ProviderRegistry) -> None:
-        """Use another registry (providers added or switched over the API)."""
-        await self.calls.close()
+        """Use another registry (providers added or switched over the API). Adapters of
+        unchanged providers are kept; the others are retired, not closed under in-flight
+        calls (closed with the client)."""
         self.registry = registry
-        self.calls.registry = registry
+        self.calls.reload(registry)
 
     async def close(self) -> None:
         await self.calls.close()

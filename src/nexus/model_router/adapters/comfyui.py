@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import ssl
 import uuid
 from pathlib import Path
 from typing import Any
@@ -84,9 +85,9 @@ def first_output(provider: str, entry: dict[str, Any]) -> dict[str, Any]:
 
 
 class ComfyUIAdapter:
-    def __init__(self, spec: ProviderSpec) -> None:
+    def __init__(self, spec: ProviderSpec, tls: ssl.SSLContext | None = None) -> None:
         self.spec = spec
-        self.http = make_client(spec)
+        self.http = make_client(spec, tls)
         self.client_id = uuid.uuid4().hex
 
     async def close(self) -> None:

@@ -11,6 +11,7 @@ answers -> ``provider_response_invalid``. Retries are bounded (``max_retries``),
 from __future__ import annotations
 
 import json
+import ssl
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from email.utils import parsedate_to_datetime
@@ -38,12 +39,20 @@ _backoff = wait_random_exponential(multiplier=0.25, max=4.0)
 retry_cap: ContextVar[int | None] = ContextVar("retry_cap", default=None)
 
 
-def make_client(spec: ProviderSpec) -> httpx.AsyncClient:
+def tls_context() -> ssl.SSLContext:
+    """One TLS context for all of a client's adapters: building one (certifi's bundle)
+    costs ~0.1-0.4 s, which httpx would otherwise pay for every AsyncClient."""
+    return httpx.create_ssl_context()
+
+
+def make_client(spec: ProviderSpec, tls: ssl.SSLContext | None = None) -> httpx.AsyncClient:
     headers = {"User-Agent": "nexus-model-router"}
     if spec.api_key is not None:
         headers["Authorization"] = f"Bearer {spec.api_key.get_secret_value()}"
     timeout = httpx.Timeout(spec.timeout_s, connect=min(10.0, spec.timeout_s))
-    return httpx.AsyncClient(base_url=spec.base_url, headers=headers, timeout=timeout)
+    return httpx.AsyncClient(
+        base_url=spec.base_url, headers=headers, timeout=timeout, verify=tls or tls_context()
+    )
 
 
 def retry_after_s(response: httpx.Response) -> float | None:

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import ssl
 from typing import Any
 
 import anyio
@@ -18,9 +19,9 @@ from nexus.model_router.results import MediaResult
 
 
 class LipsyncAdapter:
-    def __init__(self, spec: ProviderSpec) -> None:
+    def __init__(self, spec: ProviderSpec, tls: ssl.SSLContext | None = None) -> None:
         self.spec = spec
-        self.http = make_client(spec)
+        self.http = make_client(spec, tls)
 
     async def close(self) -> None:
         await self.http.aclose()

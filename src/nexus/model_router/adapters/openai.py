@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import ssl
 from typing import Any
 
 from nexus.contracts.errors import ErrorCode
@@ -94,9 +95,9 @@ def chat_result(
 
 
 class OpenAIAdapter:
-    def __init__(self, spec: ProviderSpec) -> None:
+    def __init__(self, spec: ProviderSpec, tls: ssl.SSLContext | None = None) -> None:
         self.spec = spec
-        self.http = make_client(spec)
+        self.http = make_client(spec, tls)
 
     async def close(self) -> None:
         await self.http.aclose()
