@@ -95,6 +95,11 @@ class GatewaySettings(BaseModel):
     max_story_bytes: int = Field(default=512 * 1024, ge=1024)
     rate_limit_per_minute: int = Field(default=600, ge=1)
     login_attempts_per_minute: int = Field(default=10, ge=1)
+    workers: int | None = Field(
+        default=None,
+        ge=1,
+        description="uvicorn worker processes; default 1 for serve, one per core for api.",
+    )
 
 
 class Settings(BaseSettings):
