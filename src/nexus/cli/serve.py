@@ -27,6 +27,7 @@ Workers = Annotated[
         "for api when the cache is shared).",
     ),
 ]
+WORKER_HEALTHCHECK_S = 120
 FACTORIES: dict[Mode, str] = {
     "embedded": "nexus.cli.serve:embedded_app",
     "api": "nexus.cli.serve:api_app",
@@ -91,6 +92,9 @@ def run_server(mode: Mode, host: str | None, port: int | None, workers: int | No
         log_level="warning",
         server_header=False,
         timeout_graceful_shutdown=5,
+        # A worker answers the supervisor's pings only once Nexus is imported (~2 s idle, much
+        # longer on a loaded machine); uvicorn's 5 s default kills and respawns it forever.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
     )
 
 

@@ -5,6 +5,7 @@ stack of BaseHTTPMiddleware layers)."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
 import time
@@ -112,6 +113,7 @@ def log_request(scope: Scope, route: str, status: int, seconds: float, trace_id:
         tenant_id=getattr(principal, "tenant_id", None),
         key_id=getattr(principal, "key_id", None),
         trace_id=trace_id,
+        pid=os.getpid(),  # which worker process answered (``--workers``)
     )
 
 
