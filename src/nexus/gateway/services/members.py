@@ -19,12 +19,14 @@ from nexus.gateway import tables
 from nexus.gateway.preconditions import Precondition
 from nexus.gateway.state import Gateway
 
+TENANTS = cast(Table, tables.Tenant.__table__)
 USERS = cast(Table, tables.User.__table__)
 MEMBERS = cast(Table, tables.Membership.__table__)
 KEYS = cast(Table, tables.ApiKey.__table__)
 REFRESH = cast(Table, tables.RefreshToken.__table__)
 STATE_KEY = "gw:member:"
-STATE_TTL_S = 300.0
+# Also bounds how long a change made by another process stays unseen without Redis.
+STATE_TTL_S = 60.0
 # Versions start at 1: 0 means "no usable membership" (removed, suspended, user disabled).
 UNUSABLE = 0
 MEMBER_COLUMNS = (
@@ -191,3 +193,17 @@ async def remove_member(
         )
     await publish_state(gw, tenant_id, user_id)
     return before
+
+
+async def find_member(conn: Conn, tenant_slug: str, email: str) -> tuple[str, str]:
+    """(tenant_id, user_id) of the member with this email in the tenant with this slug."""
+    stmt = (
+        select(MEMBERS.c.tenant_id, MEMBERS.c.user_id)
+        .join(USERS, USERS.c.user_id == MEMBERS.c.user_id)
+        .join(TENANTS, TENANTS.c.tenant_id == MEMBERS.c.tenant_id)
+        .where(TENANTS.c.slug == tenant_slug, USERS.c.email == email.strip().lower())
+    )
+    row = (await conn.execute(stmt)).first()
+    if row is None:
+        raise NexusError(ErrorCode.NOT_FOUND, f"{email} is not a member of tenant {tenant_slug!r}")
+    return str(row.tenant_id), str(row.user_id)
