@@ -37,6 +37,7 @@ class Server:
     data_dir: Path
     proc: subprocess.Popen[bytes] | None = None
     pg_name: str | None = None
+    log_level: str = "INFO"
     tokens: list[str] = field(default_factory=list)
     run_url: str = ""
 
@@ -118,7 +119,7 @@ def start(server: Server, *, users: int, src: Path | None = None, cluster: bool)
         extra["NEXUS_CACHE__KEY_PREFIX"] = prefix
     else:
         url = f"sqlite+aiosqlite:///{server.data_dir / 'nexus.db'}"
-    env = _env(server.data_dir, **extra)
+    env = _env(server.data_dir, NEXUS_LOG_LEVEL=server.log_level, **extra)
     if src is not None:  # the baseline: its own source (and migrations) first on the path
         env["PYTHONPATH"] = str(src)
     # Seeded by the code under test (its migrations), in a process of its own.

@@ -33,7 +33,7 @@ API_HEADERS = [
 ]
 API_PREFIX = "/api/v1"
 HSTS = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
-log = get_logger("nexus.gateway.requests")
+REQUEST_LOGGER = "nexus.gateway.requests"
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -98,7 +98,9 @@ def _route_label(scope: Scope) -> str:
     return template
 
 
-def log_request(scope: Scope, route: str, status: int, seconds: float, trace_id: str) -> None:
+def log_request(
+    log: Any, scope: Scope, route: str, status: int, seconds: float, trace_id: str
+) -> None:
     """The request line: who (user, tenant, key) did what (method, route template), how it
     ended and how long it took. No path parameters or query: ids and secrets stay out."""
     principal = scope["state"].get("principal")
@@ -122,6 +124,9 @@ class GatewayMiddleware:
         self.app = app
         self.metrics = metrics
         self.max_body_bytes = max_body_bytes
+        # Bound once (the stack is built after logging is configured): a lazy proxy would
+        # rebuild the logger on every request.
+        self.log = get_logger(REQUEST_LOGGER).bind()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -156,7 +161,7 @@ class GatewayMiddleware:
             label = _route_label(scope)
             elapsed = time.perf_counter() - started
             self.metrics.observe(label, status, elapsed)
-            log_request(scope, label, status, elapsed, trace_id)
+            log_request(self.log, scope, label, status, elapsed, trace_id)
 
     def _headers(self, scope: Scope, trace_id: str) -> list[tuple[bytes, bytes]]:
         headers = [*SECURITY_HEADERS, (b"x-trace-id", trace_id.encode())]
