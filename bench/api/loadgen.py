@@ -53,6 +53,7 @@ async def connection(
                     length = int(line[15:])
             await reader.readexactly(length)
             done = time.perf_counter()
+            statuses[-1] = statuses.get(-1, 0) + 1  # every answer, warm-up included
             if sent >= start:  # after the warm-up
                 latencies.append(done - sent)
                 statuses[status] = statuses.get(status, 0) + 1
@@ -84,7 +85,9 @@ async def main(args: argparse.Namespace) -> dict[str, object]:
             for i in range(args.connections)
         ]
     )
+    answered = statuses.pop(-1, 0)
     return {
+        "answered": answered,
         "requests": len(latencies),
         "rps": round(len(latencies) / args.seconds, 1),
         "p50_ms": round(percentile(latencies, 0.50) * 1000, 2),

@@ -70,6 +70,7 @@ def server_env(data_dir: Path, **extra: str) -> dict[str, str]:
         NEXUS_GATEWAY__MAX_STORY_BYTES=str(STORY_LIMIT),
         NEXUS_GATEWAY__MAX_BODY_BYTES=str(BODY_LIMIT),
         NEXUS_ORCHESTRATOR__PROCESS_WORKERS="0",
+        NEXUS_LOG_FORMAT="json",
         **extra,
     )
     return env

@@ -4,6 +4,7 @@ API key scopes and revocation; role limits; brute-force login throttling."""
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import httpx
 import jwt
@@ -18,7 +19,7 @@ def me(world: World, token: str) -> httpx.Response:
     )
 
 
-def claims_of(world: World) -> dict[str, str]:
+def claims_of(world: World) -> dict[str, Any]:
     return jwt.decode(world.tokens["admin_a"], options={"verify_signature": False})
 
 
@@ -40,11 +41,19 @@ def test_expired_token_is_refused(world: World) -> None:
     c = claims_of(world)
     issuer = TokenIssuer(JWT_SECRET, access_ttl_s=-60)
     token = issuer.issue_access(
-        user_id=c["sub"], tenant_id=c["tid"], role="admin", session_id=c["sid"]
+        user_id=c["sub"],
+        tenant_id=c["tid"],
+        role="admin",
+        session_id=c["sid"],
+        membership_version=c["mv"],
     )
     assert me(world, token).status_code == 401
     fresh = TokenIssuer(JWT_SECRET, access_ttl_s=60).issue_access(
-        user_id=c["sub"], tenant_id=c["tid"], role="admin", session_id=c["sid"]
+        user_id=c["sub"],
+        tenant_id=c["tid"],
+        role="admin",
+        session_id=c["sid"],
+        membership_version=c["mv"],
     )
     assert me(world, fresh).status_code == 200  # the same claims, unexpired, pass
 
@@ -53,7 +62,11 @@ def test_forged_tokens_are_refused(world: World) -> None:
     c = claims_of(world)
     other = TokenIssuer("another-secret-" + "y" * 40, access_ttl_s=60)
     forged = other.issue_access(
-        user_id=c["sub"], tenant_id=c["tid"], role="admin", session_id=c["sid"]
+        user_id=c["sub"],
+        tenant_id=c["tid"],
+        role="admin",
+        session_id=c["sid"],
+        membership_version=c["mv"],
     )
     assert me(world, forged).status_code == 401
     unsigned = jwt.encode({**c, "exp": int(time.time()) + 60}, key=None, algorithm="none")

@@ -13,7 +13,9 @@ from tests.gateway.conftest import World
 # (method, path template, JSON body) -> must answer 404 problem+json for tenant B.
 BY_ID: list[tuple[str, str, dict[str, Any] | None]] = [
     ("DELETE", "/api/v1/api-keys/{key_id}", None),
+    ("GET", "/api/v1/members/{user_id}", None),
     ("PATCH", "/api/v1/members/{user_id}", {"role": "editor"}),
+    ("DELETE", "/api/v1/members/{user_id}", None),
     ("GET", "/api/v1/projects/{project_id}", None),
     ("PATCH", "/api/v1/projects/{project_id}", {"name": "stolen"}),
     ("DELETE", "/api/v1/projects/{project_id}", None),

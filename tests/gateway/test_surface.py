@@ -54,7 +54,9 @@ def test_story_upload_and_limits(world: World) -> None:
         binary = c.post(f"{path}/upload", files={"file": ("b.txt", b"\x00\x01\x02abc")})
         assert binary.status_code == 422 and binary.json()["code"] == "input_binary"
         empty = c.post(path, json={"title": "t", "text": "   \n "})
-        assert empty.status_code == 422 and empty.json()["code"] == "input_empty"
+        assert empty.status_code == 422 and empty.json()["errors"][0]["field"] == "text"
+        blank = c.post(f"{path}/upload", files={"file": ("blank.txt", "  \u200b\n ".encode())})
+        assert blank.status_code == 422 and blank.json()["code"] == "input_empty"
         listed = c.get(path).json()["items"]
         assert story["story_id"] in {s["story_id"] for s in listed}
         assert "text" not in listed[0]
@@ -97,6 +99,9 @@ def test_members_and_role_changes(world: World) -> None:
         me = c.get("/api/v1/auth/me").json()
         last = c.patch(f"/api/v1/members/{me['user_id']}", json={"role": "viewer"})
         assert last.status_code == 409  # the last admin stays admin
+        mine = f"/api/v1/members/{me['user_id']}"
+        assert c.patch(mine, json={"suspended": True}).status_code == 409
+        assert c.delete(mine).status_code == 409
         log = c.get("/api/v1/audit", params={"action": "member.role_change"}).json()["items"]
         assert log[0]["target_id"] == user_id
         assert log[0]["detail"] == {"from": "viewer", "to": "editor"}

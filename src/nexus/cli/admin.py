@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from fastapi import FastAPI
 
+from nexus.cli import members
 from nexus.cli.common import console, report_errors, run_async, settings_from_env, with_platform
 from nexus.contracts.errors import ErrorCode
 from nexus.core.errors import NexusError
@@ -21,6 +22,7 @@ from nexus.gateway.services import accounts
 from nexus.platform import Platform
 
 admin_app = typer.Typer(help="Administration: users and the API document.", no_args_is_help=True)
+admin_app.command("member")(members.member)
 DEFAULT_OPENAPI = Path("docs/openapi.json")
 
 

@@ -25,6 +25,9 @@ class ErrorCode(StrEnum):
     PAYLOAD_TOO_LARGE = "payload_too_large"
     IDEMPOTENCY_MISMATCH = "idempotency_mismatch"
     IDEMPOTENCY_IN_PROGRESS = "idempotency_in_progress"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    PRECONDITION_FAILED = "precondition_failed"
     # story input
     INPUT_EMPTY = "input_empty"
     INPUT_BINARY = "input_binary"
@@ -103,6 +106,15 @@ REGISTRY: dict[ErrorCode, ErrorSpec] = {
     ),
     ErrorCode.IDEMPOTENCY_IN_PROGRESS: E(
         409, True, "A request with this Idempotency-Key is still being processed."
+    ),
+    ErrorCode.METHOD_NOT_ALLOWED: E(
+        405, False, "This resource does not support that method; see the Allow header."
+    ),
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE: E(
+        415, False, "The request body's Content-Type is not one this operation accepts."
+    ),
+    ErrorCode.PRECONDITION_FAILED: E(
+        412, False, "The object changed since you read it (If-Match does not match its ETag)."
     ),
     ErrorCode.INPUT_EMPTY: E(422, False, "The story is empty."),
     ErrorCode.INPUT_BINARY: E(422, False, "The input is binary, not text."),

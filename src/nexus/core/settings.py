@@ -99,6 +99,11 @@ class GatewaySettings(BaseModel):
     first_run_setup: bool = True
     # The built studio (web/dist); None: the checkout's web/dist when it exists.
     web_dir: Path | None = None
+    workers: int | None = Field(
+        default=None,
+        ge=1,
+        description="uvicorn worker processes; default 1 for serve, one per core for api.",
+    )
 
 
 ProviderKind = Literal["openai", "comfyui", "lipsync_http", "offline"]

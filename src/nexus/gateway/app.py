@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from nexus.core.settings import Settings
-from nexus.gateway import openapi
+from nexus.gateway import guards, openapi
 from nexus.gateway.errors import install_error_handlers
 from nexus.gateway.middleware import GatewayMiddleware, Metrics
 from nexus.gateway.routes import (
@@ -102,6 +102,7 @@ def create_app(
     app.state.gateway = gateway
     app.state.metrics = Metrics()
     install_error_handlers(app)
+    guards.install(app)  # before the routers: every route, present or future, is guarded
     for module in RESOURCE_ROUTERS:
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(ops.router)

@@ -11,11 +11,15 @@ from fastapi import Depends, Request
 
 from nexus.contracts.errors import ErrorCode
 from nexus.core.errors import NexusError
-from nexus.gateway.security import API_KEY_PREFIX, ROLE_SCOPES
-from nexus.gateway.services import apikeys
+from nexus.gateway.security import API_KEY_PREFIX, KEYS_MANAGE, ROLE_SCOPES
+from nexus.gateway.services import apikeys, members
 from nexus.gateway.services.accounts import REVOKED_SESSION
 from nexus.gateway.state import Gateway
 from nexus.observer.audit import ActorType, AuditRecord, Outcome, record_audit
+
+MEMBERSHIP_CHANGED = (
+    "your membership changed (role, suspension or removal): refresh the token or log in again"
+)
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,10 @@ async def authenticate(request: Request) -> Principal:
         claims = gw.issuer.read_access(token)
         if await cache.get(REVOKED_SESSION + claims.session_id) is not None:
             raise NexusError(ErrorCode.UNAUTHENTICATED, "the session was revoked")
+        # The role claim holds only while the membership is unchanged (ADR 0150).
+        current = await members.current_version(gw, claims.tenant_id, claims.user_id)
+        if current != claims.membership_version:
+            raise NexusError(ErrorCode.UNAUTHENTICATED, MEMBERSHIP_CHANGED)
         principal = Principal(
             claims.user_id,
             claims.tenant_id,
@@ -111,6 +119,7 @@ RunsRead = Annotated[Principal, Depends(require("runs:read"))]
 RunsWrite = Annotated[Principal, Depends(require("runs:write"))]
 ArtifactsRead = Annotated[Principal, Depends(require("artifacts:read"))]
 Admin = Annotated[Principal, Depends(require("admin"))]
+KeysManage = Annotated[Principal, Depends(require(KEYS_MANAGE))]
 AnyPrincipal = Annotated[Principal, Depends(require_user)]
 
 

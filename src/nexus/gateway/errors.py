@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from nexus.contracts.errors import ErrorCode
 from nexus.core.errors import NexusError
@@ -25,7 +26,9 @@ _STATUS_CODES = {
     401: ErrorCode.UNAUTHENTICATED,
     403: ErrorCode.FORBIDDEN,
     404: ErrorCode.NOT_FOUND,
-    405: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    412: ErrorCode.PRECONDITION_FAILED,
+    415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
     409: ErrorCode.CONFLICT,
     413: ErrorCode.PAYLOAD_TOO_LARGE,
     422: ErrorCode.VALIDATION_FAILED,
@@ -101,6 +104,13 @@ def field_name(loc: tuple[Any, ...] | list[Any]) -> str:
 def validation_fields(errors: Any) -> dict[str, str]:
     fields: dict[str, str] = {}
     for err in errors:
+        if err.get("type") == "json_invalid":
+            # loc is ("body", <character offset>): name the body and say where it broke.
+            loc = err.get("loc", ())
+            at = f" at character {loc[1]}" if len(loc) > 1 else ""
+            reason = (err.get("ctx") or {}).get("error", "malformed")
+            fields.setdefault("body", f"the body is not valid JSON{at}: {reason}")
+            continue
         fields.setdefault(field_name(err.get("loc", ())), str(err.get("msg", "invalid")))
     return fields
 
@@ -113,18 +123,41 @@ async def _on_nexus_error(request: Request, exc: Exception) -> JSONResponse:
 async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     fields = validation_fields(exc.errors())
-    names = ", ".join(fields)
-    return problem_response(
-        request, ErrorCode.VALIDATION_FAILED, f"invalid: {names}", status=422, fields=fields
-    )
+    if set(fields) == {"body"} and fields["body"].startswith("the body is not valid JSON"):
+        detail = fields["body"]
+    else:
+        detail = "invalid: " + ", ".join(fields)
+    return problem_response(request, ErrorCode.VALIDATION_FAILED, detail, status=422, fields=fields)
+
+
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (Starlette names only the first route's).
+
+    Asks each route whether it would fully match the request with another method: the
+    public ``matches`` API, which also sees into included routers."""
+    return [
+        method
+        for method in METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in request.app.routes
+        )
+    ]
 
 
 async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _STATUS_CODES.get(exc.status_code, ErrorCode.INTERNAL)
-    return problem_response(
-        request, code, str(exc.detail), status=exc.status_code, headers=exc.headers
-    )
+    headers = dict(exc.headers or {})
+    detail = str(exc.detail)
+    if exc.status_code == 405:
+        allow = allowed_methods(request)
+        headers["Allow"] = ", ".join(allow)
+        detail = f"{request.method} is not allowed here; allowed: {', '.join(allow)}"
+    return problem_response(request, code, detail, status=exc.status_code, headers=headers)
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:

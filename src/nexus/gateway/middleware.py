@@ -1,9 +1,11 @@
 """One pure-ASGI middleware for every request: trace id, body size limit, security headers,
-and the Prometheus request metrics (cheaper than a stack of BaseHTTPMiddleware layers)."""
+the Prometheus request metrics and one structured log line per request (cheaper than a
+stack of BaseHTTPMiddleware layers)."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
 import time
@@ -14,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nexus.contracts.errors import ErrorCode
+from nexus.core.logging import bind_context, get_logger
 from nexus.gateway.errors import MEDIA_TYPE, problem_body
 
 TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
@@ -30,6 +33,7 @@ API_HEADERS = [
 ]
 API_PREFIX = "/api/v1"
 HSTS = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
+REQUEST_LOGGER = "nexus.gateway.requests"
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -94,11 +98,35 @@ def _route_label(scope: Scope) -> str:
     return template
 
 
+def log_request(
+    log: Any, scope: Scope, route: str, status: int, seconds: float, trace_id: str
+) -> None:
+    """The request line: who (user, tenant, key) did what (method, route template), how it
+    ended and how long it took. No path parameters or query: ids and secrets stay out."""
+    principal = scope["state"].get("principal")
+    emit = log.warning if status >= 500 else log.info
+    emit(
+        "request",
+        method=scope["method"],
+        route=route,
+        status=status,
+        duration_ms=round(seconds * 1000, 2),
+        user_id=getattr(principal, "user_id", None),
+        tenant_id=getattr(principal, "tenant_id", None),
+        key_id=getattr(principal, "key_id", None),
+        trace_id=trace_id,
+        pid=os.getpid(),  # which worker process answered (``--workers``)
+    )
+
+
 class GatewayMiddleware:
     def __init__(self, app: ASGIApp, *, metrics: Metrics, max_body_bytes: int) -> None:
         self.app = app
         self.metrics = metrics
         self.max_body_bytes = max_body_bytes
+        # Bound once (the stack is built after logging is configured): a lazy proxy would
+        # rebuild the logger on every request.
+        self.log = get_logger(REQUEST_LOGGER).bind()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -107,6 +135,7 @@ class GatewayMiddleware:
         started = time.perf_counter()
         trace_id = trace_id_of(scope)
         scope.setdefault("state", {})["trace_id"] = trace_id
+        bind_context(trace_id=trace_id)  # every log line of this request carries it
         extra = self._headers(scope, trace_id)
         status = 500
         response_started = False
@@ -130,7 +159,9 @@ class GatewayMiddleware:
             await self._too_large(scope, send_wrapped, trace_id)
         finally:
             label = _route_label(scope)
-            self.metrics.observe(label, status, time.perf_counter() - started)
+            elapsed = time.perf_counter() - started
+            self.metrics.observe(label, status, elapsed)
+            log_request(self.log, scope, label, status, elapsed, trace_id)
 
     def _headers(self, scope: Scope, trace_id: str) -> list[tuple[bytes, bytes]]:
         headers = [*SECURITY_HEADERS, (b"x-trace-id", trace_id.encode())]

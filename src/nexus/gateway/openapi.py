@@ -24,6 +24,10 @@ API_ERRORS = {
     "422": "Validation failed; ``errors`` names the fields.",
     "429": "Rate limited; see Retry-After.",
 }
+# Only where they can happen: a body's media type (415), If-Match on a change (412).
+BODY_ERRORS = {"415": "The body's Content-Type is not one this operation accepts."}
+CHANGE_ERRORS = {"412": "If-Match does not match the object's current ETag."}
+CHANGES = {"patch", "put", "delete"}
 PUBLIC = {
     "/api/v1/auth/login",
     "/api/v1/auth/refresh",
@@ -62,14 +66,33 @@ def build_document(app: FastAPI) -> dict[str, Any]:
     schemas.pop("ValidationError", None)
     doc["components"]["securitySchemes"] = SECURITY_SCHEMES
     for path, item in doc.get("paths", {}).items():
-        for operation in item.values():
+        for method, operation in item.items():
+            _drop_null_from_parameters(operation)
             if path.startswith("/api/"):
                 _add_problems(operation, API_ERRORS)
+                if "requestBody" in operation:
+                    _add_problems(operation, BODY_ERRORS)
+                if method in CHANGES:
+                    _add_problems(operation, CHANGE_ERRORS)
                 if path not in PUBLIC:
                     operation["security"] = SECURITY
             elif path == "/readyz":
                 operation["responses"].pop("422", None)
     return doc
+
+
+def _drop_null_from_parameters(operation: dict[str, Any]) -> None:
+    """An optional header or query parameter is absent or a string, never null: FastAPI's
+    ``X | None`` would otherwise invite clients (and fuzzers) to send the text "null"."""
+    for parameter in operation.get("parameters", []):
+        schema = parameter.get("schema", {})
+        options = schema.get("anyOf")
+        if not options or parameter.get("required"):
+            continue
+        kept = [o for o in options if o.get("type") != "null"]
+        if len(kept) == 1 and len(kept) < len(options):
+            del schema["anyOf"]
+            schema.update(kept[0])
 
 
 def _problem_schema() -> dict[str, Any]:

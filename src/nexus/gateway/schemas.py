@@ -5,13 +5,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from nexus.contracts import studio
 from nexus.gateway.security import SCOPES
 
 Scope = Literal[
-    "projects:read", "projects:write", "runs:read", "runs:write", "artifacts:read", "admin"
+    "projects:read",
+    "projects:write",
+    "runs:read",
+    "runs:write",
+    "artifacts:read",
+    "keys:manage",
+    "admin",
 ]
 RoleName = Literal["admin", "editor", "viewer"]
 Email = Annotated[str, Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")]
@@ -125,7 +131,13 @@ class MemberCreate(Input):
 
 
 class MemberUpdate(Input):
-    role: RoleName
+    """Fields left out (or null) stay as they are. Send ``If-Match`` with the member's ETag
+    to refuse a change made meanwhile (412)."""
+
+    role: RoleName | None = None
+    suspended: bool | None = Field(
+        default=None, description="Suspend (true) or resume (false) the membership."
+    )
 
 
 class Member(Output):
@@ -133,7 +145,16 @@ class Member(Output):
     email: str
     display_name: str
     role: RoleName
+    suspended: bool = Field(description="A suspended member cannot log in or use any key.")
+    version: int = Field(description="Rises with every change; the ETag is its quoted value.")
     created_at: Time
+
+    @model_validator(mode="before")
+    @classmethod
+    def _suspension(cls, value: Any) -> Any:
+        if hasattr(value, "suspended_at"):
+            return {**value._mapping, "suspended": value.suspended_at is not None}
+        return value
 
 
 class MemberPage(Output):
@@ -180,9 +201,21 @@ class ProjectPage(Output):
 
 
 # ------------------------------------------------------------------ stories
+# Story text: no control characters but tab, LF, FF and CR, and something visible (not only
+# whitespace or zero-width characters). The server checks uploads against the same rule.
+_CONTROL = r"\x00-\x08\x0b\x0e-\x1f\x7f"
+_BLANK = r"\x00-\x20\x7f\x85\xa0\u1680\u2000-\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff"
+STORY_TEXT_PATTERN = rf"^[^{_CONTROL}]*[^{_BLANK}][^{_CONTROL}]*$"
+
+
 class StoryCreate(Input):
     title: Name
-    text: str = Field(min_length=1, max_length=1_000_000)
+    text: str = Field(
+        min_length=1,
+        max_length=1_000_000,
+        pattern=STORY_TEXT_PATTERN,
+        description="UTF-8 text; the byte limit is gateway.max_story_bytes (413 beyond).",
+    )
     format: Literal["txt", "md"] = "md"
 
 

@@ -30,9 +30,12 @@ SCOPES = (
     "runs:read",
     "runs:write",
     "artifacts:read",
+    "keys:manage",
     "admin",
 )
-_READ = frozenset(s for s in SCOPES if s.endswith(":read"))
+# Listing and revoking API keys; every role manages its own keys (ADR 0151).
+KEYS_MANAGE = "keys:manage"
+_READ = frozenset(s for s in SCOPES if s.endswith(":read")) | {KEYS_MANAGE}
 _WRITE = frozenset(s for s in SCOPES if s.endswith(":write"))
 ROLE_SCOPES: dict[str, frozenset[str]] = {
     "viewer": _READ,
@@ -91,6 +94,8 @@ class AccessClaims:
     role: str
     session_id: str
     expires_at: int
+    # The membership version the token was issued at (claim ``mv``; ADR 0150).
+    membership_version: int = 0
 
 
 class TokenIssuer:
@@ -103,13 +108,22 @@ class TokenIssuer:
         self.issuer = issuer
         self._verified: dict[str, AccessClaims] = {}
 
-    def issue_access(self, *, user_id: str, tenant_id: str, role: str, session_id: str) -> str:
+    def issue_access(
+        self,
+        *,
+        user_id: str,
+        tenant_id: str,
+        role: str,
+        session_id: str,
+        membership_version: int = 0,
+    ) -> str:
         now = int(time.time())
         claims = {
             "sub": user_id,
             "tid": tenant_id,
             "role": role,
             "sid": session_id,
+            "mv": membership_version,
             "iat": now,
             "exp": now + self.access_ttl_s,
             "iss": self.issuer,
@@ -143,7 +157,8 @@ class TokenIssuer:
             raise _UNAUTHENTICATED from None
         if c.get("typ") != "access" or c.get("role") not in ROLE_SCOPES:
             raise _UNAUTHENTICATED
-        return AccessClaims(c["sub"], c["tid"], c["role"], c["sid"], int(c["exp"]))
+        version = c.get("mv", 0)
+        return AccessClaims(c["sub"], c["tid"], c["role"], c["sid"], int(c["exp"]), int(version))
 
     def sign_download(self, payload: str, expires_at: int) -> str:
         message = f"{payload}|{expires_at}".encode()

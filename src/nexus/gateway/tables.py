@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from nexus.core.db import Base
@@ -35,13 +35,18 @@ class User(Base):
 
 
 class Membership(Base):
-    """A user's role in one tenant: admin, editor or viewer."""
+    """A user's role in one tenant: admin, editor or viewer.
+
+    ``version`` rises with every change of role or suspension; access tokens carry the
+    version they were issued at and stop working when it moves (ADR 0150)."""
 
     __tablename__ = "memberships"
 
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.tenant_id"), primary_key=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.user_id"), primary_key=True)
     role: Mapped[str] = mapped_column(String(20))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+    suspended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

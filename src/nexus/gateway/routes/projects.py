@@ -8,16 +8,21 @@ from fastapi import APIRouter, Query, Request, Response
 
 from nexus.gateway import schemas
 from nexus.gateway.deps import GatewayDep, ProjectsRead, ProjectsWrite, audit
+from nexus.gateway.paging import ProjectCursor
+from nexus.gateway.preconditions import IfMatchHeader, Precondition, etag
 from nexus.gateway.services import projects
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 Limit = Annotated[int, Query(ge=1, le=200)]
-Cursor = Annotated[str | None, Query(max_length=64)]
 
 
 @router.post("", response_model=schemas.Project, status_code=201)
 async def create_project(
-    body: schemas.ProjectCreate, request: Request, principal: ProjectsWrite, gw: GatewayDep
+    body: schemas.ProjectCreate,
+    request: Request,
+    response: Response,
+    principal: ProjectsWrite,
+    gw: GatewayDep,
 ) -> schemas.Project:
     row = await projects.create_project(
         gw.platform.db,
@@ -28,12 +33,13 @@ async def create_project(
         settings=body.settings.model_dump(mode="json"),
         trace_id=request.state.trace_id,
     )
+    response.headers["ETag"] = etag(row.version)
     return schemas.Project.model_validate(row)
 
 
 @router.get("", response_model=schemas.ProjectPage)
 async def list_projects(
-    principal: ProjectsRead, gw: GatewayDep, cursor: Cursor = None, limit: Limit = 50
+    principal: ProjectsRead, gw: GatewayDep, cursor: ProjectCursor = None, limit: Limit = 50
 ) -> schemas.ProjectPage:
     async with gw.platform.db.read() as conn:
         rows = await projects.list_projects(
@@ -46,19 +52,36 @@ async def list_projects(
 
 
 @router.get("/{project_id}", response_model=schemas.Project)
-async def read_project(project_id: str, principal: ProjectsRead, gw: GatewayDep) -> schemas.Project:
+async def read_project(
+    project_id: str, response: Response, principal: ProjectsRead, gw: GatewayDep
+) -> schemas.Project:
+    """A project; its ``ETag`` is what ``If-Match`` expects on PATCH."""
     async with gw.platform.db.read() as conn:
-        return schemas.Project.model_validate(
-            await projects.read_project(conn, principal.tenant_id, project_id)
-        )
+        row = await projects.read_project(conn, principal.tenant_id, project_id)
+    response.headers["ETag"] = etag(row.version)
+    return schemas.Project.model_validate(row)
 
 
 @router.patch("/{project_id}", response_model=schemas.Project)
 async def update_project(
-    project_id: str, body: schemas.ProjectUpdate, principal: ProjectsWrite, gw: GatewayDep
+    project_id: str,
+    body: schemas.ProjectUpdate,
+    response: Response,
+    principal: ProjectsWrite,
+    gw: GatewayDep,
+    if_match: IfMatchHeader = None,
 ) -> schemas.Project:
+    """Change name, description or settings; with ``If-Match``, only if nobody changed the
+    project since you read it (412 otherwise)."""
     changes = body.model_dump(mode="json", exclude_unset=True, exclude_none=True)
-    row = await projects.update_project(gw.platform.db, principal.tenant_id, project_id, changes)
+    row = await projects.update_project(
+        gw.platform.db,
+        principal.tenant_id,
+        project_id,
+        changes,
+        precondition=Precondition(if_match),
+    )
+    response.headers["ETag"] = etag(row.version)
     return schemas.Project.model_validate(row)
 
 

@@ -12,6 +12,7 @@ from nexus.contracts.errors import ErrorCode
 from nexus.core.errors import NexusError
 from nexus.gateway import schemas
 from nexus.gateway.deps import GatewayDep, Principal, RunsRead, RunsWrite, audit
+from nexus.gateway.paging import RunCursor
 from nexus.gateway.services import projects, runs, stories, studio
 from nexus.orchestrator import queries
 from nexus.orchestrator.states import RunState
@@ -136,7 +137,7 @@ async def list_runs(
     gw: GatewayDep,
     project_id: Annotated[str | None, Query(max_length=64)] = None,
     status: RunState | None = None,
-    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    cursor: RunCursor = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> schemas.RunPage:
     """Newest first. ``next`` is the cursor of the following page (null on the last)."""

@@ -8,11 +8,11 @@ from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 
 from nexus.gateway import schemas
 from nexus.gateway.deps import GatewayDep, ProjectsRead, ProjectsWrite
+from nexus.gateway.paging import StoryCursor
 from nexus.gateway.services import stories
 
 router = APIRouter(tags=["stories"])
 Limit = Annotated[int, Query(ge=1, le=200)]
-Cursor = Annotated[str | None, Query(max_length=64)]
 
 
 @router.post("/projects/{project_id}/stories", response_model=schemas.Story, status_code=201)
@@ -37,20 +37,58 @@ async def create_story(
     return schemas.Story.model_validate(row)
 
 
-@router.post("/projects/{project_id}/stories/upload", response_model=schemas.Story, status_code=201)
+# The document describes the part as what the server accepts: text (a file's bytes are
+# checked against the same rule as typed stories), not arbitrary binary.
+UPLOAD_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "file": {
+                        "type": "string",
+                        "contentMediaType": "text/plain",
+                        "minLength": 1,
+                        "pattern": schemas.STORY_TEXT_PATTERN,
+                        "description": "The story: a .txt or .md file, or a plain field.",
+                    },
+                    "title": {"type": "string", "minLength": 1, "maxLength": 200},
+                },
+            }
+        }
+    },
+}
+
+
+@router.post(
+    "/projects/{project_id}/stories/upload",
+    response_model=schemas.Story,
+    status_code=201,
+    openapi_extra={"requestBody": UPLOAD_BODY},
+)
 async def upload_story(
     project_id: str,
     request: Request,
     principal: ProjectsWrite,
     gw: GatewayDep,
-    file: Annotated[UploadFile, File(description="A .txt or .md file (UTF-8).")],
+    file: Annotated[
+        UploadFile | str,
+        File(
+            description="A .txt or .md file (UTF-8; no extension: plain text), or the "
+            "story as a plain form field."
+        ),
+    ],
     title: Annotated[str | None, Form(min_length=1, max_length=200)] = None,
 ) -> schemas.Story:
     """Upload a story file; its name decides the format, its size is limited."""
-    filename = file.filename or ""
-    story_format = stories.format_of_filename(filename)
     limit = gw.settings.gateway.max_story_bytes
-    raw = await file.read(limit + 1)
+    if isinstance(file, str):  # a form field, not a file part: plain text
+        filename, raw = "", file.encode()
+    else:
+        filename, raw = file.filename or "", await file.read(limit + 1)
+    story_format = stories.format_of_filename(filename)
     text = stories.clean_story(raw, max_bytes=limit)
     row = await stories.create_story(
         gw.platform.db,
@@ -70,7 +108,7 @@ async def list_stories(
     project_id: str,
     principal: ProjectsRead,
     gw: GatewayDep,
-    cursor: Cursor = None,
+    cursor: StoryCursor = None,
     limit: Limit = 50,
 ) -> schemas.StoryPage:
     async with gw.platform.db.read() as conn:

@@ -138,10 +138,11 @@ async def create_user(
 
 
 async def _membership(conn: Conn, user_id: str, tenant_slug: str | None) -> Any:
+    """The (first, or named) membership a user may log in to: suspended ones do not count."""
     stmt = (
-        select(MEMBERS.c.tenant_id, MEMBERS.c.role)
+        select(MEMBERS.c.tenant_id, MEMBERS.c.role, MEMBERS.c.version)
         .join(TENANTS, TENANTS.c.tenant_id == MEMBERS.c.tenant_id)
-        .where(MEMBERS.c.user_id == user_id)
+        .where(MEMBERS.c.user_id == user_id, MEMBERS.c.suspended_at.is_(None))
     )
     if tenant_slug is not None:
         stmt = stmt.where(TENANTS.c.slug == tenant_slug)
@@ -172,16 +173,19 @@ async def login(gw: Gateway, email: str, password: str, tenant_slug: str | None)
     family_id = new_id("ses")
     async with db.transaction() as conn:
         refresh = await _issue_refresh(gw, conn, family_id, user.user_id, member.tenant_id)
-    return _session(gw, user.user_id, member.tenant_id, member.role, family_id, refresh)
+    return _session(gw, user.user_id, member, family_id, refresh)
 
 
-def _session(
-    gw: Gateway, user_id: str, tenant_id: str, role: str, family_id: str, refresh: str
-) -> Session:
+def _session(gw: Gateway, user_id: str, member: Any, family_id: str, refresh: str) -> Session:
+    """Tokens for a membership row (tenant_id, role, version)."""
     access = gw.issuer.issue_access(
-        user_id=user_id, tenant_id=tenant_id, role=role, session_id=family_id
+        user_id=user_id,
+        tenant_id=member.tenant_id,
+        role=member.role,
+        session_id=family_id,
+        membership_version=member.version,
     )
-    return Session(user_id, tenant_id, role, access, refresh, gw.issuer.access_ttl_s)
+    return Session(user_id, member.tenant_id, member.role, access, refresh, gw.issuer.access_ttl_s)
 
 
 async def _issue_refresh(
@@ -229,24 +233,32 @@ async def refresh_session(gw: Gateway, token: str) -> Session:
         )
         reused = spent.rowcount != 1
         expired = row.expires_at.replace(tzinfo=now.tzinfo) <= now
-        member = (
-            None
-            if reused or expired
-            else (
-                await conn.execute(
-                    select(MEMBERS.c.role).where(
-                        MEMBERS.c.tenant_id == row.tenant_id, MEMBERS.c.user_id == row.user_id
-                    )
-                )
-            ).first()
-        )
+        member = None if reused or expired else await _active_member(conn, row)
         if not reused and not expired and member is not None:
             new_token = await _issue_refresh(gw, conn, row.family_id, row.user_id, row.tenant_id)
-            return _session(gw, row.user_id, row.tenant_id, member.role, row.family_id, new_token)
+            return _session(gw, row.user_id, member, row.family_id, new_token)
     if reused:
         await revoke_family(gw, row.family_id)
         raise RefreshReused(row.user_id, row.tenant_id, row.family_id)
-    raise NexusError(ErrorCode.UNAUTHENTICATED, "the refresh token expired or lost its tenant")
+    raise NexusError(
+        ErrorCode.UNAUTHENTICATED,
+        "the refresh token expired, or the membership was removed or suspended",
+    )
+
+
+async def _active_member(conn: Conn, token_row: Any) -> Any:
+    """The refresh token's membership if it may still be used (not suspended, user enabled)."""
+    stmt = (
+        select(MEMBERS.c.tenant_id, MEMBERS.c.role, MEMBERS.c.version)
+        .join(USERS, USERS.c.user_id == MEMBERS.c.user_id)
+        .where(
+            MEMBERS.c.tenant_id == token_row.tenant_id,
+            MEMBERS.c.user_id == token_row.user_id,
+            MEMBERS.c.suspended_at.is_(None),
+            USERS.c.disabled_at.is_(None),
+        )
+    )
+    return (await conn.execute(stmt)).first()
 
 
 async def revoke_family(gw: Gateway, family_id: str) -> None:
@@ -279,59 +291,3 @@ async def read_me(conn: Conn, user_id: str) -> Any:
     if row is None:
         raise NexusError(ErrorCode.UNAUTHENTICATED, "the user no longer exists")
     return row
-
-
-MEMBER_COLUMNS = (
-    USERS.c.user_id,
-    USERS.c.email,
-    USERS.c.display_name,
-    MEMBERS.c.role,
-    MEMBERS.c.created_at,
-)
-
-
-async def list_members(conn: Conn, tenant_id: str) -> list[Any]:
-    stmt = (
-        select(*MEMBER_COLUMNS)
-        .join(MEMBERS, MEMBERS.c.user_id == USERS.c.user_id)
-        .where(MEMBERS.c.tenant_id == tenant_id)
-        .order_by(MEMBERS.c.created_at)
-    )
-    return list((await conn.execute(stmt)).all())
-
-
-async def read_member(conn: Conn, tenant_id: str, user_id: str) -> Any:
-    stmt = (
-        select(*MEMBER_COLUMNS)
-        .join(MEMBERS, MEMBERS.c.user_id == USERS.c.user_id)
-        .where(MEMBERS.c.tenant_id == tenant_id, MEMBERS.c.user_id == user_id)
-    )
-    row = (await conn.execute(stmt)).first()
-    if row is None:
-        raise NexusError(ErrorCode.NOT_FOUND, f"member {user_id!r} does not exist")
-    return row
-
-
-async def set_role(db: Database, tenant_id: str, user_id: str, role: str) -> tuple[str, Any]:
-    """Change a member's role (takes effect at their next token refresh). Returns (old, row).
-
-    The last admin of a tenant cannot be demoted: the tenant would lose its administrator.
-    """
-    async with db.transaction() as conn:
-        before = await read_member(conn, tenant_id, user_id)
-        if before.role == "admin" and role != "admin":
-            admins = (
-                await conn.execute(
-                    select(MEMBERS.c.user_id).where(
-                        MEMBERS.c.tenant_id == tenant_id, MEMBERS.c.role == "admin"
-                    )
-                )
-            ).all()
-            if len(admins) <= 1:
-                raise NexusError(ErrorCode.CONFLICT, "a tenant needs at least one admin")
-        await conn.execute(
-            update(MEMBERS)
-            .where(MEMBERS.c.tenant_id == tenant_id, MEMBERS.c.user_id == user_id)
-            .values(role=role, updated_at=utcnow())
-        )
-        return str(before.role), await read_member(conn, tenant_id, user_id)

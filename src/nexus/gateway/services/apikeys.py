@@ -23,7 +23,7 @@ USERS = cast(Table, tables.User.__table__)
 TOUCH_EVERY_S = 60.0
 
 SELECT_BY_HASH = (
-    select(KEYS, MEMBERS.c.role, USERS.c.disabled_at)
+    select(KEYS, MEMBERS.c.role, MEMBERS.c.suspended_at, USERS.c.disabled_at)
     .select_from(
         KEYS.join(
             MEMBERS,
@@ -57,6 +57,7 @@ async def authenticate_key(gw: Gateway, key: str) -> KeyPrincipal:
         row is None
         or row.revoked_at is not None
         or row.disabled_at is not None
+        or row.suspended_at is not None
         or (row.expires_at is not None and _aware(row.expires_at) <= now)
     ):
         raise NexusError(ErrorCode.UNAUTHENTICATED, "the API key is invalid, expired or revoked")
@@ -130,12 +131,28 @@ async def list_keys(conn: Conn, tenant_id: str, user_id: str | None) -> list[Any
     return list((await conn.execute(stmt.order_by(KEYS.c.key_id.desc()))).all())
 
 
-async def revoke_key(gw: Gateway, tenant_id: str, key_id: str, user_id: str | None) -> Any:
-    """Revoke one key; ``user_id`` limits non-admins to their own keys (others: 404)."""
+async def revoke_key(
+    gw: Gateway,
+    tenant_id: str,
+    key_id: str,
+    user_id: str | None,
+    *,
+    key_scopes: frozenset[str] | None = None,
+) -> Any:
+    """Revoke one key; ``user_id`` limits non-admins to their own keys (others: 404).
+
+    ``key_scopes``: the caller is an API key with these (effective) scopes; it may revoke
+    only keys whose scopes it holds all of, never a more powerful one (ADR 0151)."""
     async with gw.platform.db.transaction() as conn:
         row = await read_key(conn, tenant_id, key_id)
         if user_id is not None and row.user_id != user_id:
             raise NexusError(ErrorCode.NOT_FOUND, f"API key {key_id!r} does not exist")
+        beyond = sorted(set(row.scopes) - key_scopes) if key_scopes is not None else []
+        if beyond:
+            raise NexusError(
+                ErrorCode.FORBIDDEN,
+                f"an API key cannot revoke a key with scopes it lacks: {', '.join(beyond)}",
+            )
         if row.revoked_at is None:
             await conn.execute(
                 update(KEYS).where(KEYS.c.key_id == key_id).values(revoked_at=utcnow())

@@ -11,6 +11,7 @@ from nexus.core.db import Conn, Database
 from nexus.core.errors import NexusError
 from nexus.core.ids import new_id, utcnow
 from nexus.gateway import tables
+from nexus.gateway.preconditions import Precondition
 
 PROJECTS = cast(Table, tables.Project.__table__)
 # Read on every run create: prebuilt.
@@ -73,16 +74,30 @@ async def create_project(
 
 
 async def update_project(
-    db: Database, tenant_id: str, project_id: str, changes: dict[str, Any]
+    db: Database,
+    tenant_id: str,
+    project_id: str,
+    changes: dict[str, Any],
+    *,
+    precondition: Precondition | None = None,
 ) -> Any:
+    """Apply ``changes`` if ``precondition`` (If-Match) holds for the current version; the
+    write is guarded by the version it read, so a concurrent change cannot be overwritten."""
     async with db.transaction() as conn:
         row = await read_project(conn, tenant_id, project_id)
+        if precondition is not None:
+            precondition.check(row.version)
         if changes:
-            await conn.execute(
+            written = await conn.execute(
                 update(PROJECTS)
-                .where(PROJECTS.c.project_id == project_id)
+                .where(PROJECTS.c.project_id == project_id, PROJECTS.c.version == row.version)
                 .values(**changes, version=row.version + 1, updated_at=utcnow())
             )
+            if written.rowcount != 1:
+                raise NexusError(
+                    ErrorCode.PRECONDITION_FAILED,
+                    f"project {project_id!r} changed meanwhile; read it again",
+                )
         return await read_project(conn, tenant_id, project_id)
 
 

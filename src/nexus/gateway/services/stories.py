@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, cast
 
 from sqlalchemy import Table, insert, select, update
@@ -11,13 +12,16 @@ from nexus.core.db import Conn, Database
 from nexus.core.errors import NexusError
 from nexus.core.ids import new_id, sha256_hex, utcnow
 from nexus.gateway import tables
+from nexus.gateway.schemas import STORY_TEXT_PATTERN
 from nexus.gateway.services.projects import read_project
 from nexus.planner.ingest import decode_story, normalise_text
 from nexus.planner.text import detect_language
 
 STORIES = cast(Table, tables.Story.__table__)
 SUMMARY = [c for c in STORIES.c if c.name != "text"]
-UPLOAD_FORMATS = {".txt": "txt", ".md": "md", ".markdown": "md"}
+# A file without an extension is read as plain text.
+UPLOAD_FORMATS = {"": "txt", ".txt": "txt", ".md": "md", ".markdown": "md"}
+_TEXT = re.compile(STORY_TEXT_PATTERN)
 
 
 def format_of_filename(filename: str) -> str:
@@ -28,13 +32,21 @@ def format_of_filename(filename: str) -> str:
         raise NexusError(
             ErrorCode.VALIDATION_FAILED,
             "upload a .txt or .md file",
-            fields={"file": "the file name must end in .txt or .md"},
+            fields={"file": "the file name must end in .txt or .md (or have no extension)"},
         ) from None
 
 
 def clean_story(raw: bytes, *, max_bytes: int) -> str:
-    """Refuse empty, binary, oversized or undecodable input (INPUT_* codes), then normalise."""
-    text = normalise_text(decode_story(raw, max_bytes=max_bytes))
+    """Refuse empty, binary, oversized or undecodable input (INPUT_* codes), then normalise.
+
+    Beyond the planner's checks, the text must match the documented ``STORY_TEXT_PATTERN``
+    (no control characters, something visible), so uploads and typed text obey one rule."""
+    decoded = decode_story(raw, max_bytes=max_bytes)
+    if _TEXT.fullmatch(decoded) is None:
+        if not normalise_text(decoded).strip():
+            raise NexusError(ErrorCode.INPUT_EMPTY)
+        raise NexusError(ErrorCode.INPUT_BINARY, "the text contains control characters")
+    text = normalise_text(decoded)
     if not text.strip():
         raise NexusError(ErrorCode.INPUT_EMPTY)
     return text
