@@ -1,5 +1,5 @@
-"""``/api/v1/providers``: members list, admins add/switch/test; keys never accepted inline
-nor returned."""
+"""``/api/v1/providers``: members list, admins of the operator tenant add/switch/test; keys
+never accepted inline nor returned."""
 
 from __future__ import annotations
 
@@ -33,3 +33,10 @@ def test_providers_list_add_disable_test(world: World) -> None:
             assert c.post("/api/v1/providers/ghost/disable").status_code == 404
         with world.client("editor_a") as c:
             assert c.post("/api/v1/providers/gw-fake/enable").status_code == 403
+        # Providers serve every tenant: another tenant's admin may read them, never change them.
+        with world.client("admin_b") as c:
+            assert "gw-fake" in [p["name"] for p in c.get("/api/v1/providers").json()["items"]]
+            refused = c.post("/api/v1/providers/gw-fake/enable")
+            assert refused.status_code == 403, refused.text
+            assert refused.json()["code"] == "forbidden"
+            assert c.post("/api/v1/providers", json={**body, "name": "b-fake"}).status_code == 403

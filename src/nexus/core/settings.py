@@ -104,6 +104,13 @@ class GatewaySettings(BaseModel):
         ge=1,
         description="uvicorn worker processes; default 1 for serve, one per core for api.",
     )
+    operator_tenant: str | None = Field(
+        default=None,
+        description=(
+            "Slug or id of the tenant whose admins change deployment-wide configuration "
+            "(model providers); default: the first tenant created."
+        ),
+    )
 
 
 ProviderKind = Literal["openai", "comfyui", "lipsync_http", "offline"]

@@ -13,7 +13,7 @@ from nexus.contracts.errors import ErrorCode
 from nexus.core.errors import NexusError
 from nexus.gateway.security import API_KEY_PREFIX, KEYS_MANAGE, ROLE_SCOPES
 from nexus.gateway.services import apikeys, members
-from nexus.gateway.services.accounts import REVOKED_SESSION
+from nexus.gateway.services.accounts import REVOKED_SESSION, read_operator_tenant
 from nexus.gateway.state import Gateway
 from nexus.observer.audit import ActorType, AuditRecord, Outcome, record_audit
 
@@ -112,13 +112,35 @@ async def require_user(request: Request) -> Principal:
     return await authenticate(request)
 
 
+_require_admin = require("admin")
+
+
+async def require_operator(request: Request) -> Principal:
+    """An admin of the operator tenant (``gateway.operator_tenant``, default the first tenant
+    created): deployment-wide configuration such as model providers is not one tenant's."""
+    principal = await _require_admin(request)
+    gw: Gateway = request.app.state.gateway
+    if gw.operator_tenant_id is None:
+        async with gw.platform.db.read() as conn:
+            gw.operator_tenant_id = await read_operator_tenant(
+                conn, gw.settings.gateway.operator_tenant
+            )
+    if principal.tenant_id != gw.operator_tenant_id:
+        raise NexusError(
+            ErrorCode.FORBIDDEN,
+            "deployment-wide configuration is changed by admins of the operator tenant only",
+        )
+    return principal
+
+
 GatewayDep = Annotated[Gateway, Depends(gateway)]
 ProjectsRead = Annotated[Principal, Depends(require("projects:read"))]
 ProjectsWrite = Annotated[Principal, Depends(require("projects:write"))]
 RunsRead = Annotated[Principal, Depends(require("runs:read"))]
 RunsWrite = Annotated[Principal, Depends(require("runs:write"))]
 ArtifactsRead = Annotated[Principal, Depends(require("artifacts:read"))]
-Admin = Annotated[Principal, Depends(require("admin"))]
+Admin = Annotated[Principal, Depends(_require_admin)]
+Operator = Annotated[Principal, Depends(require_operator)]
 KeysManage = Annotated[Principal, Depends(require(KEYS_MANAGE))]
 AnyPrincipal = Annotated[Principal, Depends(require_user)]
 

@@ -19,6 +19,8 @@ class Gateway:
     passwords: Passwords
     # key_id -> monotonic time of the last ``last_used_at`` write (throttles that write).
     key_touched: dict[str, float] = field(default_factory=dict)
+    # The operator tenant's id once known (it never changes while the process runs).
+    operator_tenant_id: str | None = None
 
     @property
     def rate_window_s(self) -> float:

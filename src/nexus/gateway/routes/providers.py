@@ -1,4 +1,5 @@
-"""Model providers: list (any member), add / disable / enable / test (admins only).
+"""Model providers: list (any member), add / disable / enable / test (admins of the operator
+tenant only: providers serve every tenant).
 Credentials are never accepted inline nor returned: only where they are read from."""
 
 from __future__ import annotations
@@ -6,7 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from nexus.core.settings import ProviderSettings
-from nexus.gateway.deps import Admin, AnyPrincipal, GatewayDep, audit
+from nexus.gateway.deps import AnyPrincipal, GatewayDep, Operator, audit
 from nexus.gateway.state import Gateway
 from nexus.model_router import schemas
 from nexus.model_router.service import ProviderService
@@ -26,7 +27,7 @@ async def list_providers(principal: AnyPrincipal, gw: GatewayDep) -> schemas.Pro
 
 @router.post("", response_model=schemas.Provider, status_code=201)
 async def add_provider(
-    body: ProviderSettings, request: Request, principal: Admin, gw: GatewayDep
+    body: ProviderSettings, request: Request, principal: Operator, gw: GatewayDep
 ) -> schemas.Provider:
     """Add a provider; name its key with ``api_key_env`` or ``api_key_file`` (an inline
     ``api_key`` is refused with ``validation_failed``)."""
@@ -44,7 +45,7 @@ async def add_provider(
 
 @router.post("/{name}/disable", response_model=schemas.Provider)
 async def disable_provider(
-    name: str, request: Request, principal: Admin, gw: GatewayDep
+    name: str, request: Request, principal: Operator, gw: GatewayDep
 ) -> schemas.Provider:
     """Stop routing to a provider; failover skips it."""
     view = await _service(gw).set_enabled(name, False)
@@ -56,7 +57,7 @@ async def disable_provider(
 
 @router.post("/{name}/enable", response_model=schemas.Provider)
 async def enable_provider(
-    name: str, request: Request, principal: Admin, gw: GatewayDep
+    name: str, request: Request, principal: Operator, gw: GatewayDep
 ) -> schemas.Provider:
     view = await _service(gw).set_enabled(name, True)
     await audit(
@@ -66,6 +67,6 @@ async def enable_provider(
 
 
 @router.post("/{name}/test", response_model=schemas.ProviderProbe)
-async def test_provider(name: str, principal: Admin, gw: GatewayDep) -> schemas.ProviderProbe:
+async def test_provider(name: str, principal: Operator, gw: GatewayDep) -> schemas.ProviderProbe:
     """One cheap, unbilled request to the provider."""
     return await _service(gw).test_provider(name)

@@ -71,6 +71,18 @@ async def resolve_tenant(conn: Conn, slug_or_id: str) -> str:
     return slug_or_id if row is None else str(row[0])
 
 
+async def read_operator_tenant(conn: Conn, configured: str | None) -> str | None:
+    """The operator tenant's id: the configured one, else the first tenant created."""
+    if configured:
+        return await resolve_tenant(conn, configured)
+    row = (
+        await conn.execute(
+            select(TENANTS.c.tenant_id).order_by(TENANTS.c.created_at, TENANTS.c.tenant_id)
+        )
+    ).first()
+    return None if row is None else str(row[0])
+
+
 async def create_user(
     db: Database,
     passwords: Passwords,
