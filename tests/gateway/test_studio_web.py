@@ -127,7 +127,10 @@ def test_story_preview_plans_like_the_pipeline(world: World) -> None:
 def test_story_preview_refuses_bad_text_with_its_code(world: World) -> None:
     with world.client("viewer_a") as c:
         blank = c.post("/api/v1/stories/preview", json={"text": "  \n\n "})
-        assert blank.status_code == 422 and blank.json()["code"] == "input_empty"
+        assert blank.status_code == 422 and blank.json()["errors"][0]["field"] == "text"
+        short = c.post("/api/v1/stories/preview", json={"text": "One."})
+        assert short.status_code == 200, short.text
+        assert short.json()["problem_code"] == "input_too_short" and short.json()["shots"] == []
         extra = c.post("/api/v1/stories/preview", json={"text": "a", "language": "fr"})
         assert extra.json()["errors"][0]["field"] == "language"
     with world.client() as anonymous:

@@ -33,6 +33,7 @@ PUBLIC = {
     "/api/v1/auth/refresh",
     "/api/v1/auth/logout",
     "/api/v1/downloads/{sha256}",
+    "/api/v1/setup",
 }
 SECURITY_SCHEMES = {
     "HTTPBearer": {

@@ -398,16 +398,27 @@ class Readiness(Output):
 
 
 # ------------------------------------------------------------------ budgets and costs
-class BudgetSet(Input):
-    """Set (replace) a budget's limits; a dimension left out or null is unlimited."""
-
-    scope: Literal["tenant", "project", "run"]
-    scope_id: Id | None = Field(
-        default=None, description="The project or run id; for the tenant: yours (or omit)."
-    )
+class _BudgetLimits(Input):
     usd: float | None = Field(default=None, ge=0, le=1e9)
     tokens: int | None = Field(default=None, ge=0, le=10**15)
     compute_s: float | None = Field(default=None, ge=0, le=1e9)
+
+
+class TenantBudgetSet(_BudgetLimits):
+    """Set (replace) the tenant's budget; a dimension left out or null is unlimited."""
+
+    scope: Literal["tenant"]
+    scope_id: Id | None = Field(default=None, description="Yours (or omit).")
+
+
+class ScopedBudgetSet(_BudgetLimits):
+    """Set (replace) a project's or a run's budget; a dimension left out or null is unlimited."""
+
+    scope: Literal["project", "run"]
+    scope_id: Id = Field(description="The project or run id.")
+
+
+BudgetSet = Annotated[TenantBudgetSet | ScopedBudgetSet, Field(discriminator="scope")]
 
 
 class BudgetDimension(Output):

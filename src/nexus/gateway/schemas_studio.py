@@ -28,7 +28,12 @@ class SetupCreate(Input):
 
 # ------------------------------------------------------------------ story preview
 class StoryPreviewRequest(Input):
-    text: str = Field(min_length=1, max_length=1_000_000)
+    text: str = Field(
+        min_length=1,
+        max_length=1_000_000,
+        pattern=schemas.STORY_TEXT_PATTERN,
+        description="UTF-8 text; the byte limit is gateway.max_story_bytes (413 beyond).",
+    )
     language: Literal["auto", "zh", "en"] = "auto"
 
 
@@ -52,6 +57,12 @@ class StoryPreview(Output):
     narrator_voice: str
     shots: list[studio.ShotPlan]
     duration_s: float = Field(description="Sum of the shots' target durations.")
+    problem_code: str | None = Field(
+        default=None,
+        description="Why a run of this text would be refused (e.g. input_too_short); the "
+        "preview then has no shots.",
+    )
+    problem: str | None = None
 
 
 # ------------------------------------------------------------------ entities of a run

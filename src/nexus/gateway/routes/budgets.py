@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Body, Query, Request
 
 from nexus.budgets import service
 from nexus.budgets.units import Limits
@@ -70,7 +70,7 @@ async def read_budget(
 
 @router.put("/budgets", response_model=schemas.Budget)
 async def set_budget(
-    body: schemas.BudgetSet, request: Request, principal: Admin, gw: GatewayDep
+    body: Annotated[schemas.BudgetSet, Body()], request: Request, principal: Admin, gw: GatewayDep
 ) -> schemas.Budget:
     """Set (replace) the limits of the tenant's, a project's or a run's budget (admins)."""
     owned = await _owned_scope(gw, principal, body.scope, body.scope_id)
