@@ -10,7 +10,7 @@ import typer
 from pydantic import BaseModel
 
 from nexus.cli.common import console, report_errors
-from nexus.contracts import base, events, graph, router, studio, tasks
+from nexus.contracts import base, events, governance, graph, router, studio, tasks
 from nexus.contracts.errors import REGISTRY
 
 contracts_app = typer.Typer(help="The shared wire contracts.", no_args_is_help=True)
@@ -31,6 +31,9 @@ MODELS: dict[str, type[BaseModel]] = {
     "Spend": router.Spend,
     "CallScope": router.CallScope,
     "ProviderCall": router.ProviderCall,
+    "SkillSpec": governance.SkillSpec,
+    "PolicyInput": governance.PolicyInput,
+    "PolicyDecision": governance.PolicyDecision,
 }
 DEFAULT_DIR = Path("docs/contracts")
 

@@ -9,14 +9,14 @@ from typing import Any
 
 import structlog
 
-SECRET_KEYS = ("password", "secret", "token", "api_key", "authorization", "cookie")
-REDACTED = "***"
+from nexus.core.redaction import REDACTED, is_secret_key, redact_value
 
 
 def _redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """Secret-named fields replaced whole; personal data and keys inside values rewritten
+    (the same function as the audit log's: ``nexus.core.redaction``)."""
     for key in list(event):
-        if any(part in key.lower() for part in SECRET_KEYS):
-            event[key] = REDACTED
+        event[key] = REDACTED if is_secret_key(key) else redact_value(event[key])
     return event
 
 

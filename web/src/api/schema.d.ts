@@ -11,7 +11,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Api Keys */
+        /**
+         * List Api Keys
+         * @description Your keys (admins: every key of the tenant), newest first; never the secrets.
+         */
         get: operations["list_api_keys_api_v1_api_keys_get"];
         put?: never;
         /**
@@ -37,7 +40,8 @@ export interface paths {
         post?: never;
         /**
          * Revoke Api Key
-         * @description Revoke a key; it stops working at once.
+         * @description Revoke a key; it stops working at once. A key may revoke only keys whose scopes it
+         *     holds all of.
          */
         delete: operations["revoke_api_key_api_v1_api_keys__key_id__delete"];
         options?: never;
@@ -142,6 +146,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/budgets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Budgets
+         * @description The tenant's budgets with what is spent, held, remaining and the utilisation.
+         */
+        get: operations["list_budgets_api_v1_budgets_get"];
+        /**
+         * Set Budget
+         * @description Set (replace) the limits of the tenant's, a project's or a run's budget (admins).
+         */
+        put: operations["set_budget_api_v1_budgets_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/budgets/{scope}/{scope_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Budget
+         * @description One budget (``/budgets/tenant/current`` for the tenant's own).
+         */
+        get: operations["read_budget_api_v1_budgets__scope___scope_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/costs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Costs
+         * @description What the tenant's provider calls cost (optionally of one run or project), grouped.
+         */
+        get: operations["read_costs_api_v1_costs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/downloads/{sha256}": {
         parameters: {
             query?: never;
@@ -190,17 +258,27 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Read Member
+         * @description One member; the ``ETag`` header is what ``If-Match`` expects on PATCH and DELETE.
+         */
+        get: operations["read_member_api_v1_members__user_id__get"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Remove Member
+         * @description Remove a member from this tenant: their tokens, sessions and API keys here stop
+         *     working at once. The user account stays (it may belong to other tenants).
+         */
+        delete: operations["remove_member_api_v1_members__user_id__delete"];
         options?: never;
         head?: never;
         /**
-         * Change Role
-         * @description Change a member's role; it applies from their next token refresh.
+         * Update Member
+         * @description Change a member's role or suspend/resume them; their current access tokens stop
+         *     working at once (they refresh or log in again).
          */
-        patch: operations["change_role_api_v1_members__user_id__patch"];
+        patch: operations["update_member_api_v1_members__user_id__patch"];
         trace?: never;
     };
     "/api/v1/pipelines": {
@@ -248,7 +326,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read Project */
+        /**
+         * Read Project
+         * @description A project; its ``ETag`` is what ``If-Match`` expects on PATCH.
+         */
         get: operations["read_project_api_v1_projects__project_id__get"];
         put?: never;
         post?: never;
@@ -256,7 +337,11 @@ export interface paths {
         delete: operations["delete_project_api_v1_projects__project_id__delete"];
         options?: never;
         head?: never;
-        /** Update Project */
+        /**
+         * Update Project
+         * @description Change name, description or settings; with ``If-Match``, only if nobody changed the
+         *     project since you read it (412 otherwise).
+         */
         patch: operations["update_project_api_v1_projects__project_id__patch"];
         trace?: never;
     };
@@ -298,6 +383,88 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Providers
+         * @description Every provider with its models, prices, circuit state and credential source.
+         */
+        get: operations["list_providers_api_v1_providers_get"];
+        put?: never;
+        /**
+         * Add Provider
+         * @description Add a provider; name its key with ``api_key_env`` or ``api_key_file`` (an inline
+         *     ``api_key`` is refused with ``validation_failed``).
+         */
+        post: operations["add_provider_api_v1_providers_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/providers/{name}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Disable Provider
+         * @description Stop routing to a provider; failover skips it.
+         */
+        post: operations["disable_provider_api_v1_providers__name__disable_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/providers/{name}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Enable Provider */
+        post: operations["enable_provider_api_v1_providers__name__enable_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/providers/{name}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test Provider
+         * @description One cheap, unbilled request to the provider.
+         */
+        post: operations["test_provider_api_v1_providers__name__test_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/runs": {
         parameters: {
             query?: never;
@@ -315,6 +482,8 @@ export interface paths {
          * Create Run
          * @description Start a run of a registered pipeline. A repeated Idempotency-Key with the same body
          *     answers the original run (``Idempotent-Replayed: true``); with another body, 422.
+         *     Studio runs are estimated first and degraded to fit the budget (``budget_insufficient``
+         *     when the policy refuses); ``dry_run=true`` answers that estimate and creates nothing.
          */
         post: operations["create_run_api_v1_runs_post"];
         delete?: never;
@@ -802,7 +971,7 @@ export interface components {
             /** Name */
             name: string;
             /** Scopes */
-            scopes: ("projects:read" | "projects:write" | "runs:read" | "runs:write" | "artifacts:read" | "admin")[];
+            scopes: ("projects:read" | "projects:write" | "runs:read" | "runs:write" | "artifacts:read" | "keys:manage" | "admin")[];
         };
         /** ApiKeyCreated */
         ApiKeyCreated: {
@@ -908,11 +1077,84 @@ export interface components {
         Body_upload_story_api_v1_projects__project_id__stories_upload_post: {
             /**
              * File
-             * @description A .txt or .md file (UTF-8).
+             * @description A .txt or .md file (UTF-8; no extension: plain text), or the story as a plain form field.
              */
             file: string;
             /** Title */
             title?: string | null;
+        };
+        /** Budget */
+        Budget: {
+            compute_s: components["schemas"]["BudgetDimension"];
+            /** Scope */
+            scope: string;
+            /** Scope Id */
+            scope_id: string;
+            tokens: components["schemas"]["BudgetDimension"];
+            usd: components["schemas"]["BudgetDimension"];
+        };
+        /** BudgetDimension */
+        BudgetDimension: {
+            /**
+             * Held
+             * @description Reserved by calls in flight.
+             */
+            held: number;
+            /**
+             * Limit
+             * @description null: unlimited
+             */
+            limit: number | null;
+            /** Remaining */
+            remaining: number | null;
+            /** Spent */
+            spent: number;
+            /**
+             * Utilisation
+             * @description (spent + held) / limit
+             */
+            utilisation: number | null;
+        };
+        /** BudgetPage */
+        BudgetPage: {
+            /** Items */
+            items: components["schemas"]["Budget"][];
+        };
+        /** CostGroup */
+        CostGroup: {
+            /** Audio S */
+            audio_s: number;
+            /** Cache Hits */
+            cache_hits: number;
+            /** Calls */
+            calls: number;
+            /** Cost Usd */
+            cost_usd: number;
+            /** Failed */
+            failed: number;
+            /** Images */
+            images: number;
+            /** Input Tokens */
+            input_tokens: number;
+            /**
+             * Key
+             * @description The group's value (null for the total).
+             */
+            key: string | null;
+            /** Latency Ms Avg */
+            latency_ms_avg: number;
+            /** Output Tokens */
+            output_tokens: number;
+            /** Video S */
+            video_s: number;
+        };
+        /** CostReport */
+        CostReport: {
+            /** By */
+            by: string | null;
+            /** Groups */
+            groups: components["schemas"]["CostGroup"][];
+            total: components["schemas"]["CostGroup"];
         };
         /** DownloadLink */
         DownloadLink: {
@@ -954,6 +1196,13 @@ export interface components {
              * @description Voice id; characters only.
              */
             voice?: string | null;
+            /**
+             * Voices
+             * @description The voice per spoken language, one timbre family (characters only).
+             */
+            voices?: {
+                [key: string]: string;
+            };
         };
         /**
          * EntityPack
@@ -969,6 +1218,13 @@ export interface components {
             language: "zh" | "en" | "mixed";
             /** Narrator Voice */
             narrator_voice: string;
+            /**
+             * Narrator Voices
+             * @description The narrator's voice per spoken language.
+             */
+            narrator_voices?: {
+                [key: string]: string;
+            };
             /** Places */
             places?: components["schemas"]["Entity"][];
             /** Props */
@@ -1193,8 +1449,18 @@ export interface components {
              * @enum {string}
              */
             role: "admin" | "editor" | "viewer";
+            /**
+             * Suspended
+             * @description A suspended member cannot log in or use any key.
+             */
+            suspended: boolean;
             /** User Id */
             user_id: string;
+            /**
+             * Version
+             * @description Rises with every change; the ETag is its quoted value.
+             */
+            version: number;
         };
         /** MemberCreate */
         MemberCreate: {
@@ -1218,13 +1484,80 @@ export interface components {
             /** Items */
             items: components["schemas"]["Member"][];
         };
-        /** MemberUpdate */
+        /**
+         * MemberUpdate
+         * @description Fields left out (or null) stay as they are. Send ``If-Match`` with the member's ETag
+         *     to refuse a change made meanwhile (412).
+         */
         MemberUpdate: {
+            /** Role */
+            role?: ("admin" | "editor" | "viewer") | null;
             /**
-             * Role
+             * Suspended
+             * @description Suspend (true) or resume (false) the membership.
+             */
+            suspended?: boolean | null;
+        };
+        /** ModelProfile */
+        ModelProfile: {
+            /** Capabilities */
+            capabilities: string[];
+            /** Concurrency */
+            concurrency: number;
+            /** Context */
+            context: number;
+            /** Languages */
+            languages: string[];
+            /** Name */
+            name: string;
+            /** Pool */
+            pool: string;
+            /** Prices */
+            prices: {
+                [key: string]: number;
+            };
+            /** Workflow */
+            workflow?: string | null;
+        };
+        /**
+         * ModelProfileSettings
+         * @description Per-model facts the router decides on: what it can do, its limits and its price.
+         */
+        ModelProfileSettings: {
+            /** Capabilities */
+            capabilities: ("chat" | "json" | "embeddings" | "image" | "speech" | "video" | "lipsync")[];
+            /**
+             * Concurrency
+             * @description Concurrent calls per process.
+             * @default 4
+             */
+            concurrency?: number;
+            /**
+             * Context
+             * @description Context window in tokens.
+             * @default 8192
+             */
+            context?: number;
+            /**
+             * Languages
+             * @description '*' = any.
+             */
+            languages?: string[];
+            /** Name */
+            name: string;
+            /**
+             * Pool
+             * @description Worker pool of its jobs.
+             * @default cpu
              * @enum {string}
              */
-            role: "admin" | "editor" | "viewer";
+            pool?: "cpu" | "gpu";
+            prices?: components["schemas"]["PriceSettings"];
+            /**
+             * Workflow
+             * @description ComfyUI: the workflow JSON (API format) this model runs.
+             */
+            workflow?: string | null;
         };
         /** Pipeline */
         Pipeline: {
@@ -1241,6 +1574,41 @@ export interface components {
         PipelinePage: {
             /** Items */
             items: components["schemas"]["Pipeline"][];
+        };
+        /**
+         * PriceSettings
+         * @description A model's price table in USD (zero where it does not apply).
+         */
+        PriceSettings: {
+            /**
+             * Input Per Mtok
+             * @description Per 1M input tokens.
+             * @default 0
+             */
+            input_per_mtok?: number;
+            /**
+             * Output Per Mtok
+             * @description Per 1M output tokens.
+             * @default 0
+             */
+            output_per_mtok?: number;
+            /**
+             * Per Audio S
+             * @description Per second of speech.
+             * @default 0
+             */
+            per_audio_s?: number;
+            /**
+             * Per Image
+             * @default 0
+             */
+            per_image?: number;
+            /**
+             * Per Video S
+             * @description Per second of video.
+             * @default 0
+             */
+            per_video_s?: number;
         };
         /**
          * Problem
@@ -1351,6 +1719,107 @@ export interface components {
             name?: string | null;
             settings?: components["schemas"]["ProjectSettings"] | null;
         };
+        /** Provider */
+        Provider: {
+            /** Base Url */
+            base_url: string;
+            /** Circuit */
+            circuit: string;
+            /** Credential */
+            credential: string;
+            /** Enabled */
+            enabled: boolean;
+            /** Kind */
+            kind: string;
+            /** Models */
+            models: components["schemas"]["ModelProfile"][];
+            /** Name */
+            name: string;
+            /** Source */
+            source: string;
+        };
+        /** ProviderPage */
+        ProviderPage: {
+            /** Items */
+            items: components["schemas"]["Provider"][];
+            /** Total */
+            total: number;
+        };
+        /** ProviderProbe */
+        ProviderProbe: {
+            /** Code */
+            code?: string | null;
+            /** Detail */
+            detail: string;
+            /** Latency Ms */
+            latency_ms: number;
+            /** Ok */
+            ok: boolean;
+            /** Provider */
+            provider: string;
+        };
+        /**
+         * ProviderSettings
+         * @description One model provider: a wire format (kind), where it lives, its credentials and models.
+         */
+        ProviderSettings: {
+            /**
+             * Api Key
+             * @description Prefer api_key_env/_file.
+             */
+            api_key?: string | null;
+            /**
+             * Api Key Env
+             * @description Env var holding the key.
+             */
+            api_key_env?: string | null;
+            /**
+             * Api Key File
+             * @description Secrets file with the key.
+             */
+            api_key_file?: string | null;
+            /**
+             * Base Url
+             * @default
+             */
+            base_url?: string;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled?: boolean;
+            /**
+             * Job Timeout S
+             * @description Async jobs: longest wait.
+             * @default 900
+             */
+            job_timeout_s?: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "openai" | "comfyui" | "lipsync_http" | "offline";
+            /**
+             * Max Retries
+             * @default 3
+             */
+            max_retries?: number;
+            /** Models */
+            models?: components["schemas"]["ModelProfileSettings"][];
+            /** Name */
+            name: string;
+            /**
+             * Poll Interval S
+             * @description Async jobs: poll period.
+             * @default 0.5
+             */
+            poll_interval_s?: number;
+            /**
+             * Timeout S
+             * @default 60
+             */
+            timeout_s?: number;
+        };
         /** Readiness */
         Readiness: {
             /** Checks */
@@ -1445,6 +1914,38 @@ export interface components {
             /** Run Id */
             run_id: string;
         };
+        /**
+         * RunEstimate
+         * @description ``POST /runs?dry_run=true``: what the run would do and cost; nothing was created.
+         */
+        RunEstimate: {
+            /**
+             * Budget Usd
+             * @description What the budget had left (null: none).
+             */
+            budget_usd: number | null;
+            /**
+             * Changes
+             * @description What degradation changed to fit the budget.
+             */
+            changes: string[];
+            /**
+             * Estimate
+             * @description Per stage: provider, model, workload, cost (studio runs; else null).
+             */
+            estimate: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Params
+             * @description The parameters after budget degradation.
+             */
+            params: {
+                [key: string]: unknown;
+            };
+            /** Pipeline */
+            pipeline: string;
+        };
         /** RunGraph */
         RunGraph: {
             /** Edges */
@@ -1479,6 +1980,28 @@ export interface components {
             shots: number;
             /** Title */
             title: string | null;
+        };
+        /**
+         * ScopedBudgetSet
+         * @description Set (replace) a project's or a run's budget; a dimension left out or null is unlimited.
+         */
+        ScopedBudgetSet: {
+            /** Compute S */
+            compute_s?: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            scope: "project" | "run";
+            /**
+             * Scope Id
+             * @description The project or run id.
+             */
+            scope_id: string;
+            /** Tokens */
+            tokens?: number | null;
+            /** Usd */
+            usd?: number | null;
         };
         /** SetupCreate */
         SetupCreate: {
@@ -1553,6 +2076,11 @@ export interface components {
              */
             kind?: "narration" | "dialogue";
             /**
+             * Landmark
+             * @description The scene's main landmark, drawn in the backdrop.
+             */
+            landmark?: ("lighthouse" | "bridge" | "tower" | "temple" | "windmill") | null;
+            /**
              * Language
              * @default en
              * @enum {string}
@@ -1573,6 +2101,11 @@ export interface components {
             /** Text */
             text: string;
             /**
+             * Time Of Day
+             * @description Stated by the narration so far; None when never said.
+             */
+            time_of_day?: ("dawn" | "morning" | "day" | "dusk" | "night") | null;
+            /**
              * Transition In
              * @default cut
              * @enum {string}
@@ -1588,6 +2121,8 @@ export interface components {
              * @default
              */
             visual_prompt?: string;
+            /** Weather */
+            weather?: ("clear" | "rain" | "storm" | "snow" | "fog") | null;
         };
         /** ShotRevision */
         ShotRevision: {
@@ -1663,7 +2198,10 @@ export interface components {
              * @enum {string}
              */
             format?: "txt" | "md";
-            /** Text */
+            /**
+             * Text
+             * @description UTF-8 text; the byte limit is gateway.max_story_bytes (413 beyond).
+             */
             text: string;
             /** Title */
             title: string;
@@ -1702,6 +2240,13 @@ export interface components {
             narrator_voice: string;
             /** Places */
             places: components["schemas"]["Entity"][];
+            /** Problem */
+            problem?: string | null;
+            /**
+             * Problem Code
+             * @description Why a run of this text would be refused (e.g. input_too_short); the preview then has no shots.
+             */
+            problem_code?: string | null;
             /** Props */
             props: components["schemas"]["Entity"][];
             /** Scenes */
@@ -1719,7 +2264,10 @@ export interface components {
              * @enum {string}
              */
             language?: "auto" | "zh" | "en";
-            /** Text */
+            /**
+             * Text
+             * @description UTF-8 text; the byte limit is gateway.max_story_bytes (413 beyond).
+             */
             text: string;
         };
         /** StorySummary */
@@ -1746,6 +2294,28 @@ export interface components {
             story_id: string;
             /** Title */
             title: string;
+        };
+        /**
+         * TenantBudgetSet
+         * @description Set (replace) the tenant's budget; a dimension left out or null is unlimited.
+         */
+        TenantBudgetSet: {
+            /** Compute S */
+            compute_s?: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            scope: "tenant";
+            /**
+             * Scope Id
+             * @description Yours (or omit).
+             */
+            scope_id?: string | null;
+            /** Tokens */
+            tokens?: number | null;
+            /** Usd */
+            usd?: number | null;
         };
         /** TokenPair */
         TokenPair: {
@@ -1946,6 +2516,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body's Content-Type is not one this operation accepts. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -2031,6 +2610,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description If-Match does not match the object's current ETag. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Body too large. */
             413: {
                 headers: {
@@ -2063,8 +2651,8 @@ export interface operations {
     read_audit_log_api_v1_audit_get: {
         parameters: {
             query?: {
-                action?: string | null;
-                cursor?: number | null;
+                action?: string;
+                cursor?: number;
                 limit?: number;
             };
             header?: never;
@@ -2232,6 +2820,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body's Content-Type is not one this operation accepts. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -2319,6 +2916,15 @@ export interface operations {
             };
             /** @description Body too large. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's Content-Type is not one this operation accepts. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2458,6 +3064,414 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TokenPair"];
+                };
+            };
+            /** @description Malformed request. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role or key scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object in your tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicting state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's Content-Type is not one this operation accepts. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_budgets_api_v1_budgets_get: {
+        parameters: {
+            query?: {
+                scope?: "tenant" | "project" | "run";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BudgetPage"];
+                };
+            };
+            /** @description Malformed request. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role or key scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object in your tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicting state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    set_budget_api_v1_budgets_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TenantBudgetSet"] | components["schemas"]["ScopedBudgetSet"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Budget"];
+                };
+            };
+            /** @description Malformed request. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role or key scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object in your tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicting state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the object's current ETag. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's Content-Type is not one this operation accepts. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_budget_api_v1_budgets__scope___scope_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                scope: "tenant" | "project" | "run";
+                scope_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Budget"];
+                };
+            };
+            /** @description Malformed request. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role or key scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object in your tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicting state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_costs_api_v1_costs_get: {
+        parameters: {
+            query?: {
+                run_id?: string;
+                project_id?: string;
+                by?: "provider" | "model" | "run" | "project" | "capability" | "day";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CostReport"];
                 };
             };
             /** @description Malformed request. */
@@ -2808,6 +3822,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body's Content-Type is not one this operation accepts. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -2828,10 +3851,211 @@ export interface operations {
             };
         };
     };
-    change_role_api_v1_members__user_id__patch: {
+    read_member_api_v1_members__user_id__get: {
         parameters: {
             query?: never;
             header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Member"];
+                };
+            };
+            /** @description Malformed request. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role or key scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object in your tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicting state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    remove_member_api_v1_members__user_id__delete: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Apply the change only if the object's current ETag is listed (412 otherwise); take the ETag from the last GET or PATCH. */
+                "If-Match"?: string;
+            };
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role or key scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object in your tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicting state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the object's current ETag. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_member_api_v1_members__user_id__patch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Apply the change only if the object's current ETag is listed (412 otherwise); take the ETag from the last GET or PATCH. */
+                "If-Match"?: string;
+            };
             path: {
                 user_id: string;
             };
@@ -2897,8 +4121,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description If-Match does not match the object's current ETag. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Body too large. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's Content-Type is not one this operation accepts. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3021,7 +4263,8 @@ export interface operations {
     list_projects_api_v1_projects_get: {
         parameters: {
             query?: {
-                cursor?: string | null;
+                /** @description The ``next`` value of the previous page. */
+                cursor?: string;
                 limit?: number;
             };
             header?: never;
@@ -3182,6 +4425,15 @@ export interface operations {
             };
             /** @description Body too large. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's Content-Type is not one this operation accepts. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3366,6 +4618,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description If-Match does not match the object's current ETag. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Body too large. */
             413: {
                 headers: {
@@ -3398,7 +4659,10 @@ export interface operations {
     update_project_api_v1_projects__project_id__patch: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Apply the change only if the object's current ETag is listed (412 otherwise); take the ETag from the last GET or PATCH. */
+                "If-Match"?: string;
+            };
             path: {
                 project_id: string;
             };
@@ -3464,8 +4728,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description If-Match does not match the object's current ETag. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Body too large. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's Content-Type is not one this operation accepts. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3496,7 +4778,8 @@ export interface operations {
     list_stories_api_v1_projects__project_id__stories_get: {
         parameters: {
             query?: {
-                cursor?: string | null;
+                /** @description The ``next`` value of the previous page. */
+                cursor?: string;
                 limit?: number;
             };
             header?: never;
@@ -3668,6 +4951,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body's Content-Type is not one this operation accepts. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -3766,6 +5058,494 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body's Content-Type is not one this operation accepts. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_providers_api_v1_providers_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderPage"];
+                };
+            };
+            /** @description Malformed request. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role or key scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object in your tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicting state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed; ``errors`` names the fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_provider_api_v1_providers_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProviderSettings"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Provider"];
+                };
+            };
+            /** @description Malformed request. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role or key scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object in your tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicting state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's Content-Type is not one this operation accepts. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    disable_provider_api_v1_providers__name__disable_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Provider"];
+                };
+            };
+            /** @description Malformed request. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role or key scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object in your tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicting state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    enable_provider_api_v1_providers__name__enable_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Provider"];
+                };
+            };
+            /** @description Malformed request. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role or key scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object in your tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicting state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    test_provider_api_v1_providers__name__test_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderProbe"];
+                };
+            };
+            /** @description Malformed request. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role or key scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object in your tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicting state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -3789,9 +5569,10 @@ export interface operations {
     list_runs_api_v1_runs_get: {
         parameters: {
             query?: {
-                project_id?: string | null;
-                status?: components["schemas"]["RunState"] | null;
-                cursor?: string | null;
+                project_id?: string;
+                status?: components["schemas"]["RunState"];
+                /** @description The ``next`` value of the previous page. */
+                cursor?: string;
                 limit?: number;
             };
             header?: never;
@@ -3885,10 +5666,13 @@ export interface operations {
     };
     create_run_api_v1_runs_post: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Estimate the cost per stage and provider; run nothing. */
+                dry_run?: boolean;
+            };
             header?: {
                 /** @description Repeat a create safely: same key and body, same run. */
-                "Idempotency-Key"?: string | null;
+                "Idempotency-Key"?: string;
             };
             path?: never;
             cookie?: never;
@@ -3899,6 +5683,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description dry_run=true: the estimate per stage and provider; nothing created. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunEstimate"];
+                };
+            };
             /** @description Successful Response */
             201: {
                 headers: {
@@ -3955,6 +5748,15 @@ export interface operations {
             };
             /** @description Body too large. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's Content-Type is not one this operation accepts. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4645,10 +6447,10 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Resume after this event_id. */
-                after?: number | null;
+                after?: number;
             };
             header?: {
-                "Last-Event-ID"?: string | null;
+                "Last-Event-ID"?: string;
             };
             path: {
                 run_id: string;
@@ -5095,6 +6897,15 @@ export interface operations {
             };
             /** @description Body too large. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's Content-Type is not one this operation accepts. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5569,8 +7380,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description If-Match does not match the object's current ETag. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Body too large. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's Content-Type is not one this operation accepts. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5670,6 +7499,15 @@ export interface operations {
             };
             /** @description Body too large. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's Content-Type is not one this operation accepts. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5865,6 +7703,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body's Content-Type is not one this operation accepts. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -5954,6 +7801,15 @@ export interface operations {
             };
             /** @description Body too large. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's Content-Type is not one this operation accepts. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6131,6 +7987,15 @@ export interface operations {
             };
             /** @description Conflicting state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the object's current ETag. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
