@@ -106,16 +106,31 @@ class EntityPack(StrictModel):
     )
 
 
+AssetKind = Literal["portrait", "background", "music", "sfx", "style", "reference-text"]
+MatchMethod = Literal["keyword", "vector", "tag", "entity"]
+
+
 class AssetCandidate(StrictModel):
-    """An asset proposed for a slot by retrieval, with its fused score."""
+    """An asset proposed for a query or a slot by retrieval, with its fused score and why."""
 
     asset_id: str
-    kind: Literal["portrait", "background", "music", "style"]
-    uri: str
-    score: float
-    matched_by: list[Literal["keyword", "vector"]] = Field(
-        default_factory=list[Literal["keyword", "vector"]]
+    kind: AssetKind
+    uri: str = Field(description="Where the content is: the artifact store's sha256 URI.")
+    score: float = Field(description="Fused (reciprocal rank fusion) score; higher is better.")
+    matched_by: list[MatchMethod] = Field(default_factory=list[MatchMethod])
+    title: str = ""
+    sha256: str = ""
+    media_type: str = ""
+    tags: list[str] = Field(default_factory=list)
+    entity: str | None = Field(default=None, description="The entity name it was added for.")
+    keyword_score: float | None = Field(default=None, description="BM25 score, if it matched.")
+    vector_score: float | None = Field(default=None, description="Cosine similarity, if ranked.")
+    keyword_rank: int | None = None
+    vector_rank: int | None = None
+    why: list[str] = Field(
+        default_factory=list, description="Human reasons: matched terms, tags, similarity."
     )
+    chunk: str | None = Field(default=None, description="For text references: the matched chunk.")
 
 
 class SpeechLine(StrictModel):
