@@ -26,6 +26,8 @@ from nexus.core.registry import Registry, SkillContext
 from nexus.core.settings import Settings
 from nexus.model_router import ModelClient, build_client
 from nexus.model_router.registry_store import ProviderStore
+from nexus.model_router.routing_store import ProjectRoutingStore
+from nexus.model_router.watch import RouterWatch
 from nexus.observer.costs import CostLedger, build_recorder
 from nexus.orchestrator import queries, signals
 from nexus.orchestrator.advance import Dispatch
@@ -84,7 +86,10 @@ class Platform:
             settings, self.guard, self.recorder, self.cache, db=self.db
         )
         self.studio_models = StudioModels(
-            self.models, self.call_scope, offline_fallback=settings.router.offline_fallback
+            self.models,
+            self.call_scope,
+            offline_fallback=settings.router.offline_fallback,
+            voices=settings.router.voices,
         )
         self.registry = registry or build_registry(self.studio_models)
         self.registry.services["models"] = self.models
@@ -100,22 +105,30 @@ class Platform:
         self.models.events = OrchestratorDispatchEvents(self.orch)
         self.publisher = Publisher(self.broker)
         self.daemon: OrchestratorDaemon | None = None
+        self.router_watch: RouterWatch | None = None
         self.runtime: WorkerRuntime | None = None
 
     async def open(self) -> Platform:
         if self.settings.database.auto_migrate:
             await migrate(self.db.engine)
         await self.reload_providers()
+        if self.settings.router.refresh_s > 0 and self.router_watch is None:
+            self.router_watch = RouterWatch(
+                self.db, self.reload_providers, self.settings.router.refresh_s
+            )
+            await self.router_watch.start()
         return self
 
     async def reload_providers(self) -> None:
-        """Merge the providers added or switched over the API into the model client."""
+        """Merge the providers added or switched over the API, and projects' routing, into
+        the model client."""
         try:
             registry = await ProviderStore(self.db).registry(self.settings.providers)
+            projects = await ProjectRoutingStore(self.db).all()
         except DBAPIError as exc:  # not migrated yet (auto_migrate off): the settings only
             log.warning("router.providers_table_unreadable", error=str(exc.orig)[:200])
             return
-        await self.models.reload(registry)
+        await self.models.reload(registry, projects)
 
     async def publish(self, dispatches: Sequence[Dispatch]) -> None:
         await self.publisher.publish(dispatches)
@@ -164,6 +177,8 @@ class Platform:
         return self
 
     async def close(self) -> None:
+        if self.router_watch is not None:
+            await self.router_watch.stop()
         if self.budget_upkeep is not None:
             await self.budget_upkeep.stop()
         if self.daemon is not None:

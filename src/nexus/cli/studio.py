@@ -136,7 +136,9 @@ def produce(
     async def go() -> int:
         async with embedded(settings, workers=not estimate) as platform:
             left = await platform.budgets.money_left(LOCAL_TENANT, LOCAL_PROJECT)
-            prepared = prepare_studio_run(params, platform.studio_models, remaining_usd=left)
+            prepared = prepare_studio_run(
+                params, platform.studio_models, remaining_usd=left, project_id=LOCAL_PROJECT
+            )
             if estimate or prepared.changes or prepared.estimate.total_usd > 0:
                 print_estimate(prepared)
             if estimate:

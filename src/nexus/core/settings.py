@@ -198,6 +198,21 @@ class RouterSettings(BaseModel):
     health_sync_s: float = Field(
         default=1.0, gt=0, description="Cluster mode: how often breaker states are re-read."
     )
+    refresh_s: float = Field(
+        default=5.0,
+        ge=0,
+        description=(
+            "How often a process re-reads providers and projects' routing changed over the "
+            "API by another process (0: only at start and on its own changes)."
+        ),
+    )
+    voices: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "Provider voice names for speech: a catalogue voice id (e.g. 'en-f1') or a "
+            "gender/role ('narrator', 'female', 'male', 'unknown') -> the provider's voice."
+        ),
+    )
 
 
 class BudgetsSettings(BaseModel):

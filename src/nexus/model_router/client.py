@@ -19,7 +19,7 @@ from nexus.core.logging import get_logger
 from nexus.core.settings import RouterSettings
 from nexus.model_router import decide, profiles
 from nexus.model_router.calls import Calls, OfflineEngine
-from nexus.model_router.decide import Candidate
+from nexus.model_router.decide import NO_PROJECT, Candidate, ProjectRouting
 from nexus.model_router.fallback import run_with_failover
 from nexus.model_router.health import HealthBoard, SharedHealth
 from nexus.model_router.jobs import ProviderJobStore
@@ -59,13 +59,27 @@ class ModelClient:
         self.shared = shared
         self.events = events
         self.calls = Calls(registry, jobs, dict(offline or {}))
+        # Projects' own routing (project id -> preferences); replaced whole by ``reload``.
+        self.projects: Mapping[str, ProjectRouting] = {}
 
     # -- deciding (pure) ---------------------------------------------------------------
     def candidates(
-        self, capability: Capability, *, prefer: str | None = None, language: str | None = None
+        self,
+        capability: Capability,
+        *,
+        prefer: str | None = None,
+        language: str | None = None,
+        project_id: str | None = None,
     ) -> tuple[list[Candidate], list[str]]:
+        project = self.projects.get(project_id, NO_PROJECT) if project_id else NO_PROJECT
         return decide.plan(
-            self.registry, capability, self.settings, self.health, prefer=prefer, language=language
+            self.registry,
+            capability,
+            self.settings,
+            self.health,
+            prefer=prefer,
+            language=language,
+            project=project,
         )
 
     def route(
@@ -77,11 +91,12 @@ class ModelClient:
         pool: str = "cpu",
         size: float = 1.0,
         remaining_usd: float | None = None,
+        project_id: str | None = None,
     ) -> DispatchDecision:
         """Which provider and model would serve ``capability`` now, and why. No I/O.
         ``size``: tokens, images or seconds of the request (for the estimate);
         ``remaining_usd``: skip candidates whose estimate the budget cannot cover."""
-        chosen, skipped = self.candidates(capability, prefer=prefer)
+        chosen, skipped = self.candidates(capability, prefer=prefer, project_id=project_id)
         usage = profiles.estimate_usage(capability, size)
         costs = {c.label: c.model.prices.cost(usage) for c in chosen}
         affordable = decide.within_budget(chosen, costs, remaining_usd)
@@ -238,7 +253,9 @@ class ModelClient:
     ) -> R:
         if self.shared is not None:
             await self.shared.sync(list(self.registry.providers))
-        chosen, skipped = self.candidates(capability, prefer=prefer, language=language)
+        chosen, skipped = self.candidates(
+            capability, prefer=prefer, language=language, project_id=scope.project_id
+        )
         if not chosen:
             decide.decision_for(scope.job_id or "", chosen, skipped, "cpu", 0.0)  # raises
         hops: list[str] = []
@@ -283,12 +300,16 @@ class ModelClient:
         if self.events is not None:
             await self.events.failed_over(scope, capability, data)
 
-    async def reload(self, registry: ProviderRegistry) -> None:
-        """Use another registry (providers added or switched over the API). Adapters of
-        unchanged providers are kept; the others are retired, not closed under in-flight
-        calls (closed with the client)."""
+    async def reload(
+        self, registry: ProviderRegistry, projects: Mapping[str, ProjectRouting] | None = None
+    ) -> None:
+        """Use another registry (providers added or switched over the API) and, when given,
+        other project preferences. Adapters of unchanged providers are kept; the others are
+        retired, not closed under in-flight calls (closed with the client)."""
         self.registry = registry
         self.calls.reload(registry)
+        if projects is not None:
+            self.projects = projects
 
     async def close(self) -> None:
         await self.calls.close()

@@ -2,14 +2,16 @@
 
 Pure: it reads the registry, the preferences, the breakers' current states and (when
 given) the remaining budget, and does no I/O, so the orchestrator's gate can ask it on the
-hot path. Order: the caller's ``prefer``, the configured preferences for the capability,
-the other enabled providers in configuration order, the offline engines last (when the
-router allows them). Open circuits and models the budget cannot cover are skipped.
+hot path. Order: the caller's ``prefer``, the project's preferences, the configured
+preferences for the capability, the other enabled providers in configuration order, the
+offline engines last (when the project, else the router, allows them). Open circuits and
+models the budget cannot cover are skipped.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from nexus.contracts.errors import ErrorCode
 from nexus.contracts.router import Capability
@@ -32,22 +34,42 @@ class Candidate:
         return f"{self.provider.name}/{self.model.name}"
 
 
+@dataclass(frozen=True)
+class ProjectRouting:
+    """A project's routing preferences: provider/model refs per capability, tried before the
+    configured ones, and whether the offline engines may serve it (None: the router's)."""
+
+    preferences: Mapping[str, Sequence[str]] = field(default_factory=dict[str, Sequence[str]])
+    offline_fallback: bool | None = None
+
+
+NO_PROJECT = ProjectRouting()
+
+
 def _split(ref: str) -> tuple[str, str | None]:
     provider, _, model = ref.partition("/")
     return provider, model or None
 
 
 def _ordered_refs(
-    registry: ProviderRegistry, capability: Capability, settings: RouterSettings, prefer: str | None
+    registry: ProviderRegistry,
+    capability: Capability,
+    settings: RouterSettings,
+    prefer: str | None,
+    project: ProjectRouting,
 ) -> list[tuple[str, str | None, str]]:
     refs: list[tuple[str, str | None, str]] = []
+    offline_fallback = (
+        settings.offline_fallback if project.offline_fallback is None else project.offline_fallback
+    )
     if prefer:
         refs.append((*_split(prefer), "preferred by the caller"))
+    refs.extend((*_split(r), "project preference") for r in project.preferences.get(capability, ()))
     refs.extend(
-        (*_split(r), "project preference") for r in settings.preferences.get(capability, [])
+        (*_split(r), "configured preference") for r in settings.preferences.get(capability, [])
     )
     refs.extend((name, None, "capable") for name in registry.providers if name != OFFLINE)
-    if settings.offline_fallback:
+    if offline_fallback:
         refs.append((OFFLINE, None, "offline fallback"))
     return refs
 
@@ -60,12 +82,15 @@ def plan(
     *,
     prefer: str | None = None,
     language: str | None = None,
+    project: ProjectRouting = NO_PROJECT,
 ) -> tuple[list[Candidate], list[str]]:
-    """Candidates in failover order, and why the others were passed over."""
+    """Candidates in failover order, and why the others were passed over. ``project``: the
+    project's own preferences (before the configured ones) and offline switch."""
     chosen: list[Candidate] = []
     seen: set[tuple[str, str]] = set()
     skipped: list[str] = []
-    for name, model_name, reason in _ordered_refs(registry, capability, settings, prefer):
+    order = _ordered_refs(registry, capability, settings, prefer, project)
+    for name, model_name, reason in order:
         spec = registry.providers.get(name)
         if spec is None:
             skipped.append(f"{name}: not configured")

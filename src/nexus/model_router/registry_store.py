@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from nexus.contracts.errors import ErrorCode
 from nexus.core.db import Database
@@ -53,6 +53,12 @@ class ProviderStore:
     async def list_rows(self) -> list[Any]:
         async with self.db.read() as conn:
             return list((await conn.execute(select(ROWS).order_by(ROWS.c.name))).all())
+
+    async def fingerprint(self) -> tuple[Any, ...]:
+        """Changes whenever a provider is added or switched (for the watcher)."""
+        async with self.db.read() as conn:
+            row = (await conn.execute(select(func.count(), func.max(ROWS.c.updated_at)))).one()
+        return tuple(row)
 
     async def registry(self, configured: Sequence[ProviderSettings]) -> ProviderRegistry:
         """The settings providers (with on/off overrides), then API-added ones, then offline.

@@ -3,8 +3,12 @@ where it is read from."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from datetime import datetime
+from typing import Annotated
 
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from nexus.core.settings import CapabilityName
 from nexus.model_router.health import HealthBoard
 from nexus.model_router.providers import ProviderSpec
 
@@ -72,3 +76,29 @@ def provider_view(spec: ProviderSpec, health: HealthBoard) -> Provider:
 def provider_page(specs: list[ProviderSpec], health: HealthBoard) -> ProviderPage:
     items = [provider_view(s, health) for s in specs]
     return ProviderPage(items=items, total=len(items))
+
+
+RefList = Annotated[
+    list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,62}(/[^\s]{1,200})?$")]],
+    Field(max_length=8),
+]
+
+
+class ProjectRoutingBody(BaseModel):
+    """A project's routing: per capability, 'provider' or 'provider/model' refs tried first
+    (before the configured preferences); ``offline_fallback`` null = the router's setting."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    preferences: dict[CapabilityName, RefList] = Field(default_factory=dict)
+    offline_fallback: bool | None = None
+
+
+class ProjectRouting(ProjectRoutingBody):
+    project_id: str
+    version: int = 0
+    updated_at: datetime | None = None
+    effective: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Per capability: the provider/model candidates in the order tried now.",
+    )

@@ -1,12 +1,13 @@
 """Model-router tables: provider jobs (for resuming without re-billing) and providers added
-or switched off over the API/CLI. Migration branch ``model_router`` (ADR 0008)."""
+or switched off over the API/CLI, and projects' routing preferences. Migration branch
+``model_router`` (ADR 0008)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import JSON, Boolean, String, Table
+from sqlalchemy import JSON, Boolean, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column
 
 from nexus.core.db import Base, UtcDateTime
@@ -42,5 +43,22 @@ class ProviderRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
+class ProjectRoutingRow(Base):
+    """A project's routing preferences: provider/model order per capability and whether the
+    offline engines may serve it (None: the router's setting)."""
+
+    __tablename__ = "router_project_routing"
+
+    project_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    preferences: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    offline_fallback: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
 PROVIDER_JOBS = cast(Table, ProviderJob.__table__)
+PROJECT_ROUTING = cast(Table, ProjectRoutingRow.__table__)
 PROVIDERS = cast(Table, ProviderRow.__table__)

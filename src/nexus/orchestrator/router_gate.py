@@ -27,6 +27,7 @@ class Router(Protocol):
         job_id: str = "",
         pool: str = "cpu",
         size: float = 1.0,
+        project_id: str | None = None,
     ) -> DispatchDecision: ...
 
 
@@ -45,7 +46,9 @@ class RouterGate:
         if capability is None:
             return self.passthrough.review(request)
         try:
-            decision = self.router.route(capability, job_id=request.job_id, pool=request.pool)
+            decision = self.router.route(
+                capability, job_id=request.job_id, pool=request.pool, project_id=request.project_id
+            )
         except NexusError as exc:
             return Verdict("deny", code=exc.code, reason=exc.detail)
         return Verdict("dispatch", decision, reason=decision.reason)

@@ -125,9 +125,9 @@ def _report(stage: str, chunk: int, prompt: str, **kw: Any) -> ChunkReport:
     return ChunkReport.model_validate({"stage": stage, "chunk": chunk, "prompt": prompt, **kw})
 
 
-def _fallback(models: StudioModels, exc: NexusError) -> str:
+def _fallback(models: StudioModels, exc: NexusError, project_id: str) -> str:
     """Why the rules take over; re-raise when the error is not one to fall back on."""
-    if exc.code not in FALLBACK_CODES or not models.offline_fallback:
+    if exc.code not in FALLBACK_CODES or not models.offline_allowed(project_id):
         raise exc
     return f"{exc.code.value}: {exc.detail}"[:300]
 
@@ -176,7 +176,7 @@ class AssistedSkills:
         except NexusError as exc:
             reply = drafts_from_rules(chunk, out.story)
             report = _report("entities", inp.chunk, inp.prompt, engine="rules",
-                             reason=_fallback(self.models, exc))  # fmt: skip
+                             reason=_fallback(self.models, exc, ctx.project_id))  # fmt: skip
         return EntitiesOut(drafts=merge_drafts(known, reply, chunk.text()), report=report)
 
     async def shots_chunk(self, inp: ChunkIn, ctx: SkillContext) -> ShotsOut:
@@ -195,7 +195,7 @@ class AssistedSkills:
         except NexusError as exc:
             shots = plan_shots(chunk.as_story(out.story), pack, max_shots=inp.max_shots)
             report = _report("shots", inp.chunk, inp.prompt, engine="rules",
-                             reason=_fallback(self.models, exc))  # fmt: skip
+                             reason=_fallback(self.models, exc, ctx.project_id))  # fmt: skip
         return ShotsOut(shots=shots, report=report)
 
 

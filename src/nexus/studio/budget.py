@@ -71,13 +71,13 @@ class StoryMeasure:
         return {**self.chat, **media_workloads(shots)}, len(shots)
 
 
-def stage_options(models: StudioModels) -> dict[Stage, list[Quote]]:
+def stage_options(models: StudioModels, project_id: str | None = None) -> dict[Stage, list[Quote]]:
     """Per stage, what could do it in the router's order; the offline engine (the rules, for
     the planning stages) last where the router may fall back to it."""
     options: dict[Stage, list[Quote]] = {}
     for stage in STAGES:
-        quotes = [q for q in models.options(stage) if not q.offline]
-        if models.offline_fallback or not quotes:
+        quotes = [q for q in models.options(stage, project_id) if not q.offline]
+        if models.offline_allowed(project_id) or not quotes:
             quotes.append(OFFLINE_QUOTE)
         options[stage] = quotes
     return options
@@ -111,7 +111,11 @@ def _left(*amounts: float | None) -> float | None:
 
 
 def prepare_studio_run(
-    params: dict[str, Any], models: StudioModels, *, remaining_usd: float | None = None
+    params: dict[str, Any],
+    models: StudioModels,
+    *,
+    remaining_usd: float | None = None,
+    project_id: str | None = None,
 ) -> PreparedRun:
     """Estimate, degrade to fit ``min(run budget, remaining_usd)``, fix the engines."""
     try:
@@ -121,7 +125,7 @@ def prepare_studio_run(
         raise NexusError(
             ErrorCode.VALIDATION_FAILED, "invalid studio parameters", fields=fields
         ) from None
-    options = stage_options(models)
+    options = stage_options(models, project_id)
     knobs = Knobs(max_shots=p.max_shots, resolution=p.resolution, engines=_pinned(p, options))
     left = _left(p.budget_usd, remaining_usd)
     outcome = fit_budget(StoryMeasure(p), options, knobs, remaining_usd=left, policy=p.degrade)

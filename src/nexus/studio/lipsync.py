@@ -95,7 +95,7 @@ class LipsyncSkills:
                                   frames=layout.frames)  # fmt: skip
             await asyncio.to_thread(run_tool, cmd)
         except NexusError as exc:
-            reason = fallback_reason(self.models, exc)
+            reason = fallback_reason(self.models, exc, ctx.project_id)
             log.info("lipsync.offline", shot_id=inp.shot.shot_id, reason=reason)
             return await asyncio.to_thread(lay_out_clip, offline, ctx)
         return ClipOut(

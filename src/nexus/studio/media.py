@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -66,10 +67,16 @@ class SpeechOut(TtsOutput):
     fallback_reason: str = ""
 
 
-def provider_voice(voice_id: str) -> str:
-    """A stable provider voice for a catalogue voice (same gender, spread by id)."""
+def provider_voice(voice_id: str, overrides: Mapping[str, str] | None = None) -> str:
+    """A stable provider voice for a catalogue voice (same gender, spread by id).
+    ``overrides`` (``router.voices``): by catalogue voice id first, then by gender or role."""
     voice = read_voice(voice_id)
-    names = PROVIDER_VOICES["narrator" if voice.role == "narrator" else voice.gender]
+    kind = "narrator" if voice.role == "narrator" else voice.gender
+    if overrides:
+        chosen = overrides.get(voice_id) or overrides.get(kind)
+        if chosen:
+            return chosen
+    names = PROVIDER_VOICES[kind]
     return names[int(hashlib.sha256(voice_id.encode()).hexdigest(), 16) % len(names)]
 
 
@@ -90,9 +97,10 @@ def fit_backdrop(data: bytes, size: tuple[int, int]) -> Image.Image:
     return ImageOps.fit(picture.convert("RGB"), size, Image.Resampling.LANCZOS)
 
 
-def fallback_reason(models: StudioModels, exc: NexusError) -> str:
-    """Why the offline engine takes over; re-raise an error that is not one to fall back on."""
-    if exc.code not in FALLBACK_CODES or not models.offline_fallback:
+def fallback_reason(models: StudioModels, exc: NexusError, project_id: str = "") -> str:
+    """Why the offline engine takes over; re-raise an error that is not one to fall back on
+    (or when the project's routing, else the router, forbids the offline engines)."""
+    if exc.code not in FALLBACK_CODES or not models.offline_allowed(project_id):
         raise exc
     if exc.extra.get("offline"):  # the router's last candidate: every paid one failed or
         return "the router fell back to the offline engine (providers failed or budget refused)"
@@ -171,7 +179,7 @@ class MediaSkills:
                 failed_over_from=list(result.failed_over_from),
             )  # fmt: skip
         except NexusError as exc:
-            reason = fallback_reason(self.models, exc)
+            reason = fallback_reason(self.models, exc, ctx.project_id)
         out = await asyncio.to_thread(render_storyboard, offline, ctx)
         return Served(**out.model_dump(), fallback_reason=reason)
 
@@ -184,7 +192,7 @@ class MediaSkills:
             result = await client.speech(
                 await self.models.scope_for(ctx),
                 inp.text,
-                voice=provider_voice(inp.voice),
+                voice=provider_voice(inp.voice, self.models.voices),
                 language="zh" if inp.language == "zh" else "en",
                 resume_key=f"{ctx.job_id}:speech",
                 prefer=prefer_of(inp.engine),
@@ -196,6 +204,6 @@ class MediaSkills:
                              failed_over_from=list(result.failed_over_from),
                              cost_usd=result.cost_usd)  # fmt: skip
         except NexusError as exc:
-            reason = fallback_reason(self.models, exc)
+            reason = fallback_reason(self.models, exc, ctx.project_id)
         out = await asyncio.to_thread(synthesize_speech, offline, ctx)
         return SpeechOut(**out.model_dump(), fallback_reason=reason)

@@ -5,7 +5,7 @@ planner's ``ChatModel``. Built once per process by the platform and handed to th
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,15 +58,26 @@ class StudioModels:
     client: ModelClient | None = None
     scope_for: ScopeFor = field(default=_no_scope)
     offline_fallback: bool = True
+    voices: Mapping[str, str] = field(default_factory=dict[str, str])  # router.voices
 
     def available(self, stage: Stage) -> bool:
         return self.client is not None and self.client.available(CAPABILITY[stage])
 
-    def options(self, stage: Stage) -> list[Quote]:
-        """The quotes a stage could use, in the router's failover order (offline last)."""
+    def offline_allowed(self, project_id: str | None = None) -> bool:
+        """May the offline engines take over for this project (its routing, else the
+        router's setting)?"""
+        if self.client is not None and project_id:
+            own = self.client.projects.get(project_id)
+            if own is not None and own.offline_fallback is not None:
+                return own.offline_fallback
+        return self.offline_fallback
+
+    def options(self, stage: Stage, project_id: str | None = None) -> list[Quote]:
+        """The quotes a stage could use, in the router's failover order (offline last),
+        the project's routing preferences first."""
         if self.client is None or not self.available(stage):
             return [OFFLINE_QUOTE]
-        chosen, _ = self.client.candidates(CAPABILITY[stage])
+        chosen, _ = self.client.candidates(CAPABILITY[stage], project_id=project_id)
         quotes = list(dict.fromkeys(quote_of(c) for c in chosen))
         return [q for q in quotes if not q.offline] + [OFFLINE_QUOTE] * any(
             q.offline for q in quotes

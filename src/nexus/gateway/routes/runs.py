@@ -55,7 +55,11 @@ async def _prepare(
         return None
     left = await gw.platform.budgets.money_left(principal.tenant_id, body.project_id)
     return await asyncio.to_thread(
-        prepare_studio_run, params, gw.platform.studio_models, remaining_usd=left
+        prepare_studio_run,
+        params,
+        gw.platform.studio_models,
+        remaining_usd=left,
+        project_id=body.project_id,
     )
 
 
