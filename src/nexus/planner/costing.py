@@ -14,7 +14,7 @@ from pydantic import Field
 
 from nexus.contracts import studio
 from nexus.contracts.base import StrictModel
-from nexus.contracts.router import Capability
+from nexus.contracts.router import Capability, Usage
 from nexus.planner.chunks import Chunk
 from nexus.planner.lines import estimate_lines_s
 from nexus.planner.prompt_files import load_prompt
@@ -58,15 +58,11 @@ class Quote:
 OFFLINE_QUOTE = Quote(OFFLINE, "builtin")
 
 
-class Workload(StrictModel):
-    """What one stage would consume."""
+class Workload(Usage):
+    """What one stage would consume: the router's usage units (``contracts.router.Usage``,
+    priced the same way as a real call) and how many calls."""
 
     calls: int = Field(default=0, ge=0)
-    input_tokens: int = Field(default=0, ge=0)
-    output_tokens: int = Field(default=0, ge=0)
-    images: int = Field(default=0, ge=0)
-    audio_s: float = Field(default=0.0, ge=0)
-    video_s: float = Field(default=0.0, ge=0)
 
 
 class StageEstimate(StrictModel):
