@@ -26,7 +26,9 @@ from nexus.planner import apply_shot_edits
 from nexus.planner.chunks import DEFAULT_CHUNK_UNITS
 from nexus.planner.costing import OFFLINE, Stage
 from nexus.planner.degrade import DEFAULT_POLICY, DegradeStep
-from nexus.studio import assisted, final, lipsync, media, plan, render
+from nexus.studio import asset_graph, assisted, final, lipsync, media, plan, render
+from nexus.studio.asset_skills import register_asset_skills
+from nexus.studio.matching import MatchRule
 from nexus.studio.models import StudioModels
 from nexus.workers import register_workers
 
@@ -59,6 +61,14 @@ class StudioParams(BaseModel):
         default_factory=lambda: list(DEFAULT_POLICY),
         description="What to give up, in order, when the estimate exceeds the budget.",
     )
+    asset_pins: dict[str, str] = Field(
+        default_factory=dict,
+        description="With an asset library: entity id (or 'music') -> the asset id to use.",
+    )
+    asset_rejects: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="With an asset library: entity id -> asset ids never to use for it.",
+    )
 
 
 RUN_ONLY = {
@@ -67,6 +77,8 @@ RUN_ONLY = {
     "budget_usd",
     "degrade",
     "chunk_units",
+    "asset_pins",
+    "asset_rejects",
 }  # not part of the plan's cache key
 
 
@@ -270,11 +282,22 @@ def register(registry: Registry, models: StudioModels | None = None) -> None:
             )
         )  # fmt: skip
     registry.add_expander("studio.expand_shots", expand_shots)
+    register_asset_skills(registry)
+    registry.add_expander("studio.expand_matched", asset_graph.make_expander(expand_shots))
+
+    def build(p: StudioParams) -> list[NodeSpec]:
+        """Without a library (``services["assets"]``) exactly ``build_studio`` (ADR 0240)."""
+        nodes = build_studio(p)
+        if registry.services.get("assets") is None:
+            return nodes
+        rule = MatchRule.model_validate(registry.services.get("asset_matching") or {})
+        return asset_graph.with_matching(nodes, p.model_dump(mode="json"), rule)
+
     registry.add_pipeline(
         Pipeline(
             "studio",
             StudioParams,
-            build_studio,
+            build,
             "Story to narrated, subtitled video (offline engines, or models where configured).",
         )
     )
