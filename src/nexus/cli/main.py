@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from nexus.cli import admin, budgets, cluster, contracts, providers, runs, serve, studio
+from nexus.cli import admin, assets, budgets, cluster, contracts, providers, runs, serve, studio
 from nexus.cli.common import console, report_errors, run_async, settings_from_env
 from nexus.core.db import Database
 from nexus.core.migrate import migrate as apply_migrations
@@ -19,6 +19,9 @@ app.command("produce")(studio.produce)
 app.command("revise")(studio.revise)
 app.command("run")(runs.run_pipeline)
 app.add_typer(runs.runs_app, name="runs")
+runs.runs_app.command("pin-asset")(assets.pin_asset)
+runs.runs_app.command("reject-asset")(assets.reject_asset)
+app.add_typer(assets.bible_app, name="bible")
 app.command("serve")(serve.serve)
 app.command("api")(serve.api)
 app.add_typer(admin.admin_app, name="admin")

@@ -33,6 +33,7 @@ from nexus.gateway.routes import (
     preview,
     projects,
     providers,
+    run_assets,
     runs,
     setup,
     shots,
@@ -64,6 +65,7 @@ RESOURCE_ROUTERS = (
     audit,
     budgets,
     providers,
+    run_assets,
 )
 
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from nexus.composer.skills import FinalIn, MixIn, MixOut, compose_final_skill, mix_audio_skill
 from nexus.contracts.studio import AudioTrack, TimelinePlan
 from nexus.core.registry import SkillContext
 from nexus.studio import asset_report
+from nexus.studio.cast import cast_pack
 from nexus.studio.plan import PlanOut
 from nexus.studio.render import ClipOut, SegmentGlueOut, ShotSpeechOut
 
@@ -31,6 +32,7 @@ class FinalGlueIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     mix_key: str = "mix"
+    cast: dict[str, str] = Field(default_factory=dict, description="Name -> voice (ADR 0243).")
 
 
 class FinalGlueOut(BaseModel):
@@ -140,7 +142,7 @@ def compose_film(inp: FinalGlueIn, ctx: SkillContext) -> FinalGlueOut:
         poster_sha256=out.poster_sha256,
         timeline_sha256=_keep_json(ctx, "timeline.json", timeline.model_dump(mode="json")),
         entities_sha256=_keep_json(
-            ctx, "entities.json", asset_report.entity_doc(plan.pack, matches)
+            ctx, "entities.json", asset_report.entity_doc(cast_pack(plan.pack, inp.cast), matches)
         ),
         shots_sha256=_keep_json(ctx, "shots.json", shot_rows),
         duration_s=out.duration_s,

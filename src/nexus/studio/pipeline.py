@@ -28,6 +28,7 @@ from nexus.planner.costing import OFFLINE, Stage
 from nexus.planner.degrade import DEFAULT_POLICY, DegradeStep
 from nexus.studio import asset_graph, assisted, final, lipsync, media, plan, render
 from nexus.studio.asset_skills import register_asset_skills
+from nexus.studio.cast import apply_cast
 from nexus.studio.matching import MatchRule
 from nexus.studio.models import StudioModels
 from nexus.workers import register_workers
@@ -69,6 +70,10 @@ class StudioParams(BaseModel):
         default_factory=dict,
         description="With an asset library: entity id -> asset ids never to use for it.",
     )
+    cast: dict[str, str] = Field(
+        default_factory=dict,
+        description="Character name -> voice id (a project's voices, an imported bible).",
+    )
 
 
 RUN_ONLY = {
@@ -79,6 +84,7 @@ RUN_ONLY = {
     "chunk_units",
     "asset_pins",
     "asset_rejects",
+    "cast",
 }  # not part of the plan's cache key
 
 
@@ -90,7 +96,11 @@ def uses_model(p: StudioParams | dict[str, Any], stage: Stage) -> bool:
 def build_studio(p: StudioParams) -> list[NodeSpec]:
     plan_params = p.model_dump(mode="json", exclude=RUN_ONLY)
     final_node = NodeSpec(
-        key="final", skill="studio.final", params={}, after=["plan"], gather="plan"
+        key="final",
+        skill="studio.final",
+        params={"cast": p.cast} if p.cast else {},
+        after=["plan"],
+        gather="plan",
     )
     if not (uses_model(p, "entities") or uses_model(p, "shots")):
         plan_node = NodeSpec(
@@ -195,9 +205,8 @@ def _shot_nodes(
 def expand_shots(parent: NodeSpec, output: dict[str, Any], run: dict[str, Any]) -> list[NodeSpec]:
     out = plan.PlanOut.model_validate(output)
     edits = {int(k): ShotEdit.model_validate(v) for k, v in (run.get("edits") or {}).items()}
-    shots = plan.localise_voices(
-        apply_shot_edits(out.shots, edits, narrator_voice=out.pack.narrator_voice)
-    )
+    edited = apply_shot_edits(out.shots, edits, narrator_voice=out.pack.narrator_voice)
+    shots = plan.localise_voices(apply_cast(edited, out.pack, dict(run.get("cast") or {})))
     nodes: list[NodeSpec] = []
     for i, shot in enumerate(shots):
         prev = shots[i - 1] if i else None
