@@ -3,6 +3,9 @@ and the media made from a user's files (ADR 0240-0242)."""
 
 from __future__ import annotations
 
+import hashlib
+import io
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +21,7 @@ from nexus.studio import asset_art
 from nexus.studio.asset_graph import make_expander
 from nexus.studio.asset_revision import AssetChoice, choice_params
 from nexus.studio.asset_skills import MatchOut
+from nexus.studio.bible import BibleAsset, bible_cast, build_bible, read_bible
 from nexus.studio.matching import MatchQuery, MatchRule, decide
 from nexus.studio.pipeline import StudioParams, build_studio, expand_shots
 from nexus.studio.plan import PlanIn, plan_story
@@ -134,3 +138,22 @@ def test_a_card_is_the_busts_size_framed_in_the_accent() -> None:
     assert card.getpixel((150, 200))[:3] == RED  # the picture, centre-cropped
     assert card.getpixel((3, 200))[:3] == (0x5F, 0xA8, 0xD3)  # the accent border
     assert card.getpixel((0, 0))[3] == 0  # rounded corner
+
+
+def test_a_tampered_bible_is_refused(tmp_path: Path) -> None:
+    sha = hashlib.sha256(b"png").hexdigest()
+    entry = BibleAsset(entity_id="chr_1", name="Tom", role="character", kind="portrait",
+                       file="assets/chr_1.png", sha256=sha)  # fmt: skip
+    doc = {"characters": [{"name": "Tom", "voice": "en-male-1"}]}
+    good = build_bible(doc, [(entry, b"png")], run_id="r", project_id="p")
+    manifest, entities, paths = read_bible(good, tmp_path / "ok")
+    assert paths[0].read_bytes() == b"png" and bible_cast(good) == {"Tom": "en-male-1"}
+    assert manifest.assets[0].name == "Tom" and entities == doc
+    buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(good)) as src, zipfile.ZipFile(buf, "w") as dst:
+        for item in src.namelist():
+            dst.writestr(item, b"jpg" if item.endswith(".png") else src.read(item))
+    for data in (buf.getvalue(), b"not a zip"):
+        with pytest.raises(NexusError) as err:
+            read_bible(data, tmp_path / "bad")
+        assert err.value.code == ErrorCode.BIBLE_INVALID
