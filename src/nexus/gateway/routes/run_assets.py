@@ -57,10 +57,10 @@ async def choose_asset(
 ) -> AssetRevision:
     """Pin (``asset_id``), reject (``reject``) or forget (``clear``) an asset for one entity:
     a revision run re-renders only the shots showing it and the composition."""
-    if gw.platform.registry.services.get("assets") is None:
-        raise NexusError(ErrorCode.ASSET_LIBRARY_UNAVAILABLE, "no asset library is configured")
     async with gw.platform.db.read() as conn:
-        run = await runs.read_run(conn, principal.tenant_id, run_id)
+        run = await runs.read_run(conn, principal.tenant_id, run_id)  # other tenants: 404 first
+        if gw.platform.registry.services.get("assets") is None:
+            raise NexusError(ErrorCode.ASSET_LIBRARY_UNAVAILABLE, "no asset library is configured")
         entity = resolve_entity(await assets.read_pack(conn, run_id), entity_id)
     params = choice_params(dict(run.params), entity, body)
     runs.validate_params(gw.platform.registry, run.pipeline, params)
