@@ -157,3 +157,10 @@ def test_a_tampered_bible_is_refused(tmp_path: Path) -> None:
         with pytest.raises(NexusError) as err:
             read_bible(data, tmp_path / "bad")
         assert err.value.code == ErrorCode.BIBLE_INVALID
+
+
+def test_a_cast_with_an_unknown_voice_is_refused() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="unknown voice ids in cast: nope"):
+        StudioParams(story=STORY, cast={"Tom": "nope"})

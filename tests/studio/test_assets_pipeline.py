@@ -158,6 +158,10 @@ async def test_a_users_cast_is_used_explained_revised_and_carried(world: World) 
     bad = await api.put(f"/api/v1/runs/{run.run_id}/entities/Tom/asset",
                         json={"asset_id": yellow_id, "reject": red_id})  # fmt: skip
     assert bad.status_code == 422 and bad.json()["code"] == "validation_failed"
+    bad = await api.put(f"/api/v1/runs/{run.run_id}/entities/Tom/asset", json={"asset_id": "x"})
+    assert bad.status_code == 404 and bad.json()["code"] == "asset_not_found"
+    bad = await api.put(f"/api/v1/runs/{run.run_id}/entities/Nobody/asset", json={"clear": True})
+    assert bad.status_code == 404
     r = await api.put(f"/api/v1/runs/{run.run_id}/entities/Tom/asset", json={"reject": red_id})
     assert r.status_code == 202 and r.json()["entity_id"] == tom
     run_b, outs_b, jobs_b = await world.finish(r.json()["run_id"])

@@ -33,10 +33,13 @@ def _choose(run: str, entity: str, choice: AssetChoice, out: Path | None, quiet:
 
     async def go() -> int:
         async with embedded(settings) as platform:
-            if platform.registry.services.get("assets") is None:
+            library = platform.registry.services.get("assets")
+            if library is None:
                 raise NexusError(
                     ErrorCode.ASSET_LIBRARY_UNAVAILABLE, "no asset library is configured"
                 )
+            if choice.asset_id is not None:
+                await assets.require_asset(library, LOCAL_TENANT, choice.asset_id)
             async with platform.db.read() as conn:
                 old = await queries.read_run(conn, run_id)
                 if old.pipeline != "studio":

@@ -6,7 +6,11 @@ look derives from its id, which derives from its name."""
 from __future__ import annotations
 
 from nexus.contracts.studio import EntityPack, ShotPlan
-from nexus.workers.audio.voices import read_voice, voices_by_language
+from nexus.workers.audio.voices import list_voices, read_voice, voices_by_language
+
+
+def known_voice_ids() -> set[str]:
+    return {v.voice_id for lang in ("en", "zh") for v in list_voices(lang)}
 
 
 def _key(name: str) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from nexus.contracts.graph import NodeSpec
 from nexus.contracts.studio import ShotEdit
@@ -28,7 +28,7 @@ from nexus.planner.costing import OFFLINE, Stage
 from nexus.planner.degrade import DEFAULT_POLICY, DegradeStep
 from nexus.studio import asset_graph, assisted, final, lipsync, media, plan, render
 from nexus.studio.asset_skills import register_asset_skills
-from nexus.studio.cast import apply_cast
+from nexus.studio.cast import apply_cast, known_voice_ids
 from nexus.studio.matching import MatchRule
 from nexus.studio.models import StudioModels
 from nexus.workers import register_workers
@@ -74,6 +74,14 @@ class StudioParams(BaseModel):
         default_factory=dict,
         description="Character name -> voice id (a project's voices, an imported bible).",
     )
+
+    @field_validator("cast")
+    @classmethod
+    def _known_voices(cls, cast: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(v for v in cast.values() if v not in known_voice_ids())
+        if unknown:
+            raise ValueError(f"unknown voice ids in cast: {', '.join(unknown)}")
+        return cast
 
 
 RUN_ONLY = {

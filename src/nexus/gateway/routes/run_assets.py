@@ -59,9 +59,12 @@ async def choose_asset(
     a revision run re-renders only the shots showing it and the composition."""
     async with gw.platform.db.read() as conn:
         run = await runs.read_run(conn, principal.tenant_id, run_id)  # other tenants: 404 first
-        if gw.platform.registry.services.get("assets") is None:
+        library = gw.platform.registry.services.get("assets")
+        if library is None:
             raise NexusError(ErrorCode.ASSET_LIBRARY_UNAVAILABLE, "no asset library is configured")
         entity = resolve_entity(await assets.read_pack(conn, run_id), entity_id)
+    if body.asset_id is not None:
+        await assets.require_asset(library, principal.tenant_id, body.asset_id)
     params = choice_params(dict(run.params), entity, body)
     runs.validate_params(gw.platform.registry, run.pipeline, params)
     new_run_id, _ = await runs.create_run(

@@ -78,6 +78,16 @@ async def export_bible(platform: Platform, tenant_id: str, ref: str) -> tuple[by
     return zipped, run.run_id
 
 
+async def require_asset(library: AssetLibrary, tenant_id: str, asset_id: str) -> None:
+    """A pin names an asset the library has (``asset_not_found`` before any run)."""
+    try:
+        await library.local_path(tenant_id, asset_id)
+    except NexusError as exc:
+        if exc.code in (ErrorCode.NOT_FOUND, ErrorCode.ASSET_NOT_FOUND):
+            raise NexusError(ErrorCode.ASSET_NOT_FOUND, f"no asset {asset_id!r}") from exc
+        raise
+
+
 def asset_writer(platform: Platform) -> bible.AssetWriter:
     writer = platform.registry.services.get("asset_writer") or platform.registry.services.get(
         "assets"
