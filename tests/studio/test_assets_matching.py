@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from pydantic import ValidationError
 
 from nexus.contracts.errors import ErrorCode
 from nexus.contracts.studio import AssetCandidate, Look, MatchMethod
@@ -160,7 +161,5 @@ def test_a_tampered_bible_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_cast_with_an_unknown_voice_is_refused() -> None:
-    from pydantic import ValidationError
-
     with pytest.raises(ValidationError, match="unknown voice ids in cast: nope"):
         StudioParams(story=STORY, cast={"Tom": "nope"})
