@@ -12,13 +12,13 @@ import time
 from pathlib import Path
 
 from PIL import Image
+from tests.studio.asset_fixtures import STORY
 
 from nexus.contracts.studio import EntityPack, ShotPlan
 from nexus.core.registry import SkillContext
 from nexus.studio.asset_art import cover
 from nexus.studio.plan import PlanIn, plan_story
 from nexus.workers.video.shot import render_shot
-from tests.studio.asset_fixtures import STORY
 
 N = 15
 SIZES = [(640, 360), (1280, 720)]
