@@ -42,9 +42,9 @@ def main() -> None:
     scene = Image.new("RGB", (2400, 1350), (30, 70, 210))
     rows = []
     for size in SIZES:
-        drawn = median_ms(lambda: render_shot(shot, pack, size))
-        library = median_ms(lambda: render_shot(shot, pack, size, backdrop=cover(scene, size),
-                                                pictures={who: photo}))  # fmt: skip
+        drawn = median_ms(lambda s=size: render_shot(shot, pack, s))
+        library = median_ms(lambda s=size: render_shot(shot, pack, s, backdrop=cover(scene, s),
+                                                       pictures={who: photo}))  # fmt: skip
         rows.append((size, drawn, library))
     lines = ["# Library art in a storyboard frame", "",
              f"Median of {N} renders of one shot (one character speaking), drawn art vs a",
