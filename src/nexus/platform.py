@@ -93,6 +93,7 @@ class Platform:
         )
         self.registry = registry or build_registry(self.studio_models)
         self.registry.services["models"] = self.models
+        self.registry.services["asset_matching"] = settings.asset_matching.model_dump()
         self.budgets = StudioBudgets(self.db, self.guard)
         o = settings.orchestrator
         self.orch = Orchestrator(

@@ -43,6 +43,11 @@ BY_ID: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "/api/v1/runs/{run_id}/graph", None),
     ("GET", "/api/v1/runs/{run_id}/media", None),
     ("GET", "/api/v1/runs/{run_id}/entities", None),
+    ("GET", "/api/v1/runs/{run_id}/assets", None),
+    ("PUT", "/api/v1/runs/{run_id}/entities/{entity_id}/asset", {"clear": True}),
+    ("GET", "/api/v1/runs/{run_id}/bible", None),
+    ("GET", "/api/v1/projects/{project_id}/bible", None),
+    ("POST", "/api/v1/projects/{project_id}/bible", "FILE"),  # type: ignore[list-item]
     ("GET", "/api/v1/budgets/{scope}/{scope_id}", None),
     ("PUT", "/api/v1/budgets", {"scope": "project", "scope_id": "{project_id}", "usd": 1}),
     ("PUT", "/api/v1/budgets", {"scope": "run", "scope_id": "{run_id}", "usd": 1}),
@@ -85,7 +90,7 @@ NOT_TENANT_OBJECTS = {
 
 def fill(template: str, world: World) -> str:
     scope = {"scope": "project", "scope_id": world.ids["project_id"]}
-    return template.format(shot_id="shot_0", **scope, **world.ids)
+    return template.format(shot_id="shot_0", entity_id="chr_0", **scope, **world.ids)
 
 
 def fill_body(body: Any, world: World) -> Any:

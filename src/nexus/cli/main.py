@@ -6,6 +6,7 @@ import typer
 
 from nexus.cli import (
     admin,
+    assets,
     budgets,
     cluster,
     contracts,
@@ -29,6 +30,9 @@ app.command("produce")(studio.produce)
 app.command("revise")(studio.revise)
 app.command("run")(runs.run_pipeline)
 app.add_typer(runs.runs_app, name="runs")
+runs.runs_app.command("pin-asset")(assets.pin_asset)
+runs.runs_app.command("reject-asset")(assets.reject_asset)
+app.add_typer(assets.bible_app, name="bible")
 app.command("serve")(serve.serve)
 app.command("api")(serve.api)
 app.add_typer(admin.admin_app, name="admin")

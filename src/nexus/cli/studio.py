@@ -20,6 +20,7 @@ from nexus.planner import ingest_story
 from nexus.planner.degrade import DegradeStep
 from nexus.planner.length import require_min_length
 from nexus.platform import Platform
+from nexus.studio.bible import bible_cast
 from nexus.studio.budget import prepare_studio_run
 from nexus.workers.video.text import find_font_file, needs_cjk
 
@@ -41,7 +42,7 @@ def read_story(path: Path, max_bytes: int) -> str:
     return text
 
 
-async def _produce(
+async def produce_run(
     platform: Platform,
     params: dict[str, Any],
     out: Path,
@@ -117,6 +118,10 @@ def produce(
         list[str] | None,
         typer.Option(help="Pin a stage's engine: STAGE=PROVIDER[/MODEL] or STAGE=offline."),
     ] = None,
+    bible: Annotated[
+        Path | None,
+        typer.Option(help="An entity bible zip: its characters keep their voices (ADR 0243)."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Turn a story into a narrated, subtitled video: offline, or with the configured models."""
@@ -129,6 +134,8 @@ def produce(
         "budget_usd": budget,
         "engines": _parse_engines(engine or []),
     }
+    if bible is not None:
+        params["cast"] = bible_cast(bible.read_bytes())
     if degrade is not None:
         params["degrade"] = [cast(DegradeStep, d.strip()) for d in degrade.split(",") if d.strip()]
     target = out or Path("out") / story.stem
@@ -143,12 +150,12 @@ def produce(
                 print_estimate(prepared)
             if estimate:
                 return 0
-            return await _produce(platform, prepared.params, target, quiet=quiet)
+            return await produce_run(platform, prepared.params, target, quiet=quiet)
 
     raise typer.Exit(run_async(go()))
 
 
-def _resolve_run(ref: str) -> tuple[str, Path | None]:
+def resolve_run(ref: str) -> tuple[str, Path | None]:
     path = Path(ref)
     if (path / "run.json").is_file():
         return str(json.loads((path / "run.json").read_text())["run_id"]), path
@@ -173,7 +180,7 @@ def revise(
             "say what to change: --text, --voice, --duration or --variant",
         )
     settings = settings_from_env()
-    run_id, folder = _resolve_run(run)
+    run_id, folder = resolve_run(run)
     edit = {
         k: v
         for k, v in {
@@ -197,6 +204,6 @@ def revise(
             edits[index] = {**edits.get(index, {}), **edit}
             params["edits"] = edits
             target = out or folder or Path("out") / run_id
-            return await _produce(platform, params, target, parent_run_id=run_id, quiet=quiet)
+            return await produce_run(platform, params, target, parent_run_id=run_id, quiet=quiet)
 
     raise typer.Exit(run_async(go()))

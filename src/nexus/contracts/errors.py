@@ -67,6 +67,11 @@ class ErrorCode(StrEnum):
     MEDIA_TOOL_FAILED = "media_tool_failed"
     TTS_FAILED = "tts_failed"
     RENDER_FAILED = "render_failed"
+    # studio asset matching (ADR 0240)
+    ASSET_LIBRARY_UNAVAILABLE = "asset_library_unavailable"
+    ASSET_NOT_FOUND = "asset_not_found"
+    ASSET_UNUSABLE = "asset_unusable"
+    BIBLE_INVALID = "bible_invalid"
     # infrastructure
     STORAGE_ERROR = "storage_error"
     ARTIFACT_CORRUPT = "artifact_corrupt"
@@ -160,6 +165,16 @@ REGISTRY: dict[ErrorCode, ErrorSpec] = {
     ErrorCode.MEDIA_TOOL_FAILED: E(500, True, "The media tool (ffmpeg) failed."),
     ErrorCode.TTS_FAILED: E(500, True, "Speech synthesis failed."),
     ErrorCode.RENDER_FAILED: E(500, True, "Rendering a frame or clip failed."),
+    ErrorCode.ASSET_LIBRARY_UNAVAILABLE: E(
+        409, False, "No asset library is configured (or it cannot add assets)."
+    ),
+    ErrorCode.ASSET_NOT_FOUND: E(404, False, "No such asset in this project's library."),
+    ErrorCode.ASSET_UNUSABLE: E(
+        422, False, "The asset's file cannot be used (not a readable picture or sound)."
+    ),
+    ErrorCode.BIBLE_INVALID: E(
+        422, False, "The entity bible is not a valid bible zip (manifest or checksums)."
+    ),
     ErrorCode.STORAGE_ERROR: E(503, True, "The artifact store could not be reached or written."),
     ErrorCode.ARTIFACT_CORRUPT: E(500, False, "An artifact's content does not match its checksum."),
     ErrorCode.DEPENDENCY_UNAVAILABLE: E(503, True, "A backing service is unavailable."),

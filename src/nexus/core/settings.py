@@ -237,6 +237,24 @@ class BudgetsSettings(BaseModel):
     )
 
 
+class AssetMatchingSettings(BaseModel):
+    """The studio's confidence rule for library assets (ADR 0240)."""
+
+    min_score: float = Field(
+        default=0.012, ge=0, description="The best candidate's fused (RRF) score must reach it."
+    )
+    min_margin: float = Field(
+        default=0.2,
+        ge=0,
+        le=1,
+        description="Its lead over the runner-up, as a fraction of its score (0.2: 20 %).",
+    )
+    require_lexical: bool = Field(
+        default=True, description="The best candidate must match by keyword, tag or entity."
+    )
+    candidates: int = Field(default=5, ge=2, le=50, description="Candidates asked per entity.")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="NEXUS_", env_nested_delimiter="__", extra="forbid", validate_default=True
@@ -255,6 +273,7 @@ class Settings(BaseSettings):
     providers: list[ProviderSettings] = Field(default_factory=list)
     router: RouterSettings = Field(default_factory=RouterSettings)
     budgets: BudgetsSettings = Field(default_factory=BudgetsSettings)
+    asset_matching: AssetMatchingSettings = Field(default_factory=AssetMatchingSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -34,6 +34,7 @@ from nexus.gateway.routes import (
     projects,
     providers,
     routing,
+    run_assets,
     runs,
     setup,
     shots,
@@ -66,6 +67,7 @@ RESOURCE_ROUTERS = (
     budgets,
     providers,
     routing,
+    run_assets,
 )
 
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from nexus.composer.skills import FinalIn, MixIn, MixOut, compose_final_skill, mix_audio_skill
 from nexus.contracts.studio import AudioTrack, TimelinePlan
 from nexus.core.registry import SkillContext
+from nexus.studio import asset_report
+from nexus.studio.cast import cast_pack
 from nexus.studio.plan import PlanOut
 from nexus.studio.render import ClipOut, SegmentGlueOut, ShotSpeechOut
 
@@ -30,6 +32,7 @@ class FinalGlueIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     mix_key: str = "mix"
+    cast: dict[str, str] = Field(default_factory=dict, description="Name -> voice (ADR 0243).")
 
 
 class FinalGlueOut(BaseModel):
@@ -121,6 +124,8 @@ def compose_film(inp: FinalGlueIn, ctx: SkillContext) -> FinalGlueOut:
     }
     timeline = assemble_timeline(clips, width=plan.width, height=plan.height, fps=plan.fps)
     audio = MixOut.model_validate(ctx.upstream[inp.mix_key])
+    matches = asset_report.matches_of(ctx.upstream)
+    shot_rows = asset_report.shot_rows([c.shot for c in clips], plan.pack, matches)
     ctx.progress(0.1, "muxing the film")
     out = compose_final_skill(
         FinalIn(
@@ -136,8 +141,10 @@ def compose_film(inp: FinalGlueIn, ctx: SkillContext) -> FinalGlueOut:
         vtt_sha256=out.vtt_sha256,
         poster_sha256=out.poster_sha256,
         timeline_sha256=_keep_json(ctx, "timeline.json", timeline.model_dump(mode="json")),
-        entities_sha256=_keep_json(ctx, "entities.json", plan.pack.model_dump(mode="json")),
-        shots_sha256=_keep_json(ctx, "shots.json", [c.shot.model_dump(mode="json") for c in clips]),
+        entities_sha256=_keep_json(
+            ctx, "entities.json", asset_report.entity_doc(cast_pack(plan.pack, inp.cast), matches)
+        ),
+        shots_sha256=_keep_json(ctx, "shots.json", shot_rows),
         duration_s=out.duration_s,
         integrated_lufs=out.integrated_lufs,
         true_peak_dbtp=out.true_peak_dbtp,

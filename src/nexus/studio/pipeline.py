@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from nexus.contracts.graph import NodeSpec
 from nexus.contracts.studio import ShotEdit
@@ -26,7 +26,10 @@ from nexus.planner import apply_shot_edits
 from nexus.planner.chunks import DEFAULT_CHUNK_UNITS
 from nexus.planner.costing import OFFLINE, Stage
 from nexus.planner.degrade import DEFAULT_POLICY, DegradeStep
-from nexus.studio import assisted, final, lipsync, media, plan, render
+from nexus.studio import asset_graph, assisted, final, lipsync, media, plan, render
+from nexus.studio.asset_skills import register_asset_skills
+from nexus.studio.cast import apply_cast, known_voice_ids
+from nexus.studio.matching import MatchRule
 from nexus.studio.models import StudioModels
 from nexus.workers import register_workers
 
@@ -59,6 +62,26 @@ class StudioParams(BaseModel):
         default_factory=lambda: list(DEFAULT_POLICY),
         description="What to give up, in order, when the estimate exceeds the budget.",
     )
+    asset_pins: dict[str, str] = Field(
+        default_factory=dict,
+        description="With an asset library: entity id (or 'music') -> the asset id to use.",
+    )
+    asset_rejects: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="With an asset library: entity id -> asset ids never to use for it.",
+    )
+    cast: dict[str, str] = Field(
+        default_factory=dict,
+        description="Character name -> voice id (a project's voices, an imported bible).",
+    )
+
+    @field_validator("cast")
+    @classmethod
+    def _known_voices(cls, cast: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(v for v in cast.values() if v not in known_voice_ids())
+        if unknown:
+            raise ValueError(f"unknown voice ids in cast: {', '.join(unknown)}")
+        return cast
 
 
 RUN_ONLY = {
@@ -67,6 +90,9 @@ RUN_ONLY = {
     "budget_usd",
     "degrade",
     "chunk_units",
+    "asset_pins",
+    "asset_rejects",
+    "cast",
 }  # not part of the plan's cache key
 
 
@@ -78,7 +104,11 @@ def uses_model(p: StudioParams | dict[str, Any], stage: Stage) -> bool:
 def build_studio(p: StudioParams) -> list[NodeSpec]:
     plan_params = p.model_dump(mode="json", exclude=RUN_ONLY)
     final_node = NodeSpec(
-        key="final", skill="studio.final", params={}, after=["plan"], gather="plan"
+        key="final",
+        skill="studio.final",
+        params={"cast": p.cast} if p.cast else {},
+        after=["plan"],
+        gather="plan",
     )
     if not (uses_model(p, "entities") or uses_model(p, "shots")):
         plan_node = NodeSpec(
@@ -183,9 +213,8 @@ def _shot_nodes(
 def expand_shots(parent: NodeSpec, output: dict[str, Any], run: dict[str, Any]) -> list[NodeSpec]:
     out = plan.PlanOut.model_validate(output)
     edits = {int(k): ShotEdit.model_validate(v) for k, v in (run.get("edits") or {}).items()}
-    shots = plan.localise_voices(
-        apply_shot_edits(out.shots, edits, narrator_voice=out.pack.narrator_voice)
-    )
+    edited = apply_shot_edits(out.shots, edits, narrator_voice=out.pack.narrator_voice)
+    shots = plan.localise_voices(apply_cast(edited, out.pack, dict(run.get("cast") or {})))
     nodes: list[NodeSpec] = []
     for i, shot in enumerate(shots):
         prev = shots[i - 1] if i else None
@@ -270,11 +299,22 @@ def register(registry: Registry, models: StudioModels | None = None) -> None:
             )
         )  # fmt: skip
     registry.add_expander("studio.expand_shots", expand_shots)
+    register_asset_skills(registry)
+    registry.add_expander("studio.expand_matched", asset_graph.make_expander(expand_shots))
+
+    def build(p: StudioParams) -> list[NodeSpec]:
+        """Without a library (``services["assets"]``) exactly ``build_studio`` (ADR 0240)."""
+        nodes = build_studio(p)
+        if registry.services.get("assets") is None:
+            return nodes
+        rule = MatchRule.model_validate(registry.services.get("asset_matching") or {})
+        return asset_graph.with_matching(nodes, p.model_dump(mode="json"), rule)
+
     registry.add_pipeline(
         Pipeline(
             "studio",
             StudioParams,
-            build_studio,
+            build,
             "Story to narrated, subtitled video (offline engines, or models where configured).",
         )
     )

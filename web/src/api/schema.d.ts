@@ -345,6 +345,30 @@ export interface paths {
         patch: operations["update_project_api_v1_projects__project_id__patch"];
         trace?: never;
     };
+    "/api/v1/projects/{project_id}/bible": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Project Bible
+         * @description The bible of the project's newest finished studio run.
+         */
+        get: operations["export_project_bible_api_v1_projects__project_id__bible_get"];
+        put?: never;
+        /**
+         * Import Project Bible
+         * @description Add the bible's assets to this project's library; its voices join the project's.
+         */
+        post: operations["import_project_bible_api_v1_projects__project_id__bible_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{project_id}/stories": {
         parameters: {
             query?: never;
@@ -583,6 +607,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/runs/{run_id}/assets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Run Assets
+         * @description Per character, place and the music: the chosen asset (or none), score, why, runner-ups.
+         */
+        get: operations["read_run_assets_api_v1_runs__run_id__assets_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{run_id}/bible": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Run Bible
+         * @description The run's entity bible: entities.json, the chosen assets' files, a manifest.
+         */
+        get: operations["export_run_bible_api_v1_runs__run_id__bible_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/runs/{run_id}/cancel": {
         parameters: {
             query?: never;
@@ -613,6 +677,27 @@ export interface paths {
         /** Read Entities */
         get: operations["read_entities_api_v1_runs__run_id__entities_get"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{run_id}/entities/{entity_id}/asset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Choose Asset
+         * @description Pin (``asset_id``), reject (``reject``) or forget (``clear``) an asset for one entity:
+         *     a revision run re-renders only the shots showing it and the composition.
+         */
+        put: operations["choose_asset_api_v1_runs__run_id__entities__entity_id__asset_put"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1034,6 +1119,104 @@ export interface components {
             /** Items */
             items: components["schemas"]["Artifact"][];
         };
+        /**
+         * AssetCandidate
+         * @description An asset proposed for a query or a slot by retrieval, with its fused score and why.
+         */
+        AssetCandidate: {
+            /** Asset Id */
+            asset_id: string;
+            /**
+             * Chunk
+             * @description For text references: the matched chunk.
+             */
+            chunk?: string | null;
+            /**
+             * Entity
+             * @description The entity name it was added for.
+             */
+            entity?: string | null;
+            /** Keyword Rank */
+            keyword_rank?: number | null;
+            /**
+             * Keyword Score
+             * @description BM25 score, if it matched.
+             */
+            keyword_score?: number | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "portrait" | "background" | "music" | "sfx" | "style" | "reference-text";
+            /** Matched By */
+            matched_by?: ("keyword" | "vector" | "tag" | "entity")[];
+            /**
+             * Media Type
+             * @default
+             */
+            media_type?: string;
+            /**
+             * Score
+             * @description Fused (reciprocal rank fusion) score; higher is better.
+             */
+            score: number;
+            /**
+             * Sha256
+             * @default
+             */
+            sha256?: string;
+            /** Tags */
+            tags?: string[];
+            /**
+             * Title
+             * @default
+             */
+            title?: string;
+            /**
+             * Uri
+             * @description Where the content is: the artifact store's sha256 URI.
+             */
+            uri: string;
+            /** Vector Rank */
+            vector_rank?: number | null;
+            /**
+             * Vector Score
+             * @description Cosine similarity, if ranked.
+             */
+            vector_score?: number | null;
+            /**
+             * Why
+             * @description Human reasons: matched terms, tags, similarity.
+             */
+            why?: string[];
+        };
+        /**
+         * AssetChoice
+         * @description Exactly one of: ``asset_id`` (pin), ``reject`` (never use), ``clear`` (forget both).
+         */
+        AssetChoice: {
+            /** Asset Id */
+            asset_id?: string | null;
+            /**
+             * Clear
+             * @default false
+             */
+            clear?: boolean;
+            /** Reject */
+            reject?: string | null;
+        };
+        /** AssetRevision */
+        AssetRevision: {
+            /** Entity Id */
+            entity_id: string;
+            /** Parent Run Id */
+            parent_run_id: string;
+            /**
+             * Run Id
+             * @description The revision run that applies the choice.
+             */
+            run_id: string;
+        };
         /** AuditEntry */
         AuditEntry: {
             /** Action */
@@ -1072,6 +1255,28 @@ export interface components {
             items: components["schemas"]["AuditEntry"][];
             /** Next */
             next?: string | null;
+        };
+        /** BibleImport */
+        BibleImport: {
+            /** Assets */
+            assets: components["schemas"]["ImportedAsset"][];
+            /**
+             * Cast
+             * @description Character name -> voice id, kept by the project.
+             */
+            cast: {
+                [key: string]: string;
+            };
+            /** Project Id */
+            project_id: string;
+        };
+        /** Body_import_project_bible_api_v1_projects__project_id__bible_post */
+        Body_import_project_bible_api_v1_projects__project_id__bible_post: {
+            /**
+             * File
+             * @description A bible zip from an export.
+             */
+            file: string;
         };
         /** Body_upload_story_api_v1_projects__project_id__stories_upload_post */
         Body_upload_story_api_v1_projects__project_id__stories_upload_post: {
@@ -1205,6 +1410,43 @@ export interface components {
             };
         };
         /**
+         * EntityMatch
+         * @description The library's answer for one entity: the chosen candidate (or none) and why.
+         */
+        EntityMatch: {
+            chosen?: components["schemas"]["AssetCandidate"] | null;
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "matched" | "pinned" | "unsure" | "none";
+            /** Entity Id */
+            entity_id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "portrait" | "background" | "music" | "sfx" | "style" | "reference-text";
+            /** Name */
+            name: string;
+            /** Query */
+            query: string;
+            /** Reason */
+            reason: string;
+            /**
+             * Rejected
+             * @description Asset ids the user refused.
+             */
+            rejected?: string[];
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "character" | "place" | "music";
+            /** Runner Ups */
+            runner_ups?: components["schemas"]["AssetCandidate"][];
+        };
+        /**
          * EntityPack
          * @description All entities of one story with aliases merged; ids are stable across runs.
          */
@@ -1244,6 +1486,20 @@ export interface components {
              * @constant
              */
             status: "ok";
+        };
+        /** ImportedAsset */
+        ImportedAsset: {
+            /** Asset Id */
+            asset_id: string;
+            /** Entity Id */
+            entity_id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "portrait" | "background" | "music" | "sfx" | "style" | "reference-text";
+            /** Name */
+            name: string;
         };
         /** Job */
         Job: {
@@ -1886,6 +2142,18 @@ export interface components {
             trace_id: string;
             /** Version */
             version: number;
+        };
+        /** RunAssets */
+        RunAssets: {
+            /** Matches */
+            matches: components["schemas"]["EntityMatch"][];
+            /**
+             * Ready
+             * @description False until matching ran (or the run had no library).
+             */
+            ready: boolean;
+            /** Run Id */
+            run_id: string;
         };
         /** RunCreate */
         RunCreate: {
@@ -4775,6 +5043,207 @@ export interface operations {
             };
         };
     };
+    export_project_bible_api_v1_projects__project_id__bible_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": string;
+                };
+            };
+            /** @description Malformed request. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role or key scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object in your tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicting state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    import_project_bible_api_v1_projects__project_id__bible_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_import_project_bible_api_v1_projects__project_id__bible_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BibleImport"];
+                };
+            };
+            /** @description Malformed request. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role or key scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object in your tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicting state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's Content-Type is not one this operation accepts. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_stories_api_v1_projects__project_id__stories_get: {
         parameters: {
             query?: {
@@ -6255,6 +6724,194 @@ export interface operations {
             };
         };
     };
+    read_run_assets_api_v1_runs__run_id__assets_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunAssets"];
+                };
+            };
+            /** @description Malformed request. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role or key scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object in your tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicting state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_run_bible_api_v1_runs__run_id__bible_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": string;
+                };
+            };
+            /** @description Malformed request. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role or key scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object in your tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicting state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     cancel_run_api_v1_runs__run_id__cancel_post: {
         parameters: {
             query?: never;
@@ -6416,6 +7073,123 @@ export interface operations {
             };
             /** @description Body too large. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    choose_asset_api_v1_runs__run_id__entities__entity_id__asset_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+                entity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssetChoice"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssetRevision"];
+                };
+            };
+            /** @description Malformed request. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role or key scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object in your tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicting state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the object's current ETag. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's Content-Type is not one this operation accepts. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -56,6 +56,8 @@ class StudioBinding:
             )
         if project_settings.get("narrator_voice"):
             merged["narrator"] = project_settings["narrator_voice"]
+        if project_settings.get("voices"):  # the project's cast (an imported bible, ADR 0243)
+            merged["cast"] = dict(project_settings["voices"])
         return {**merged, **params}
 
     def revision_params(

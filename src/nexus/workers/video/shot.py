@@ -6,6 +6,7 @@ comes back with the speaker's mouth position for the lip-sync worker.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -16,6 +17,7 @@ from pydantic import Field
 from nexus.contracts.base import StrictModel
 from nexus.contracts.studio import Entity, EntityPack, ShotPlan
 from nexus.workers.video.backdrop import render_backdrop, scene_light
+from nexus.workers.video.card import portrait_card
 from nexus.workers.video.palette import Light, Rgb, hex_to_rgb, mix, rgb_to_hex, shade
 from nexus.workers.video.portrait import MOUTH, head_top, lip_color, look_of, render_portrait
 from nexus.workers.video.text import draw_name_tag
@@ -144,13 +146,17 @@ def render_shot(
     variant: int | None = None,
     highlight: bool = True,
     backdrop: Image.Image | None = None,
+    pictures: Mapping[str, Image.Image] | None = None,
 ) -> tuple[Image.Image, MouthAnchor | None]:
     """The shot's frame (RGB) and the speaking character's mouth anchor (None for narration).
 
     ``highlight=False`` draws the same layout with nobody emphasised (no halo, no dimmed
     listeners, plain name tags): the frame shown while the narrator reads (ADR 0115).
     ``backdrop`` (already ``size``): a generated picture used instead of the drawn place.
+    ``pictures``: by character id, a library portrait drawn as a framed card instead of the
+    drawn bust (ADR 0241); such a speaker has no mouth anchor (no lip-sync on a photo).
     """
+    pictures = pictures or {}
     variant = shot.variant if variant is None else variant
     place = next((p for p in pack.places if p.entity_id == shot.place_id), None)
     hint = f"{shot.visual_prompt} {shot.text}"
@@ -166,7 +172,12 @@ def render_shot(
     anchor: MouthAnchor | None = None
     tags: list[tuple[Slot, int, int]] = []
     for slot in layout_cast(cast_of(shot, pack), shot.speaker_id, size, variant):
-        portrait = render_portrait(slot.entity, slot.height)
+        picture = pictures.get(slot.entity.entity_id)
+        portrait = (
+            render_portrait(slot.entity, slot.height)
+            if picture is None
+            else portrait_card(picture, look_of(slot.entity), slot.height)
+        )
         left, top = round(slot.center_x - portrait.size[0] / 2), round(slot.bottom - slot.height)
         if slot.speaking and highlight:
             paste_speaker_glow(frame, portrait, (left, top), light)
@@ -175,11 +186,12 @@ def render_shot(
         frame.paste(lit, (left, top), lit)
         extend_torso(frame, lit, (left, top))
         tags.append((slot, left, top))
-        if slot.speaking:
+        if slot.speaking and picture is None:
             anchor = _mouth_anchor(slot, portrait.size, (left, top), light)
     frame.paste((0, 0, 0), (0, 0, *size), _finish_mask(size))
     for slot, _left, top in tags:
-        _tag(frame, slot, top, size, emphasise=slot.speaking and highlight)
+        card = slot.entity.entity_id in pictures
+        _tag(frame, slot, top, size, emphasise=slot.speaking and highlight, card=card)
     return frame, anchor
 
 
@@ -197,13 +209,20 @@ def _mouth_anchor(
 
 
 def _tag(
-    frame: Image.Image, slot: Slot, top: int, size: tuple[int, int], *, emphasise: bool
+    frame: Image.Image,
+    slot: Slot,
+    top: int,
+    size: tuple[int, int],
+    *,
+    emphasise: bool,
+    card: bool = False,
 ) -> None:
     font_px = round(min(size) * (0.032 if emphasise else 0.026))
     accent = hex_to_rgb(look_of(slot.entity).palette[3])
     fill = shade(accent, 0.9) if emphasise else (24, 26, 34)
     text = (20, 20, 24) if emphasise and sum(fill) > 380 else (250, 250, 250)
-    bottom = top + head_top(look_of(slot.entity)) * slot.height - size[1] * 0.01
+    head = 0.0 if card else head_top(look_of(slot.entity))
+    bottom = top + head * slot.height - size[1] * 0.01
     alpha = 235 if emphasise else 170
     draw_name_tag(
         frame,
