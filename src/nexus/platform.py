@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
@@ -27,6 +28,8 @@ from nexus.core.settings import Settings
 from nexus.model_router import ModelClient, build_client
 from nexus.model_router.registry_store import ProviderStore
 from nexus.observer.costs import CostLedger, build_recorder
+from nexus.observer.sla import RunSample
+from nexus.observer.sla_monitor import SlaMonitor
 from nexus.orchestrator import queries, signals
 from nexus.orchestrator.advance import Dispatch
 from nexus.orchestrator.daemon import OrchestratorDaemon
@@ -101,6 +104,7 @@ class Platform:
         self.publisher = Publisher(self.broker)
         self.daemon: OrchestratorDaemon | None = None
         self.runtime: WorkerRuntime | None = None
+        self.sla_monitor: SlaMonitor | None = None
 
     async def open(self) -> Platform:
         if self.settings.database.auto_migrate:
@@ -135,6 +139,21 @@ class Platform:
             self.guard, sweep_s=b.sweep_interval_s, reconcile_s=b.reconcile_interval_s
         )
         self.budget_upkeep.start()
+        obs = self.settings.observer
+        self.sla_monitor = SlaMonitor(
+            self.db, self.read_run_samples, obs.slas, interval_s=obs.sla_interval_s
+        )
+        self.sla_monitor.start()
+
+    async def read_run_samples(
+        self, *, since: datetime, pipelines: Sequence[str], tenant_id: str | None
+    ) -> list[RunSample]:
+        """The observer's ``RunSource``: finished runs through the orchestrator's queries."""
+        async with self.db.read() as conn:
+            rows = await queries.list_finished_runs(
+                conn, since=since, pipelines=pipelines, tenant_id=tenant_id
+            )
+        return [RunSample(r.pipeline, r.status, r.started_at, r.finished_at) for r in rows]
 
     async def start_workers(self, pools: list[str] | None = None) -> None:
         o = self.settings.orchestrator
@@ -164,6 +183,8 @@ class Platform:
         return self
 
     async def close(self) -> None:
+        if self.sla_monitor is not None:
+            await self.sla_monitor.stop()
         if self.budget_upkeep is not None:
             await self.budget_upkeep.stop()
         if self.daemon is not None:

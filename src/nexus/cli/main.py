@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from nexus.cli import admin, budgets, cluster, contracts, providers, runs, serve, studio
+from nexus.cli import (
+    admin,
+    budgets,
+    cluster,
+    contracts,
+    explain,
+    observe,
+    providers,
+    runs,
+    serve,
+    studio,
+)
 from nexus.cli.common import console, report_errors, run_async, settings_from_env
 from nexus.core.db import Database
 from nexus.core.migrate import migrate as apply_migrations
@@ -18,7 +29,9 @@ app = typer.Typer(
 app.command("produce")(studio.produce)
 app.command("revise")(studio.revise)
 app.command("run")(runs.run_pipeline)
+runs.runs_app.command("explain")(explain.explain)
 app.add_typer(runs.runs_app, name="runs")
+app.add_typer(observe.observe_app, name="observe")
 app.command("serve")(serve.serve)
 app.command("api")(serve.api)
 app.add_typer(admin.admin_app, name="admin")

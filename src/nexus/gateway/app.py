@@ -29,6 +29,7 @@ from nexus.gateway.routes import (
     jobs,
     keys,
     members,
+    observe,
     ops,
     preview,
     projects,
@@ -64,6 +65,7 @@ RESOURCE_ROUTERS = (
     audit,
     budgets,
     providers,
+    observe,
 )
 
 
