@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections import deque
+from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -73,13 +74,26 @@ def _attributes(span: dict[str, Any]) -> dict[str, Any]:
     return cast(dict[str, Any], attrs) if isinstance(attrs, dict) else {}
 
 
-def _duration_ms(span: dict[str, Any]) -> float | None:
-    start = span.get("start") or span.get("start_time") or span.get("start_time_unix_nano")
-    end = span.get("end") or span.get("end_time") or span.get("end_time_unix_nano")
-    if isinstance(start, int | float) and isinstance(end, int | float):
-        scale = 1e6 if start > 1e17 else (1.0 if start > 1e11 else 1e-3)  # ns, ms or s
-        return (end - start) / scale
+def _epoch_s(value: Any) -> float | None:
+    """Epoch nanoseconds, milliseconds or seconds (told apart by size), or an ISO 8601 time."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return value / (1e9 if value > 1e17 else 1e3 if value > 1e11 else 1.0)
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            return None
     return None
+
+
+def _duration_ms(span: dict[str, Any]) -> float | None:
+    start = _epoch_s(span.get("start") or span.get("start_time") or span.get("startTimeUnixNano"))
+    end = _epoch_s(span.get("end") or span.get("end_time") or span.get("endTimeUnixNano"))
+    if start is None or end is None:
+        return None
+    return max(0.0, (end - start) * 1000.0)
 
 
 def _summary(span: dict[str, Any], status: str) -> SpanSummary:
