@@ -92,7 +92,7 @@ def test_parse_window(text: str, seconds: float) -> None:
     assert parse_window(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["", "0", "1y", "-5m", "soon"])
+@pytest.mark.parametrize("text", ["", "0", "1y", "-5m", "soon", "1.5h", "100000d"])
 def test_parse_window_refuses_nonsense(text: str) -> None:
     with pytest.raises(NexusError) as err:
         parse_window(text)

@@ -18,7 +18,9 @@ from nexus.contracts.observe import Indicator, SlaObjective, SlaStatus
 from nexus.core.errors import NexusError
 from nexus.core.settings import SlaSettings
 
-DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhdw]?)$")
+# 1-99999 of a unit: at most ~1,900 years, so ``now - window`` stays a valid datetime.
+WINDOW_PATTERN = r"^[1-9][0-9]{0,4}[smhdw]?$"
+DURATION = re.compile(r"^([1-9][0-9]{0,4})([smhdw]?)$")
 UNIT_S = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
 
 
@@ -50,9 +52,10 @@ class RunSource(Protocol):
 def parse_window(text: str) -> float:
     """'90', '30m', '6h', '7d' -> seconds; a clear error otherwise."""
     m = DURATION.match(text.strip())
-    if m is None or float(m.group(1)) <= 0:
+    if m is None:
         raise NexusError(
-            ErrorCode.VALIDATION_FAILED, f"window {text!r}: use a number and s, m, h, d or w"
+            ErrorCode.VALIDATION_FAILED,
+            f"window {text!r}: use a whole number from 1 to 99999 and s, m, h, d or w",
         )
     return float(m.group(1)) * UNIT_S[m.group(2)]
 

@@ -15,12 +15,12 @@ from nexus.gateway.services.accounts import read_operator_tenant
 from nexus.gateway.services.observe import explain_run, read_sla_report
 from nexus.gateway.state import Gateway
 from nexus.observer.alerts import list_alerts
-from nexus.observer.sla import parse_window
+from nexus.observer.sla import WINDOW_PATTERN, parse_window
 
 router = APIRouter(tags=["observe"])
 Window = Annotated[
     str | None,
-    Query(max_length=20, description="Override every SLA's window: 90, 30m, 6h, 7d."),
+    Query(pattern=WINDOW_PATTERN, description="Override every SLA's window: 90, 30m, 6h, 7d."),
 ]
 
 
