@@ -233,7 +233,7 @@ class SlaSettings(BaseModel):
     quantile: float = Field(default=0.95, gt=0, lt=1)
     duration_s: float | None = Field(default=None, gt=0, description="None: no duration target.")
     max_failure_rate: float | None = Field(default=None, ge=0, le=1)
-    window_s: float = Field(default=86_400.0, gt=0, le=3_153_600_000, description="Up to 100 years.")
+    window_s: float = Field(default=86_400.0, gt=0, le=3_153_600_000, description="<= 100 years.")
     min_samples: int = Field(default=5, ge=1, description="Fewer runs in the window: no_data.")
 
     @model_validator(mode="after")
