@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from nexus.core.errors import NexusError
 from nexus.core.settings import ObserverSettings, SlaSettings
+from nexus.observer.alerts import alert_type
 from nexus.observer.sla import RunSample, evaluate_sla, parse_window, quantile
 
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
@@ -97,3 +98,13 @@ def test_parse_window_refuses_nonsense(text: str) -> None:
     with pytest.raises(NexusError) as err:
         parse_window(text)
     assert err.value.code == "validation_failed"
+
+
+def test_alerts_are_raised_on_breach_and_cleared_only_by_ok() -> None:
+    assert alert_type(None, "breached") == "nexus.observer.sla_breached"
+    assert alert_type("ok", "breached") == "nexus.observer.sla_breached"
+    assert alert_type("no_data", "breached") == "nexus.observer.sla_breached"
+    assert alert_type("breached", "breached") is None
+    assert alert_type("breached", "no_data") is None  # a quiet night is not a recovery
+    assert alert_type("breached", "ok") == "nexus.observer.sla_recovered"
+    assert alert_type(None, "ok") is None and alert_type("no_data", "ok") is None
