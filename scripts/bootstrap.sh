@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what Nexus needs on a fresh Debian 12 machine: Debian packages (ffmpeg for ffprobe,
-# espeak-ng for Mandarin TTS, Noto CJK fonts, chromium for the studio's browser tests), uv,
+# espeak-ng for Mandarin TTS, Noto CJK fonts, chromium for the studio's browser tests, prometheus
+# for promtool, which checks and unit-tests the alert rules), uv,
 # the locked Python environment, and the built studio (web/dist) when it is missing or stale.
 # Idempotent and quiet when everything is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(ffmpeg espeak-ng fonts-noto-cjk chromium)
+APT_PACKAGES=(ffmpeg espeak-ng fonts-noto-cjk chromium prometheus)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
@@ -29,6 +30,8 @@ from nexus.model_router.registry_store import ProviderStore
 from nexus.model_router.routing_store import ProjectRoutingStore
 from nexus.model_router.watch import RouterWatch
 from nexus.observer.costs import CostLedger, build_recorder
+from nexus.observer.sla import RunSample
+from nexus.observer.sla_monitor import SlaMonitor
 from nexus.orchestrator import queries, signals
 from nexus.orchestrator.advance import Dispatch
 from nexus.orchestrator.daemon import OrchestratorDaemon
@@ -108,6 +111,7 @@ class Platform:
         self.daemon: OrchestratorDaemon | None = None
         self.router_watch: RouterWatch | None = None
         self.runtime: WorkerRuntime | None = None
+        self.sla_monitor: SlaMonitor | None = None
 
     async def open(self) -> Platform:
         if self.settings.database.auto_migrate:
@@ -149,6 +153,21 @@ class Platform:
             self.guard, sweep_s=b.sweep_interval_s, reconcile_s=b.reconcile_interval_s
         )
         self.budget_upkeep.start()
+        obs = self.settings.observer
+        self.sla_monitor = SlaMonitor(
+            self.db, self.read_run_samples, obs.slas, interval_s=obs.sla_interval_s
+        )
+        self.sla_monitor.start()
+
+    async def read_run_samples(
+        self, *, since: datetime, pipelines: Sequence[str], tenant_id: str | None
+    ) -> list[RunSample]:
+        """The observer's ``RunSource``: finished runs through the orchestrator's queries."""
+        async with self.db.read() as conn:
+            rows = await queries.list_finished_runs(
+                conn, since=since, pipelines=pipelines, tenant_id=tenant_id
+            )
+        return [RunSample(r.pipeline, r.status, r.started_at, r.finished_at) for r in rows]
 
     async def start_workers(self, pools: list[str] | None = None) -> None:
         o = self.settings.orchestrator
@@ -180,6 +199,8 @@ class Platform:
     async def close(self) -> None:
         if self.router_watch is not None:
             await self.router_watch.stop()
+        if self.sla_monitor is not None:
+            await self.sla_monitor.stop()
         if self.budget_upkeep is not None:
             await self.budget_upkeep.stop()
         if self.daemon is not None:

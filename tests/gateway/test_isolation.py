@@ -48,6 +48,7 @@ BY_ID: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "/api/v1/runs/{run_id}/bible", None),
     ("GET", "/api/v1/projects/{project_id}/bible", None),
     ("POST", "/api/v1/projects/{project_id}/bible", "FILE"),  # type: ignore[list-item]
+    ("GET", "/api/v1/runs/{run_id}/explain", None),
     ("GET", "/api/v1/budgets/{scope}/{scope_id}", None),
     ("PUT", "/api/v1/budgets", {"scope": "project", "scope_id": "{project_id}", "usd": 1}),
     ("PUT", "/api/v1/budgets", {"scope": "run", "scope_id": "{run_id}", "usd": 1}),
@@ -85,6 +86,10 @@ NOT_TENANT_OBJECTS = {
     ("POST", "/api/v1/providers/{name}/disable"),
     ("POST", "/api/v1/providers/{name}/enable"),
     ("POST", "/api/v1/providers/{name}/test"),
+    # SLA figures over the caller's tenant's runs only (scope=all: operator admins), and the
+    # deployment-wide SLA alerts (operator admins): tests/gateway/test_observe.py
+    ("GET", "/api/v1/observe/sla"),
+    ("GET", "/api/v1/observe/alerts"),
 }
 
 

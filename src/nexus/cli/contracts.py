@@ -10,7 +10,7 @@ import typer
 from pydantic import BaseModel
 
 from nexus.cli.common import console, report_errors
-from nexus.contracts import base, events, governance, graph, router, studio, tasks
+from nexus.contracts import base, events, governance, graph, observe, router, studio, tasks
 from nexus.contracts.errors import REGISTRY
 
 contracts_app = typer.Typer(help="The shared wire contracts.", no_args_is_help=True)
@@ -34,6 +34,9 @@ MODELS: dict[str, type[BaseModel]] = {
     "SkillSpec": governance.SkillSpec,
     "PolicyInput": governance.PolicyInput,
     "PolicyDecision": governance.PolicyDecision,
+    "SlaReport": observe.SlaReport,
+    "AlertEvent": observe.AlertEvent,
+    "RunExplanation": observe.RunExplanation,
 }
 DEFAULT_DIR = Path("docs/contracts")
 

@@ -10,6 +10,8 @@ from nexus.cli import (
     budgets,
     cluster,
     contracts,
+    explain,
+    observe,
     providers,
     routing,
     runs,
@@ -29,10 +31,12 @@ app = typer.Typer(
 app.command("produce")(studio.produce)
 app.command("revise")(studio.revise)
 app.command("run")(runs.run_pipeline)
+runs.runs_app.command("explain")(explain.explain)
 app.add_typer(runs.runs_app, name="runs")
 runs.runs_app.command("pin-asset")(assets.pin_asset)
 runs.runs_app.command("reject-asset")(assets.reject_asset)
 app.add_typer(assets.bible_app, name="bible")
+app.add_typer(observe.observe_app, name="observe")
 app.command("serve")(serve.serve)
 app.command("api")(serve.api)
 app.add_typer(admin.admin_app, name="admin")

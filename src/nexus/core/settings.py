@@ -255,6 +255,54 @@ class AssetMatchingSettings(BaseModel):
     candidates: int = Field(default=5, ge=2, le=50, description="Candidates asked per entity.")
 
 
+class SlaSettings(BaseModel):
+    """One SLA of a pipeline: ``quantile`` of its succeeded runs finish within ``duration_s``
+    and at most ``max_failure_rate`` of its finished runs fail, over the last ``window_s``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,60}$", description="The objective's name.")
+    pipeline: str = Field(min_length=1, max_length=100)
+    quantile: float = Field(default=0.95, gt=0, lt=1)
+    duration_s: float | None = Field(default=None, gt=0, description="None: no duration target.")
+    max_failure_rate: float | None = Field(default=None, ge=0, le=1)
+    window_s: float = Field(default=86_400.0, gt=0, le=3_153_600_000, description="<= 100 years.")
+    min_samples: int = Field(default=5, ge=1, description="Fewer runs in the window: no_data.")
+
+    @model_validator(mode="after")
+    def _has_a_target(self) -> SlaSettings:
+        if self.duration_s is None and self.max_failure_rate is None:
+            raise ValueError(f"SLA {self.name!r} needs duration_s or max_failure_rate")
+        return self
+
+
+def default_slas() -> list[SlaSettings]:
+    return [
+        SlaSettings(name="studio-runs", pipeline="studio", duration_s=900, max_failure_rate=0.1),
+        SlaSettings(name="demo-runs", pipeline="demo", duration_s=60, max_failure_rate=0.2),
+    ]
+
+
+class ObserverSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    slas: list[SlaSettings] = Field(default_factory=default_slas)
+    sla_interval_s: float = Field(
+        default=60.0, gt=0, description="How often orchestrators evaluate the SLAs."
+    )
+    log_file: Path | None = Field(
+        default=None,
+        description="A JSON-lines log file that `nexus runs explain` searches for a job's lines.",
+    )
+
+    @model_validator(mode="after")
+    def _unique_sla_names(self) -> ObserverSettings:
+        names = [sla.name for sla in self.slas]
+        if len(names) != len(set(names)):
+            raise ValueError("observer.slas: every SLA needs its own name")
+        return self
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="NEXUS_", env_nested_delimiter="__", extra="forbid", validate_default=True
@@ -274,6 +322,7 @@ class Settings(BaseSettings):
     router: RouterSettings = Field(default_factory=RouterSettings)
     budgets: BudgetsSettings = Field(default_factory=BudgetsSettings)
     asset_matching: AssetMatchingSettings = Field(default_factory=AssetMatchingSettings)
+    observer: ObserverSettings = Field(default_factory=ObserverSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -29,6 +29,7 @@ from nexus.gateway.routes import (
     jobs,
     keys,
     members,
+    observe,
     ops,
     preview,
     projects,
@@ -68,6 +69,7 @@ RESOURCE_ROUTERS = (
     providers,
     routing,
     run_assets,
+    observe,
 )
 
 

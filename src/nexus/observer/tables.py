@@ -70,3 +70,32 @@ class ProviderCallRow(Base):
         Index("ix_provider_calls_tenant_run", "tenant_id", "run_id"),
         Index("ix_provider_calls_tenant_project", "tenant_id", "project_id"),
     )
+
+
+class SlaStateRow(Base):
+    """The last status of each SLA objective: alerts are raised on a change of it only, and
+    the guarded update makes one orchestrator of many the one that raises it."""
+
+    __tablename__ = "observer_sla_state"
+
+    objective: Mapped[str] = mapped_column(String(80), primary_key=True)
+    pipeline: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20))
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AlertEventRow(Base):
+    """Alert events the observer raises (``nexus.observer.sla_breached`` / ``sla_recovered``)."""
+
+    __tablename__ = "observer_alert_events"
+
+    alert_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    type: Mapped[str] = mapped_column(String(60))
+    pipeline: Mapped[str] = mapped_column(String(100))
+    objective: Mapped[str] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(20))
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    __table_args__ = (Index("ix_observer_alert_events_objective", "objective", "alert_id"),)

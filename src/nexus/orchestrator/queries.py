@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -141,4 +143,25 @@ async def list_job_artifacts(conn: Conn, run_id: str) -> list[Any]:
         .where(JOBS.c.run_id == run_id, JOBS.c.deleted_at.is_(None), JOBS.c.status == "succeeded")
         .order_by(JOBS.c.topo_order, JOBS.c.node_key)
     )
+    return list((await conn.execute(stmt)).all())
+
+
+async def list_finished_runs(
+    conn: Conn,
+    *,
+    since: datetime,
+    pipelines: Sequence[str] | None = None,
+    tenant_id: str | None = None,
+    limit: int = 100_000,
+) -> list[Any]:
+    """(pipeline, status, started_at, finished_at) of runs that finished at or after ``since``
+    (for the observer's SLAs); newest first, at most ``limit``."""
+    stmt = select(RUNS.c.pipeline, RUNS.c.status, RUNS.c.started_at, RUNS.c.finished_at).where(
+        RUNS.c.finished_at.is_not(None), RUNS.c.finished_at >= since, RUNS.c.deleted_at.is_(None)
+    )
+    if pipelines is not None:
+        stmt = stmt.where(RUNS.c.pipeline.in_(list(pipelines)))
+    if tenant_id is not None:
+        stmt = stmt.where(RUNS.c.tenant_id == tenant_id)
+    stmt = stmt.order_by(RUNS.c.finished_at.desc()).limit(limit)
     return list((await conn.execute(stmt)).all())

@@ -281,6 +281,46 @@ export interface paths {
         patch: operations["update_member_api_v1_members__user_id__patch"];
         trace?: never;
     };
+    "/api/v1/observe/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Alerts
+         * @description SLA alert events (breached / recovered), newest first; deployment-wide.
+         */
+        get: operations["read_alerts_api_v1_observe_alerts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/observe/sla": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Sla
+         * @description Each SLA objective of `observer.slas` over the window: value, target, status, samples.
+         */
+        get: operations["read_sla_api_v1_observe_sla_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/pipelines": {
         parameters: {
             query?: never;
@@ -363,6 +403,33 @@ export interface paths {
          * @description Add the bible's assets to this project's library; its voices join the project's.
          */
         post: operations["import_project_bible_api_v1_projects__project_id__bible_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/routing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Routing
+         * @description The project's preferences and, per capability, the candidates in the order the router
+         *     would try them now (open circuits and disabled providers left out).
+         */
+        get: operations["read_routing_api_v1_projects__project_id__routing_get"];
+        /**
+         * Set Routing
+         * @description Replace the project's preferences (an empty body returns it to the router's defaults).
+         *     An unknown provider is ``provider_not_found``; a model that cannot serve the capability
+         *     is ``validation_failed``.
+         */
+        put: operations["set_routing_api_v1_projects__project_id__routing_put"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -725,6 +792,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/runs/{run_id}/explain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Run Explanation
+         * @description Why the run failed, in one answer: the failing jobs with their error codes, attempts,
+         *     upstream causes, blocked downstream jobs, log lines and failed span; for a run that did
+         *     not fail, its slowest stages.
+         */
+        get: operations["read_run_explanation_api_v1_runs__run_id__explain_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/runs/{run_id}/graph": {
         parameters: {
             query?: never;
@@ -1025,6 +1114,44 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AlertEvent
+         * @description An alert the observer raised when an objective changed status (it owns these events).
+         */
+        AlertEvent: {
+            /** Alert Id */
+            alert_id: number;
+            /** Objective */
+            objective: string;
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /** Payload */
+            payload?: {
+                [key: string]: unknown;
+            };
+            /** Pipeline */
+            pipeline: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ok" | "breached" | "no_data";
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "nexus.observer.sla_breached" | "nexus.observer.sla_recovered";
+        };
+        /** AlertPage */
+        AlertPage: {
+            /** Items */
+            items: components["schemas"]["AlertEvent"][];
+            /** Next */
+            next?: string | null;
+        };
         /** ApiKey */
         ApiKey: {
             /**
@@ -1216,6 +1343,31 @@ export interface components {
              * @description The revision run that applies the choice.
              */
             run_id: string;
+        };
+        /**
+         * Attempt
+         * @description One attempt of a job, from the event log (started ... rescheduled/failed/succeeded).
+         */
+        Attempt: {
+            /** Attempt */
+            attempt: number;
+            /** Duration S */
+            duration_s?: number | null;
+            /** Ended At */
+            ended_at?: string | null;
+            /** Error Code */
+            error_code?: string | null;
+            /** Message */
+            message?: string | null;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "succeeded" | "failed" | "retried" | "cancelled" | "running";
+            /** Owner */
+            owner?: string | null;
+            /** Started At */
+            started_at?: string | null;
         };
         /** AuditEntry */
         AuditEntry: {
@@ -1600,6 +1752,40 @@ export interface components {
             /** Upstream Job Id */
             upstream_job_id: string;
         };
+        /** JobIncident */
+        JobIncident: {
+            /** Attempts */
+            attempts: components["schemas"]["Attempt"][];
+            /**
+             * Blocked
+             * @description Downstream node keys that did not run because of it.
+             */
+            blocked: string[];
+            /** Error Code */
+            error_code: string | null;
+            /** Error Message */
+            error_message: string | null;
+            failed_span?: components["schemas"]["SpanSummary"] | null;
+            /** Job Id */
+            job_id: string;
+            /** Log Lines */
+            log_lines: string[];
+            /** Max Attempts */
+            max_attempts: number;
+            /** Node Key */
+            node_key: string;
+            /**
+             * Root Cause
+             * @description True when every upstream job succeeded.
+             */
+            root_cause: boolean;
+            /** Skill */
+            skill: string;
+            /** Status */
+            status: string;
+            /** Upstream Causes */
+            upstream_causes: components["schemas"]["UpstreamCause"][];
+        };
         /** JobPage */
         JobPage: {
             /** Items */
@@ -1941,6 +2127,44 @@ export interface components {
             /** Next */
             next?: string | null;
         };
+        /** ProjectRouting */
+        ProjectRouting: {
+            /**
+             * Effective
+             * @description Per capability: the provider/model candidates in the order tried now.
+             */
+            effective?: {
+                [key: string]: string[];
+            };
+            /** Offline Fallback */
+            offline_fallback?: boolean | null;
+            /** Preferences */
+            preferences?: {
+                [key: string]: string[];
+            };
+            /** Project Id */
+            project_id: string;
+            /** Updated At */
+            updated_at?: string | null;
+            /**
+             * Version
+             * @default 0
+             */
+            version?: number;
+        };
+        /**
+         * ProjectRoutingBody
+         * @description A project's routing: per capability, 'provider' or 'provider/model' refs tried first
+         *     (before the configured preferences); ``offline_fallback`` null = the router's setting.
+         */
+        ProjectRoutingBody: {
+            /** Offline Fallback */
+            offline_fallback?: boolean | null;
+            /** Preferences */
+            preferences?: {
+                [key: string]: string[];
+            };
+        };
         /** ProjectSettings */
         ProjectSettings: {
             /** Budget Usd */
@@ -2214,6 +2438,45 @@ export interface components {
             /** Pipeline */
             pipeline: string;
         };
+        /**
+         * RunExplanation
+         * @description `nexus runs explain RUN`: why a run failed (or, if it did not, where its time went).
+         */
+        RunExplanation: {
+            /** Duration S */
+            duration_s: number | null;
+            /** Error Code */
+            error_code: string | null;
+            /** Error Message */
+            error_message: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /** Headline */
+            headline: string;
+            /** Incidents */
+            incidents: components["schemas"]["JobIncident"][];
+            /** Jobs By Status */
+            jobs_by_status: {
+                [key: string]: number;
+            };
+            /** Pipeline */
+            pipeline: string;
+            /** Run Id */
+            run_id: string;
+            /** Slowest */
+            slowest: components["schemas"]["StageTiming"][];
+            /**
+             * Sources
+             * @description Where the evidence came from (events, log, trace).
+             */
+            sources: string[];
+            /** Started At */
+            started_at: string | null;
+            /** Status */
+            status: string;
+            /** Trace Id */
+            trace_id: string;
+        };
         /** RunGraph */
         RunGraph: {
             /** Edges */
@@ -2405,6 +2668,83 @@ export interface components {
             shot_id: string;
         };
         /**
+         * SlaObjective
+         * @description One objective of an SLA over its window: ``<sla>.duration`` or ``<sla>.failure_rate``.
+         */
+        SlaObjective: {
+            /**
+             * Indicator
+             * @enum {string}
+             */
+            indicator: "duration" | "failure_rate";
+            /** Min Samples */
+            min_samples: number;
+            /** Objective */
+            objective: string;
+            /** Pipeline */
+            pipeline: string;
+            /** Quantile */
+            quantile?: number | null;
+            /**
+             * Samples
+             * @description Runs the value is computed on.
+             */
+            samples: number;
+            /** Sla */
+            sla: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ok" | "breached" | "no_data";
+            /** Target */
+            target: number;
+            /**
+             * Value
+             * @description The p-quantile of durations (s) or the failure rate; None with no runs.
+             */
+            value: number | null;
+            /** Window S */
+            window_s: number;
+        };
+        /** SlaReport */
+        SlaReport: {
+            /**
+             * Evaluated At
+             * Format: date-time
+             */
+            evaluated_at: string;
+            /** Objectives */
+            objectives: components["schemas"]["SlaObjective"][];
+            /**
+             * Scope
+             * @enum {string}
+             */
+            scope: "tenant" | "all";
+        };
+        /**
+         * SpanSummary
+         * @description The failed span of the job from the trace file (obs-core's file exporter).
+         */
+        SpanSummary: {
+            /** Attributes */
+            attributes?: {
+                [key: string]: unknown;
+            };
+            /** Duration Ms */
+            duration_ms?: number | null;
+            /** Error */
+            error?: string | null;
+            /** Name */
+            name: string;
+            /** Span Id */
+            span_id: string;
+            /** Status */
+            status: string;
+            /** Trace Id */
+            trace_id: string;
+        };
+        /**
          * SpeechLine
          * @description One spoken segment of a shot: narration or a character's dialogue.
          */
@@ -2430,6 +2770,21 @@ export interface components {
             text: string;
             /** Voice */
             voice: string;
+        };
+        /** StageTiming */
+        StageTiming: {
+            /** Attempts */
+            attempts: number;
+            /** Cache Hit */
+            cache_hit: boolean;
+            /** Duration S */
+            duration_s: number | null;
+            /** Node Key */
+            node_key: string;
+            /** Skill */
+            skill: string;
+            /** Status */
+            status: string;
         };
         /** Story */
         Story: {
@@ -2606,6 +2961,27 @@ export interface components {
              * @constant
              */
             token_type?: "bearer";
+        };
+        /**
+         * UpstreamCause
+         * @description An upstream job (any distance) that did not succeed and led to this one's state.
+         */
+        UpstreamCause: {
+            /**
+             * Distance
+             * @description 1 for a direct dependency.
+             */
+            distance: number;
+            /** Error Code */
+            error_code?: string | null;
+            /** Job Id */
+            job_id: string;
+            /** Node Key */
+            node_key: string;
+            /** Skill */
+            skill: string;
+            /** Status */
+            status: string;
         };
     };
     responses: never;
@@ -4436,6 +4812,198 @@ export interface operations {
             };
         };
     };
+    read_alerts_api_v1_observe_alerts_get: {
+        parameters: {
+            query?: {
+                objective?: string;
+                cursor?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertPage"];
+                };
+            };
+            /** @description Malformed request. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role or key scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object in your tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicting state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_sla_api_v1_observe_sla_get: {
+        parameters: {
+            query?: {
+                /** @description Override every SLA's window: 90, 30m, 6h, 7d. */
+                window?: string;
+                scope?: "tenant" | "all";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlaReport"];
+                };
+            };
+            /** @description Malformed request. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role or key scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object in your tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicting state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_pipelines_api_v1_pipelines_get: {
         parameters: {
             query?: never;
@@ -5199,6 +5767,216 @@ export interface operations {
             };
             /** @description Conflicting state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's Content-Type is not one this operation accepts. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_routing_api_v1_projects__project_id__routing_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectRouting"];
+                };
+            };
+            /** @description Malformed request. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role or key scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object in your tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicting state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    set_routing_api_v1_projects__project_id__routing_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectRoutingBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectRouting"];
+                };
+            };
+            /** @description Malformed request. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role or key scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object in your tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicting state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the object's current ETag. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7240,6 +8018,100 @@ export interface operations {
                 };
                 content: {
                     "text/event-stream": unknown;
+                };
+            };
+            /** @description Malformed request. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role or key scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object in your tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicting state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_run_explanation_api_v1_runs__run_id__explain_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunExplanation"];
                 };
             };
             /** @description Malformed request. */
