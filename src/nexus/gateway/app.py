@@ -36,6 +36,7 @@ from nexus.gateway.routes import (
     runs,
     setup,
     shots,
+    skills,
     stories,
 )
 from nexus.gateway.security import Passwords, TokenIssuer, resolve_jwt_secret
@@ -64,6 +65,7 @@ RESOURCE_ROUTERS = (
     audit,
     budgets,
     providers,
+    skills,
 )
 
 
