@@ -79,5 +79,5 @@ class SkillCatalogue:
                 current = await versions.read_recorded(conn, owner, name, version)
         if current is None:
             what = name if version is None else f"{name}@{version}"
-            raise NexusError(ErrorCode.SKILL_NOT_FOUND, f"no skill {what!r}")
+            raise NexusError(ErrorCode.NOT_FOUND, f"no skill {what!r}")
         return SkillDetail(spec=current, versions=seen)
