@@ -16,6 +16,7 @@ from typing import Any
 from nexus.entity_core import extract_entities
 from nexus.planner import ingest_story
 from nexus.planner.llm import ChatMessage
+from nexus.safety import unfence, unquote
 from tests.fakes.openai_server import OpenAIServer
 
 _PASSAGE = re.compile(r"The passage:\n\n(?P<passage>.*)\Z", re.DOTALL)
@@ -25,7 +26,7 @@ def passage_of(messages: Sequence[ChatMessage]) -> str:
     first_user = next(m["content"] for m in messages if m["role"] == "user")
     match = _PASSAGE.search(first_user)
     assert match, "the prompt carries the passage"
-    return match.group("passage")
+    return unquote(unfence(match.group("passage")))  # as a model reads the fenced text
 
 
 def known_characters(messages: Sequence[ChatMessage]) -> list[dict[str, Any]]:

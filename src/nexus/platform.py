@@ -41,6 +41,7 @@ from nexus.orchestrator.recovery import lease_owner_id
 from nexus.orchestrator.router_gate import RouterGate
 from nexus.orchestrator.service import Orchestrator
 from nexus.orchestrator.states import RUN_TERMINAL, RunState
+from nexus.skills import SkillCatalogue
 from nexus.studio import pipeline as studio_pipeline
 from nexus.studio.models import StudioModels
 from nexus.studio.spend import StudioBudgets
@@ -97,6 +98,8 @@ class Platform:
         self.registry = registry or build_registry(self.studio_models)
         self.registry.services["models"] = self.models
         self.registry.services["asset_matching"] = settings.asset_matching.model_dump()
+        # The lead wires the sandbox's UserSkillSource here (``skills.user_skills``).
+        self.skills = SkillCatalogue(self.db, self.registry)
         self.budgets = StudioBudgets(self.db, self.guard)
         o = settings.orchestrator
         self.orch = Orchestrator(
@@ -116,6 +119,7 @@ class Platform:
     async def open(self) -> Platform:
         if self.settings.database.auto_migrate:
             await migrate(self.db.engine)
+        await self.register_skills()
         await self.reload_providers()
         if self.settings.router.refresh_s > 0 and self.router_watch is None:
             self.router_watch = RouterWatch(
@@ -123,6 +127,17 @@ class Platform:
             )
             await self.router_watch.start()
         return self
+
+    async def register_skills(self) -> None:
+        """Record this process's skill versions; a skill changed without a new version
+        refuses the start (``skill_version_conflict``, ADR 0200)."""
+        try:
+            added = await self.skills.register_builtins()
+        except DBAPIError as exc:  # not migrated yet (auto_migrate off): nothing to check
+            log.warning("skills.versions_table_unreadable", error=str(exc.orig)[:200])
+            return
+        if added:
+            log.info("skills.versions_recorded", added=added)
 
     async def reload_providers(self) -> None:
         """Merge the providers added or switched over the API, and projects' routing, into

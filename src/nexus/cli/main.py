@@ -16,6 +16,7 @@ from nexus.cli import (
     routing,
     runs,
     serve,
+    skills,
     studio,
 )
 from nexus.cli.common import console, report_errors, run_async, settings_from_env
@@ -45,6 +46,7 @@ app.add_typer(budgets.budgets_app, name="budgets")
 app.command("costs")(budgets.costs)
 app.add_typer(providers.providers_app, name="providers")
 providers.providers_app.command("route")(routing.route)
+app.add_typer(skills.skills_app, name="skills")
 app.command("orchestrator")(cluster.orchestrator)
 app.command("worker")(cluster.worker)
 

@@ -103,6 +103,9 @@ def show_run(run_id: str) -> None:
             f"[bold]{run.run_id}[/] {run.pipeline} [bold]{run.status}[/] "
             f"params={json.dumps(run.params)}"
         )
+        pins = run.skill_pins or {}
+        if pins:
+            console.print("skills: " + ", ".join(f"{k}@{v}" for k, v in sorted(pins.items())))
         table = Table("node", "skill", "status", "attempt", "cached", "error")
         for j in jobs:
             table.add_row(

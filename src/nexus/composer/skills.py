@@ -27,9 +27,10 @@ from nexus.composer.specs import (
 from nexus.composer.speech import read_track, speech_track, write_track
 from nexus.composer.subtitles import cues_from_timeline, fit_cues
 from nexus.contracts.base import StrictModel
+from nexus.contracts.governance import SkillCategory
 from nexus.contracts.studio import CameraMove, TimelinePlan, Transition
 from nexus.core.errors import invalid
-from nexus.core.registry import Registry, RetryPolicy, Skill, SkillContext
+from nexus.core.registry import Registry, RetryPolicy, Skill, SkillContext, media_permissions
 
 
 class SpeechRef(StrictModel):
@@ -224,6 +225,14 @@ def compose_final_skill(inp: FinalIn, ctx: SkillContext) -> FinalOut:
     )
 
 
+CATEGORIES: dict[str, SkillCategory] = {
+    "composer.segment": "video",
+    "composer.speech": "audio",
+    "composer.mix": "audio",
+    "composer.final": "compose",
+}
+
+
 def register(registry: Registry) -> None:
     # "thread": the work happens in numpy (which releases the GIL on large arrays) and in
     # ffmpeg child processes, so threads run it in parallel without a process pool.
@@ -243,5 +252,7 @@ def register(registry: Registry) -> None:
                 name=name, version="2", input_model=input_model, output_model=output_model,
                 handler=handler, resource_class="cpu", executor="thread",
                 retry=RetryPolicy(max_attempts=2), timeout_s=timeout_s, description=description,
+                category=CATEGORIES[name],
+                permissions=media_permissions(assets=True, cpu_time_s=timeout_s),
             )
         )  # fmt: skip

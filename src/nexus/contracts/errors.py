@@ -56,6 +56,11 @@ class ErrorCode(StrEnum):
     BUDGET_EXHAUSTED = "budget_exhausted"
     BUDGET_INSUFFICIENT = "budget_insufficient"
     POLICY_DENIED = "policy_denied"
+    # skill registry (issue 11)
+    INVALID_INPUT = "invalid_input"
+    INVALID_OUTPUT = "invalid_output"
+    SKILL_VERSION_CONFLICT = "skill_version_conflict"
+    SKILL_VERSION_MISMATCH = "skill_version_mismatch"
     # model providers
     PROVIDER_NOT_FOUND = "provider_not_found"
     PROVIDER_UNAVAILABLE = "provider_unavailable"
@@ -152,6 +157,18 @@ REGISTRY: dict[ErrorCode, ErrorSpec] = {
         402, False, "The estimate exceeds the remaining budget and the policy refuses to degrade."
     ),
     ErrorCode.POLICY_DENIED: E(403, False, "A policy forbids this action."),
+    ErrorCode.INVALID_INPUT: E(422, False, "The job's input does not match its skill's schema."),
+    ErrorCode.INVALID_OUTPUT: E(
+        500, False, "The skill's output does not match its output schema; nothing was committed."
+    ),
+    ErrorCode.SKILL_VERSION_CONFLICT: E(
+        500,
+        False,
+        "A skill changed (schemas, permissions or code) without a new version; bump its version.",
+    ),
+    ErrorCode.SKILL_VERSION_MISMATCH: E(
+        409, False, "The worker has another version of the skill than the run pinned."
+    ),
     ErrorCode.PROVIDER_NOT_FOUND: E(404, False, "No such provider or model is configured."),
     ErrorCode.PROVIDER_UNAVAILABLE: E(503, True, "The provider is down or its circuit is open."),
     ErrorCode.PROVIDER_RATE_LIMITED: E(429, True, "The provider asked us to slow down."),

@@ -1,7 +1,8 @@
 """Skills, pipelines and expanders: the registry every process builds at its entry point.
 
 A skill is a versioned capability with typed input and output, a resource class, a retry
-policy and a timeout. Handlers are plain functions (async, or sync for the thread and
+policy, a timeout, a category and the permissions it declares (``nexus.skills`` publishes
+them as ``SkillSpec``). Handlers are plain functions (async, or sync for the thread and
 process executors) taking ``(input_model, SkillContext)`` and returning the output model.
 """
 
@@ -15,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from nexus.contracts.errors import ErrorCode
+from nexus.contracts.governance import SkillCategory, SkillPermissions
 from nexus.contracts.graph import NodeSpec
 from nexus.contracts.router import CallScope, Capability
 from nexus.contracts.tasks import ResourceClass
@@ -22,6 +24,27 @@ from nexus.core.errors import NexusError
 from nexus.core.storage import file_sha256
 
 Executor = Literal["async", "thread", "process"]
+
+# Symbolic roots of declared paths and hosts (docs/skills.md): a skill never knows the real
+# folders, and every model call goes through the model router to the configured providers.
+WORKDIR = "$WORKDIR"  # the job's private scratch folder
+ARTIFACTS = "$ARTIFACTS"  # upstream artifacts, materialised read-only before the job
+ASSETS = "$DATA/models"  # local engine files (voices, fonts, weights) under the data dir
+PROVIDERS = "provider:*"  # any host of a provider the model router is configured with
+
+
+def media_permissions(
+    *, network: bool = False, assets: bool = False, cpu_time_s: float = 600.0, memory_mb: int = 2048
+) -> SkillPermissions:
+    """What a media skill declares: reads upstream artifacts (and engine files), writes its
+    scratch folder, and with ``network`` calls providers through the model router."""
+    return SkillPermissions(
+        network_hosts=[PROVIDERS] if network else [],
+        read_paths=[ARTIFACTS, *([ASSETS] if assets else []), WORKDIR],
+        write_paths=[WORKDIR],
+        cpu_time_s=cpu_time_s,
+        memory_mb=memory_mb,
+    )
 
 
 @dataclass(frozen=True)
@@ -119,6 +142,9 @@ class Skill:
     # What model capability the skill calls, if any: the router's gate routes its jobs
     # (provider, model, pool) and refuses them when nothing can serve it (ADR 0121).
     capability: Capability | None = None
+    category: SkillCategory = "other"
+    # Default: no network, no files, the contract's CPU, memory and output bounds.
+    permissions: SkillPermissions = field(default_factory=SkillPermissions)
 
     @property
     def queue_pool(self) -> str:

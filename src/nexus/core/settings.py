@@ -303,6 +303,19 @@ class ObserverSettings(BaseModel):
         return self
 
 
+class SafetySettings(BaseModel):
+    """Redaction of sensitive data in model calls (``nexus.safety``; the policy engine may
+    decide per tenant through ``ModelClient.safety_for``). Logs and audit are always redacted."""
+
+    redact_prompts: bool = Field(
+        default=False,
+        description="Replace emails, phone numbers, ID/card numbers, keys in chat prompts.",
+    )
+    redact_outputs: bool = Field(
+        default=False, description="The same in chat outputs, before they are returned."
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="NEXUS_", env_nested_delimiter="__", extra="forbid", validate_default=True
@@ -323,6 +336,7 @@ class Settings(BaseSettings):
     budgets: BudgetsSettings = Field(default_factory=BudgetsSettings)
     asset_matching: AssetMatchingSettings = Field(default_factory=AssetMatchingSettings)
     observer: ObserverSettings = Field(default_factory=ObserverSettings)
+    safety: SafetySettings = Field(default_factory=SafetySettings)
 
     @classmethod
     def settings_customise_sources(

@@ -39,6 +39,7 @@ from nexus.gateway.routes import (
     runs,
     setup,
     shots,
+    skills,
     stories,
 )
 from nexus.gateway.security import Passwords, TokenIssuer, resolve_jwt_secret
@@ -70,6 +71,7 @@ RESOURCE_ROUTERS = (
     routing,
     run_assets,
     observe,
+    skills,
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from nexus.contracts import studio
 from nexus.gateway.security import SCOPES
@@ -264,6 +264,15 @@ class Run(Output):
     created_at: Time
     started_at: Time | None
     finished_at: Time | None
+    skill_pins: dict[str, str] = Field(
+        default_factory=dict[str, str],
+        description="The version of each skill the run's jobs run at ({skill: version}).",
+    )
+
+    @field_validator("skill_pins", mode="before")
+    @classmethod
+    def _no_pins(cls, value: object) -> object:
+        return {} if value is None else value  # runs created before pinning
 
 
 class RunEstimate(Output):

@@ -16,6 +16,7 @@ from nexus.model_router.jobs import ProviderJobStore
 from nexus.model_router.metering import Meter
 from nexus.model_router.ports import CallRecorder, SpendGuard
 from nexus.model_router.providers import ProviderRegistry, ProviderSpec
+from nexus.safety import policy_from_settings
 
 
 def build_client(
@@ -40,5 +41,12 @@ def build_client(
     meter = Meter(guard, recorder, health, shared)
     jobs = ProviderJobStore(db) if db is not None else None
     return ModelClient(
-        registry, settings.router, meter, jobs=jobs, shared=shared, offline=offline, events=events
+        registry,
+        settings.router,
+        meter,
+        jobs=jobs,
+        shared=shared,
+        offline=offline,
+        events=events,
+        safety_for=policy_from_settings(settings.safety),
     )

@@ -27,6 +27,7 @@ from nexus.model_router.metering import Meter
 from nexus.model_router.providers import ProviderRegistry
 from nexus.model_router.results import CallResult, ChatResult, EmbedResult, MediaResult
 from nexus.model_router.wav import wav_seconds
+from nexus.safety import SafetyPolicy, SafetyPolicyFor, redact_messages, redact_result
 
 R = TypeVar("R", bound=CallResult)
 log = get_logger(__name__)
@@ -51,8 +52,12 @@ class ModelClient:
         shared: SharedHealth | None = None,
         offline: Mapping[Capability, OfflineEngine] | None = None,
         events: DispatchEvents | None = None,
+        safety_for: SafetyPolicyFor | None = None,
     ) -> None:
         self.registry = registry
+        # Whether a call's prompt and output are redacted (Settings.safety; the policy
+        # engine may replace it with its own per-scope answer).
+        self.safety_for: SafetyPolicyFor = safety_for or (lambda _scope: SafetyPolicy())
         self.settings = settings
         self.meter = meter
         self.health: HealthBoard = meter.health
@@ -126,6 +131,9 @@ class ModelClient:
         stream: bool = False,
     ) -> ChatResult:
         capability: Capability = "json" if json_schema is not None else "chat"
+        safety = self.safety_for(scope)
+        if safety.redact_prompts:
+            messages = redact_messages(messages)
         text = " ".join(str(m.get("content") or "") for m in messages)
         size = profiles.approx_tokens(text) + (
             profiles.approx_tokens(str(json_schema)) if json_schema else 0
@@ -138,9 +146,10 @@ class ModelClient:
             "max_tokens": max_tokens,
             "stream": stream,
         }
-        return await self._serve(
+        result = await self._serve(
             scope, capability, estimate, lambda c: self.calls.chat(c, messages, kw), prefer=prefer
         )
+        return redact_result(result) if safety.redact_outputs else result
 
     async def embed(
         self, scope: CallScope, texts: list[str], *, prefer: str | None = None

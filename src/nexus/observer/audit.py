@@ -1,6 +1,7 @@
 """The audit log: append one entry per security-relevant action, list them for admins.
 
-Writes go only to the observer's own ``audit_log`` table, never to business state.
+Writes go only to the observer's own ``audit_log`` table, never to business state. Details
+are redacted on the way in (``core.redaction.redact_value``: secrets and personal data).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from sqlalchemy import Table, bindparam, insert, select
 
 from nexus.core.db import Conn, Database
 from nexus.core.ids import utcnow
+from nexus.core.redaction import redact_value
 from nexus.observer import tables
 
 AUDIT = cast(Table, tables.AuditEntry.__table__)
@@ -45,6 +47,7 @@ def _row(record: AuditRecord) -> dict[str, Any]:
     for key, limit in MAX_TEXT.items():
         if row[key] is not None:
             row[key] = row[key][:limit]
+    row["detail"] = redact_value(row["detail"])
     row["occurred_at"] = utcnow()
     return row
 

@@ -135,6 +135,10 @@ async def start_ready_roots(
             hits.append((ready.job, ready.output))
         elif ready.dispatch is not None:
             dispatches.append(ready.dispatch)
+        elif ready.denial is not None:  # e.g. a root's invalid input: the run fails now
+            denial = ready.denial
+            failed = await fail_run(conn, w, run, denial.code, denial.reason, failed_job=cand)
+            return [*dispatches, *failed]
     dispatches.extend(await advance(conn, w, run, hits))
     return dispatches
 

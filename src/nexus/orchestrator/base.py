@@ -27,6 +27,7 @@ from nexus.core.registry import Registry
 from nexus.orchestrator import rules, signals, tables
 from nexus.orchestrator.advance import Wiring
 from nexus.orchestrator.gate import DispatchGate, PassThroughGate
+from nexus.orchestrator.input_gate import InputGate
 from nexus.orchestrator.lookahead import Lookahead
 from nexus.orchestrator.rows import CommittedRow, JobWithRun, RunRef, RunRow
 from nexus.orchestrator.transitions import flush_events, reset_buffers, take_finished_runs
@@ -126,7 +127,9 @@ class CommandBase:
     ) -> None:
         self.db = db
         self.registry = registry
-        self.wiring = Wiring(registry, gate or PassThroughGate(), retry_base_s, retry_max_s)
+        # Every gate (router, budgets, policy) sees only jobs whose input validates.
+        checked = InputGate(registry, gate or PassThroughGate())
+        self.wiring = Wiring(registry, checked, retry_base_s, retry_max_s)
         self.idempotency_ttl_s = idempotency_ttl_s
         self.lookahead = Lookahead()  # claimed jobs' successors (PostgreSQL; ADR 0016)
 

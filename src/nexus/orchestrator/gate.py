@@ -12,8 +12,9 @@ reservation, an audit row) belongs after the job's move to READY has been writte
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from nexus.contracts.errors import ErrorCode
 from nexus.contracts.tasks import DispatchDecision
@@ -31,6 +32,7 @@ class GateRequest:
     pool: str
     tenant_id: str
     project_id: str
+    params: Mapping[str, Any] | None = None  # the job's input (``input_gate`` checks it)
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ def request_for(run_id: str, job: JobRow) -> GateRequest:
         job.pool,
         job.tenant_id,
         job.project_id,
+        job.params,
     )
 
 

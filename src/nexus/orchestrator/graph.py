@@ -37,6 +37,7 @@ def _job_row(
     job_id: str,
     topo: int,
     parent_job_id: str | None,
+    version: str,
 ) -> dict[str, Any]:
     skill = registry.skill(spec.skill)
     now = utcnow()
@@ -45,7 +46,7 @@ def _job_row(
         "run_id": run.run_id,
         "node_key": spec.key,
         "skill": skill.name,
-        "skill_version": skill.version,
+        "skill_version": version,
         "params": spec.params,
         "status": JobState.PENDING.value,
         "attempt": 0,
@@ -99,6 +100,32 @@ def _edges_for(
 
 
 INSERT_JOBS = Prepared(insert(JOBS))
+RUNS = tables.RUNS
+READ_PINS = select(RUNS.c.skill_pins).where(RUNS.c.run_id == bindparam("run_id"))
+
+
+def pins_for(specs: list[NodeSpec], registry: Registry) -> dict[str, str]:
+    """A new run's pins: the version this process has of each skill its nodes use."""
+    return {s.skill: registry.skill(s.skill).version for s in specs}
+
+
+async def _pin(
+    conn: Conn, run_id: str, specs: list[NodeSpec], registry: Registry
+) -> dict[str, str]:
+    """The run's pins, extended with the skills of ``specs`` it has not used yet (ADR 0201):
+    an expansion runs the versions the run started with, and a skill first used by it is
+    pinned at this process's version. Locked only to extend (concurrent expansions)."""
+    pins: dict[str, str] = (await conn.execute(READ_PINS, {"run_id": run_id})).scalar() or {}
+    if all(s.skill in pins for s in specs):
+        return pins
+    if conn.dialect.name == "postgresql":
+        locked = READ_PINS.with_for_update()
+        pins = (await conn.execute(locked, {"run_id": run_id})).scalar() or {}
+    merged = {**pins_for([s for s in specs if s.skill not in pins], registry), **pins}
+    await conn.execute(update(RUNS).where(RUNS.c.run_id == run_id).values(skill_pins=merged))
+    return merged
+
+
 INSERT_DEPS = Prepared(insert(DEPS))
 
 
@@ -110,8 +137,12 @@ async def insert_nodes(
     *,
     parent_job_id: str | None = None,
     base_topo: int = 0,
+    pins: dict[str, str] | None = None,
 ) -> list[str]:
-    """Insert ``specs`` (in dependency order) with their edges; returns the new job ids."""
+    """Insert ``specs`` (in dependency order) with their edges; returns the new job ids.
+    ``pins``: the run's skill pins when the caller knows them (a new run), else read."""
+    if pins is None or any(s.skill not in pins for s in specs):
+        pins = await _pin(conn, run.run_id, specs, registry) if specs else {}
     index = await _node_index(conn, run.run_id)
     rows: list[dict[str, Any]] = []
     edges: list[dict[str, Any]] = []
@@ -124,7 +155,15 @@ async def insert_nodes(
         node_edges = _edges_for(spec, job_id, index, run.run_id)
         index[spec.key] = (job_id, topo)
         rows.append(
-            _job_row(run, spec, registry, job_id=job_id, topo=topo, parent_job_id=parent_job_id)
+            _job_row(
+                run,
+                spec,
+                registry,
+                job_id=job_id,
+                topo=topo,
+                parent_job_id=parent_job_id,
+                version=pins[spec.skill],
+            )
         )
         edges.extend(node_edges)
     if rows:

@@ -78,6 +78,7 @@ class Orchestrator(JobCommands, FailureCommands, ApprovalCommands, DispatchEvent
             if existing:
                 return existing, False, []
         run_id, now = new_id("run"), utcnow()
+        pins = graph.pins_for(nodes, self.registry)
         await conn.execute(
             insert(RUNS).values(
                 run_id=run_id,
@@ -91,6 +92,7 @@ class Orchestrator(JobCommands, FailureCommands, ApprovalCommands, DispatchEvent
                 idempotency_key=idempotency_key,
                 created_by=req["created_by"],
                 parent_run_id=req["parent_run_id"],
+                skill_pins=pins,
                 version=1,
                 created_at=now,
                 updated_at=now,
@@ -108,7 +110,7 @@ class Orchestrator(JobCommands, FailureCommands, ApprovalCommands, DispatchEvent
             )
         run = await advance.read_run(conn, run_id)
         await append_events(conn, [ev.run_event(run, "created", params=req["params"])])
-        job_ids = await graph.insert_nodes(conn, run, nodes, self.registry)
+        job_ids = await graph.insert_nodes(conn, run, nodes, self.registry, pins=pins)
         await transition_run(conn, run, RunState.RUNNING, values={"started_at": now})
         run = await advance.read_run(conn, run_id)
         return run_id, True, await advance.start_ready_roots(conn, self.wiring, run, job_ids)

@@ -40,6 +40,8 @@ class Run(RecordColumns, Base):
     created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # {skill: version} of every job the run has had (ADR 0201); NULL on older runs.
+    skill_pins: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
 
     __table_args__ = (Index("ix_runs_tenant_created", "tenant_id", "created_at"),)
 

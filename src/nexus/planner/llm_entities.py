@@ -19,6 +19,7 @@ from nexus.entity_core.mentions import build_mention_index
 from nexus.planner.chunks import Chunk, chunk_text
 from nexus.planner.llm import Answer, ChatModel, ask_structured
 from nexus.planner.prompt_files import load_prompt
+from nexus.safety import fence, neutralise
 
 Kind = Literal["character", "place", "prop"]
 KINDS: tuple[tuple[Kind, str], ...] = (
@@ -129,7 +130,8 @@ async def extract_chunk_entities(
     prompt = load_prompt("entities")
     return await ask_structured(
         chat,
-        prompt.messages(known=known_json(known), passage=passage),
+        # Story text (and names read from it) is fenced: data, never instructions.
+        prompt.messages(known=neutralise(known_json(known)), passage=fence(passage)),
         EntityReply,
         name="entities",
         check=lambda reply: check_reply(reply, passage, known),

@@ -18,6 +18,7 @@ from nexus.planner.lines import make_lines
 from nexus.planner.llm import Answer, ChatModel, ask_structured
 from nexus.planner.llm_entities import Lenient
 from nexus.planner.prompt_files import load_prompt
+from nexus.safety import fence, neutralise, unquote
 
 MIN_COVERAGE = 0.9  # share of the passage's letters the lines must speak
 _NON_WORD = re.compile(r"[\W_]+")
@@ -111,9 +112,10 @@ async def plan_chunk_shots(
     roster = [{"name": e.name, "aliases": e.aliases} for e in pack.characters]
     places = [{"name": e.name, "aliases": e.aliases} for e in pack.places]
     messages = load_prompt("shots").messages(
-        characters=json.dumps(roster, ensure_ascii=False),
-        places=json.dumps(places, ensure_ascii=False),
-        passage=passage,
+        # Story text (and names read from it) is fenced: data, never instructions.
+        characters=neutralise(json.dumps(roster, ensure_ascii=False)),
+        places=neutralise(json.dumps(places, ensure_ascii=False)),
+        passage=fence(passage),
         max_shots=max_shots,
     )
     return await ask_structured(
@@ -144,8 +146,9 @@ def _lines(
     lines: list[studio.SpeechLine] = []
     for line in shot.lines:
         speaker = people.get(line.speaker.casefold()) if line.speaker else None
+        said = unquote(line.text).strip()  # the fence's flags are not the story's words
         lines += make_lines(
-            line.text.strip().strip(_QUOTES) if speaker else line.text.strip(),
+            said.strip(_QUOTES) if speaker else said,
             kind="dialogue" if speaker else "narration",
             speaker_id=speaker,
             voice=voices.get(speaker or "", pack.narrator_voice),

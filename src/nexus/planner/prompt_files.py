@@ -1,5 +1,6 @@
 """Versioned prompt files (``planner/prompts/*.md``): a YAML header with the prompt's name
-and version, then a ``## system`` and a ``## user`` section; ``$name`` placeholders."""
+and version, then a ``## system`` and a ``## user`` section; ``$name`` placeholders.
+``$data_rule`` is always available: the rule that fenced user text is data (``nexus.safety``)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import yaml
 from nexus.contracts.errors import ErrorCode
 from nexus.core.errors import NexusError
 from nexus.planner.llm import ChatMessage
+from nexus.safety import DATA_RULE
 
 _FRONT = re.compile(r"\A---\n(?P<head>.*?)\n---\n(?P<body>.*)\Z", re.DOTALL)
 _SECTION = re.compile(r"^## (system|user)\s*$", re.MULTILINE)
@@ -34,7 +36,7 @@ class Prompt:
 
     def messages(self, **values: Any) -> list[ChatMessage]:
         try:
-            strings = {k: str(v) for k, v in values.items()}
+            strings = {"data_rule": DATA_RULE, **{k: str(v) for k, v in values.items()}}
             system, user = self.system.substitute(strings), self.user.substitute(strings)
         except KeyError as exc:
             raise NexusError(

@@ -19,9 +19,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from nexus.contracts.governance import SkillCategory, SkillPermissions
 from nexus.contracts.graph import NodeSpec
 from nexus.contracts.studio import ShotEdit
-from nexus.core.registry import Pipeline, Registry, RetryPolicy, Skill
+from nexus.core.registry import Pipeline, Registry, RetryPolicy, Skill, media_permissions
 from nexus.planner import apply_shot_edits
 from nexus.planner.chunks import DEFAULT_CHUNK_UNITS
 from nexus.planner.costing import OFFLINE, Stage
@@ -242,6 +243,21 @@ def expand_shots(parent: NodeSpec, output: dict[str, Any], run: dict[str, Any]) 
     return nodes
 
 
+CATEGORIES: dict[str, SkillCategory] = {
+    "studio.entities_chunk": "text",
+    "studio.shots_chunk": "text",
+    "studio.frame": "image",
+    "studio.tts": "audio",
+    "studio.clip_synced": "lipsync",
+    "studio.plan": "text",
+    "studio.speech": "audio",
+    "studio.clip": "video",
+    "studio.segment": "video",
+    "studio.mix": "audio",
+    "studio.final": "compose",
+}
+
+
 def _register_model_skills(registry: Registry, models: StudioModels) -> None:
     """The skills that call models: async (they wait on the network), bound to ``models``."""
     chunks = assisted.AssistedSkills(models)
@@ -256,9 +272,11 @@ def _register_model_skills(registry: Registry, models: StudioModels) -> None:
         ("studio.clip_synced", lipsync.SyncedClipIn, render.ClipOut, synced.clip),
     ]
     for name, input_model, output_model, handler in async_skills:
+        # They call models through the router (providers' hosts) and fall back offline.
         registry.add_skill(
             Skill(name, "1", input_model, output_model, handler, executor="async",
-                  timeout_s=900, retry=retry)
+                  timeout_s=900, retry=retry, category=CATEGORIES[name],
+                  permissions=media_permissions(network=True, assets=True, cpu_time_s=900))
         )  # fmt: skip
     for name, input_model, output_model, handler in [
         ("studio.story", assisted.StoryIn, assisted.StoryOut, assisted.read_story),
@@ -266,7 +284,8 @@ def _register_model_skills(registry: Registry, models: StudioModels) -> None:
     ]:
         registry.add_skill(
             Skill(name, "1", input_model, output_model, handler, executor="thread",
-                  timeout_s=120, retry=retry)
+                  timeout_s=120, retry=retry, category="text",
+                  permissions=SkillPermissions(cpu_time_s=120))
         )  # fmt: skip
     registry.add_expander("studio.expand_chunks", assisted.expand_chunks)
 
@@ -295,7 +314,8 @@ def register(registry: Registry, models: StudioModels | None = None) -> None:
         registry.add_skill(
             Skill(
                 name, version, input_model, output_model, handler,
-                executor="thread", timeout_s=timeout_s, retry=retry,
+                executor="thread", timeout_s=timeout_s, retry=retry, category=CATEGORIES[name],
+                permissions=media_permissions(assets=True, cpu_time_s=timeout_s),
             )
         )  # fmt: skip
     registry.add_expander("studio.expand_shots", expand_shots)

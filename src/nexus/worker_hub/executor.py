@@ -2,6 +2,10 @@
 
 Process-pool skills get progress reporting through a multiprocessing queue installed by
 the pool's initializer; their kept files travel back with the output.
+
+Both sides of a skill are checked here (ADR 0202): the input is validated before the handler
+runs (``invalid_input``), the output before it is returned for commit (``invalid_output``:
+not the output model, or larger than the skill's ``max_output_bytes``).
 """
 
 from __future__ import annotations
@@ -12,10 +16,11 @@ import threading
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from nexus.contracts.errors import ErrorCode
 from nexus.core.errors import NexusError
+from nexus.core.ids import canonical_json
 from nexus.core.registry import KeptFile, Skill, SkillContext
 
 _child_progress: Any = None
@@ -44,6 +49,48 @@ def _dump(result: Any) -> dict[str, Any]:
     if result is None:
         return {}
     return dict(result)
+
+
+def _describe(exc: ValidationError, limit: int = 3) -> str:
+    parts = [
+        f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}"
+        for e in exc.errors()[:limit]
+    ]
+    more = exc.error_count() - limit
+    return "; ".join(parts) + (f" (+{more} more)" if more > 0 else "")
+
+
+def validate_input(skill: Skill, params: dict[str, Any]) -> BaseModel:
+    try:
+        return skill.input_model.model_validate(params)
+    except ValidationError as exc:
+        raise NexusError(
+            ErrorCode.INVALID_INPUT, f"{skill.name}@{skill.version}: {_describe(exc)}"
+        ) from None
+
+
+def validate_output(skill: Skill, result: Any) -> dict[str, Any]:
+    """The handler's result as the JSON the orchestrator commits, checked against the skill's
+    output model (an instance of it was validated when it was built) and size bound."""
+    model = skill.output_model
+    try:
+        if isinstance(result, model):
+            out = result.model_dump(mode="json")
+        else:
+            raw = result.model_dump(mode="json") if isinstance(result, BaseModel) else result
+            out = model.model_validate(raw).model_dump(mode="json")
+    except ValidationError as exc:
+        raise NexusError(
+            ErrorCode.INVALID_OUTPUT, f"{skill.name}@{skill.version}: {_describe(exc)}"
+        ) from None
+    size = len(canonical_json(out).encode())
+    if size > skill.permissions.max_output_bytes:
+        raise NexusError(
+            ErrorCode.INVALID_OUTPUT,
+            f"{skill.name}@{skill.version}: output is {size} bytes, "
+            f"over its max_output_bytes {skill.permissions.max_output_bytes}",
+        )
+    return out
 
 
 class LoopSink:
@@ -100,19 +147,38 @@ class SkillExecutor:
         extra: tuple[Any, ...] = () if compensation is None else (compensation.get("output", {}),)
         if compensation is not None:
             params = compensation.get("params", params)
-        model = skill.input_model
+        inp = validate_input(skill, params)
+        result = await self._call(skill, handler, inp, params, ctx, extra)
+        if compensation is not None:  # a compensation's result is not the skill's output
+            return _dump(result)
+        return validate_output(skill, result)
+
+    async def _call(
+        self,
+        skill: Skill,
+        handler: Any,
+        inp: BaseModel,
+        params: dict[str, Any],
+        ctx: SkillContext,
+        extra: tuple[Any, ...],
+    ) -> Any:
         if skill.executor == "process" and self._process_workers > 0:
             loop = asyncio.get_running_loop()
             out, kept = await loop.run_in_executor(
-                self._process_pool(), _run_in_child, handler, model, params, ctx, extra
+                self._process_pool(),
+                _run_in_child,
+                handler,
+                skill.input_model,
+                params,
+                ctx,
+                extra,
             )
             ctx.kept.extend(kept)
             return out
         ctx.progress_sink = LoopSink(asyncio.get_running_loop(), self._progress)
-        inp = model.model_validate(params)
         if skill.executor == "async":
-            return _dump(await handler(inp, *extra, ctx))
-        return _dump(await asyncio.to_thread(handler, inp, *extra, ctx))
+            return await handler(inp, *extra, ctx)
+        return await asyncio.to_thread(handler, inp, *extra, ctx)
 
     def close(self) -> None:
         if self._pool is not None:

@@ -102,8 +102,14 @@ class WorkerRuntime:
         return len(self._tasks)
 
     async def _on_message(self, queue: str, message: Message) -> None:
+        # Checked before taking a slot: a malformed message is dropped with a warning (it
+        # names no job to fail), never an exception that would leak the slot.
+        raw: Any = message  # typed as a dict, but it is whatever the broker delivered
+        job_id = raw.get("job_id") if isinstance(raw, dict) else None
+        if not isinstance(job_id, str) or not job_id:
+            log.warning("job.message_malformed", queue=queue, message=repr(message)[:200])
+            return
         await self._slots.acquire()
-        job_id = str(message["job_id"])
         try:
             claim = await self.ledger.claim_job(job_id, owner=self.owner, lease_s=self.lease_s)
         except asyncio.CancelledError:
@@ -157,6 +163,12 @@ class WorkerRuntime:
                 cache_key=task.cache_key,
             )
             skill = self.registry.skill(task.skill)
+            if task.skill_version != skill.version:
+                raise NexusError(
+                    ErrorCode.SKILL_VERSION_MISMATCH,
+                    f"the run pinned {task.skill}@{task.skill_version}; "
+                    f"this worker has {task.skill}@{skill.version}",
+                )
             work = asyncio.create_task(
                 self.executor.invoke(skill, task.params, ctx, claim.compensation)
             )

@@ -1011,6 +1011,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/skills": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Skills
+         * @description Every skill by name: version, category, origin, resource class, network hosts.
+         */
+        get: operations["list_skills_api_v1_skills_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/skills/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Skill
+         * @description One skill: its spec (schemas, permissions, digest) and every version seen;
+         *     ``version``: that recorded version's spec (``skill_not_found`` if never recorded).
+         */
+        get: operations["read_skill_api_v1_skills__name__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stories/preview": {
         parameters: {
             query?: never;
@@ -2358,6 +2399,13 @@ export interface components {
             project_id: string;
             /** Run Id */
             run_id: string;
+            /**
+             * Skill Pins
+             * @description The version of each skill the run's jobs run at ({skill: version}).
+             */
+            skill_pins?: {
+                [key: string]: string;
+            };
             /** Started At */
             started_at: string | null;
             /** Status */
@@ -2666,6 +2714,153 @@ export interface components {
             run_id: string;
             /** Shot Id */
             shot_id: string;
+        };
+        /** SkillDetail */
+        SkillDetail: {
+            spec: components["schemas"]["SkillSpec"];
+            /**
+             * Versions
+             * @description Every version of this skill recorded by the registry, oldest first.
+             */
+            versions: components["schemas"]["SkillVersionSeen"][];
+        };
+        /** SkillPage */
+        SkillPage: {
+            /** Items */
+            items: components["schemas"]["SkillSummary"][];
+            /**
+             * Next
+             * @description Pass as ``cursor`` for the next page.
+             */
+            next?: string | null;
+            /** Total */
+            total: number;
+        };
+        /**
+         * SkillPermissions
+         * @description What a skill may touch. Built-ins declare it; user skills are held to it by the sandbox.
+         */
+        SkillPermissions: {
+            /**
+             * Cpu Time S
+             * @default 600
+             */
+            cpu_time_s?: number;
+            /**
+             * Max Output Bytes
+             * @default 67108864
+             */
+            max_output_bytes?: number;
+            /**
+             * Memory Mb
+             * @default 2048
+             */
+            memory_mb?: number;
+            /**
+             * Network Hosts
+             * @description Hosts it may connect to.
+             */
+            network_hosts?: string[];
+            /** Read Paths */
+            read_paths?: string[];
+            /** Write Paths */
+            write_paths?: string[];
+        };
+        /**
+         * SkillSpec
+         * @description A skill as the registry publishes it: one immutable (name, version).
+         */
+        SkillSpec: {
+            /**
+             * Capability
+             * @description The model capability it calls, if any.
+             */
+            capability?: string | null;
+            /**
+             * Category
+             * @default other
+             * @enum {string}
+             */
+            category?: "text" | "audio" | "video" | "image" | "lipsync" | "music" | "compose" | "data" | "agent" | "other";
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            /**
+             * Digest
+             * @description sha256 of the schemas, permissions and code.
+             * @default
+             */
+            digest?: string;
+            /** Input Schema */
+            input_schema?: {
+                [key: string]: unknown;
+            };
+            /** Name */
+            name: string;
+            /**
+             * Origin
+             * @default builtin
+             * @enum {string}
+             */
+            origin?: "builtin" | "user";
+            /** Output Schema */
+            output_schema?: {
+                [key: string]: unknown;
+            };
+            permissions?: components["schemas"]["SkillPermissions"];
+            /**
+             * Pool
+             * @default cpu
+             */
+            pool?: string;
+            /**
+             * Resource Class
+             * @default cpu
+             * @enum {string}
+             */
+            resource_class?: "cpu" | "gpu" | "io";
+            /**
+             * Tenant Id
+             * @description Owner of a user skill; None: built-in.
+             */
+            tenant_id?: string | null;
+            /** Version */
+            version: string;
+        };
+        /** SkillSummary */
+        SkillSummary: {
+            /** Capability */
+            capability: string | null;
+            /** Category */
+            category: string;
+            /** Description */
+            description: string;
+            /** Digest */
+            digest: string;
+            /** Name */
+            name: string;
+            /** Network Hosts */
+            network_hosts: string[];
+            /** Origin */
+            origin: string;
+            /** Resource Class */
+            resource_class: string;
+            /** Version */
+            version: string;
+        };
+        /** SkillVersionSeen */
+        SkillVersionSeen: {
+            /** Digest */
+            digest: string;
+            /**
+             * First Seen
+             * Format: date-time
+             */
+            first_seen: string;
+            /** Version */
+            version: string;
         };
         /**
          * SlaObjective
@@ -9351,6 +9546,199 @@ export interface operations {
             };
             /** @description The body's Content-Type is not one this operation accepts. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_skills_api_v1_skills_get: {
+        parameters: {
+            query?: {
+                category?: "text" | "audio" | "video" | "image" | "lipsync" | "music" | "compose" | "data" | "agent" | "other";
+                /** @description The ``next`` value of the previous page. */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SkillPage"];
+                };
+            };
+            /** @description Malformed request. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role or key scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object in your tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicting state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_skill_api_v1_skills__name__get: {
+        parameters: {
+            query?: {
+                version?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SkillDetail"];
+                };
+            };
+            /** @description Malformed request. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role or key scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object in your tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicting state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nexus.core.registry import Registry
+from nexus.core.registry import Registry, media_permissions
 from nexus.workers.audio.handlers import TtsInput, TtsOutput, synthesize_speech
 from nexus.workers.registration import engine_skill
 
@@ -19,6 +19,8 @@ def register(registry: Registry) -> None:
             handler=synthesize_speech,
             timeout_s=180.0,
             capability="speech",
+            category="audio",
+            permissions=media_permissions(assets=True, network=True),
             description=(
                 "Offline TTS: piper (English, neural) and espeak-ng (Mandarin) voices; "
                 "mixed text is read run by run in one timbre family."

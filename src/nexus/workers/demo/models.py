@@ -7,9 +7,10 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from nexus.contracts.errors import ErrorCode
+from nexus.contracts.governance import SkillPermissions
 from nexus.contracts.graph import NodeSpec
 from nexus.core.errors import NexusError
-from nexus.core.registry import Pipeline, Registry, RetryPolicy, Skill, SkillContext
+from nexus.core.registry import PROVIDERS, Pipeline, Registry, RetryPolicy, Skill, SkillContext
 
 
 class ModelsParams(BaseModel):
@@ -64,6 +65,8 @@ def register(registry: Registry) -> None:
             AskOut,
             ask,
             capability="chat",
+            category="text",
+            permissions=SkillPermissions(network_hosts=[PROVIDERS], cpu_time_s=120),
             retry=RetryPolicy(max_attempts=2, base_s=0.05, max_s=0.5),
             timeout_s=120,
             description="One chat call through the model router.",

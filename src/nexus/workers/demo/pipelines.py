@@ -6,8 +6,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from nexus.contracts.governance import SkillPermissions
 from nexus.contracts.graph import NodeSpec
-from nexus.core.registry import Pipeline, Registry, RetryPolicy, Skill
+from nexus.core.registry import WORKDIR, Pipeline, Registry, RetryPolicy, Skill
 from nexus.workers.demo import handlers as h
 
 
@@ -120,6 +121,8 @@ def register(registry: Registry) -> None:
             h.NoopIn,
             h.NoopOut,
             h.noop,
+            category="data",
+            permissions=SkillPermissions(cpu_time_s=60),
             resource_class="io",
             timeout_s=60,
             retry=fast,
@@ -135,6 +138,9 @@ def register(registry: Registry) -> None:
             timeout_s=120,
             retry=RetryPolicy(max_attempts=4, base_s=0.05, max_s=1.0),
             compensate=h.undo_work,
+            category="data",
+            # the demo's only file: the attempt log a test names in the params
+            permissions=SkillPermissions(write_paths=["$PARAMS.log_path"], cpu_time_s=120),
         )
     )
     registry.add_skill(
@@ -144,13 +150,25 @@ def register(registry: Registry) -> None:
             h.SplitIn,
             h.SplitOut,
             h.split,
+            category="data",
+            permissions=SkillPermissions(cpu_time_s=60),
             resource_class="io",
             timeout_s=60,
             retry=fast,
         )
     )
     registry.add_skill(
-        Skill("demo.join", "1", h.JoinIn, h.JoinOut, h.join, timeout_s=60, retry=fast)
+        Skill(
+            "demo.join",
+            "1",
+            h.JoinIn,
+            h.JoinOut,
+            h.join,
+            timeout_s=60,
+            retry=fast,
+            category="data",
+            permissions=SkillPermissions(cpu_time_s=60),
+        )
     )
     registry.add_skill(
         Skill(
@@ -160,6 +178,8 @@ def register(registry: Registry) -> None:
             h.DigestOut,
             h.digest,
             executor="process",
+            category="data",
+            permissions=SkillPermissions(read_paths=[WORKDIR], write_paths=[WORKDIR]),
             timeout_s=300,
             retry=fast,
         )

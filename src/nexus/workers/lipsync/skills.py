@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nexus.core.registry import Registry
+from nexus.core.registry import Registry, media_permissions
 from nexus.workers.lipsync.handlers import LipsyncInput, LipsyncOutput, animate_mouth
 from nexus.workers.registration import engine_skill
 
@@ -19,6 +19,8 @@ def register(registry: Registry) -> None:
             handler=animate_mouth,
             timeout_s=300.0,
             capability="lipsync",
+            category="lipsync",
+            permissions=media_permissions(assets=True, network=True),
             description="Mouth animation from the speech envelope, encoded frame-accurately.",
         )
     )

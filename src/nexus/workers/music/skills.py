@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nexus.core.registry import Registry
+from nexus.core.registry import Registry, media_permissions
 from nexus.workers.music.handlers import MusicBedInput, MusicBedOutput, compose_music_bed
 from nexus.workers.registration import engine_skill
 
@@ -18,6 +18,8 @@ def register(registry: Registry) -> None:
             output_model=MusicBedOutput,
             handler=compose_music_bed,
             timeout_s=300.0,
+            category="music",
+            permissions=media_permissions(network=False),
             description="Offline music bed: pad, arpeggio and bass in a mood, from a seed.",
         )
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nexus.core.registry import Registry
+from nexus.core.registry import Registry, media_permissions
 from nexus.workers.registration import engine_skill
 from nexus.workers.video.handlers import StoryboardInput, StoryboardOutput, render_storyboard
 
@@ -19,6 +19,8 @@ def register(registry: Registry) -> None:
             handler=render_storyboard,
             timeout_s=120.0,
             capability="image",
+            category="image",
+            permissions=media_permissions(assets=True, network=True),
             description="Storyboard frame: place backdrop, character portraits, speaker emphasis.",
         )
     )
