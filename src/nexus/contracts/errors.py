@@ -56,6 +56,11 @@ class ErrorCode(StrEnum):
     BUDGET_EXHAUSTED = "budget_exhausted"
     BUDGET_INSUFFICIENT = "budget_insufficient"
     POLICY_DENIED = "policy_denied"
+    POLICY_INVALID = "policy_invalid"
+    APPROVAL_EXPIRED = "approval_expired"
+    APPROVAL_NOT_FOUND = "approval_not_found"
+    SELF_APPROVAL = "self_approval"
+    APPROVAL_MISMATCH = "approval_mismatch"
     # model providers
     PROVIDER_NOT_FOUND = "provider_not_found"
     PROVIDER_UNAVAILABLE = "provider_unavailable"
@@ -147,6 +152,13 @@ REGISTRY: dict[ErrorCode, ErrorSpec] = {
         402, False, "The estimate exceeds the remaining budget and the policy refuses to degrade."
     ),
     ErrorCode.POLICY_DENIED: E(403, False, "A policy forbids this action."),
+    ErrorCode.POLICY_INVALID: E(422, False, "The policy does not compile or fails its own tests."),
+    ErrorCode.APPROVAL_EXPIRED: E(409, False, "The approval request expired; start again."),
+    ErrorCode.APPROVAL_NOT_FOUND: E(404, False, "No such approval request in your tenant."),
+    ErrorCode.SELF_APPROVAL: E(403, False, "You cannot approve your own request or run."),
+    ErrorCode.APPROVAL_MISMATCH: E(
+        409, False, "The approval is bound to another job or input; it cannot be reused."
+    ),
     ErrorCode.PROVIDER_NOT_FOUND: E(404, False, "No such provider or model is configured."),
     ErrorCode.PROVIDER_UNAVAILABLE: E(503, True, "The provider is down or its circuit is open."),
     ErrorCode.PROVIDER_RATE_LIMITED: E(429, True, "The provider asked us to slow down."),
