@@ -7,9 +7,9 @@ turns ``False`` into ``0.0`` and can let an unapproved action through (ADR 0211)
 A policy is one Rego module. Its package is the entry point; the rules read are ``allow``
 (boolean, required), ``deny`` and ``needs_approval`` (sets of reason strings) and
 ``approval_ttl_s`` (number). A deny reason wins; an action no ``allow`` admits is denied; an
-allowed action with ``needs_approval`` reasons waits for a human. Old-style (Rego v0, ``allow { ... }``) modules are accepted as
-written: the ``future.keywords`` they may use (``in``, ``if``, ``contains``, ``every``) are
-imported for them.
+allowed action with ``needs_approval`` reasons waits for a human. Old-style (Rego v0,
+``allow { ... }``) modules are accepted as written: the ``future.keywords`` they may use
+(``in``, ``if``, ``contains``, ``every``) are imported for them.
 """
 
 from __future__ import annotations
