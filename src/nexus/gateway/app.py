@@ -19,6 +19,7 @@ from nexus.gateway import guards, openapi
 from nexus.gateway.errors import install_error_handlers
 from nexus.gateway.middleware import GatewayMiddleware, Metrics
 from nexus.gateway.routes import (
+    approvals,
     artifacts,
     audit,
     auth,
@@ -30,6 +31,7 @@ from nexus.gateway.routes import (
     keys,
     members,
     ops,
+    policies,
     preview,
     projects,
     providers,
@@ -64,6 +66,8 @@ RESOURCE_ROUTERS = (
     audit,
     budgets,
     providers,
+    policies,
+    approvals,
 )
 
 
