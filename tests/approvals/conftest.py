@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from argon2 import PasswordHasher
 import pytest
+from argon2 import PasswordHasher
 from pydantic import BaseModel
 
 from nexus.contracts.graph import NodeSpec
@@ -90,6 +90,9 @@ class World:
     tenants: dict[str, str] = field(default_factory=dict)
     project_id: str = ""
 
+    def tenants_of(self, slug: str) -> str:
+        return self.tenants[slug]
+
     def h(self, who: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[who]}"}
 
@@ -146,10 +149,13 @@ async def make_world(tmp_path: Path) -> AsyncIterator[WorldFactory]:
                 world.users[who] = user_id
                 world.tenants[tenant] = tenant_id
             own(platform.registry, world.tenants["tenant-a"])
-        for who, (email, _, _) in USERS.items():
+        for who, (email, slug, _) in USERS.items():
             r = await http.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
             assert r.status_code == 200, r.text
             world.tokens[who] = r.json()["access_token"]
+            me = (await world.call(who, "GET", "/auth/me")).json()
+            world.users[who], world.tenants[slug] = me["user_id"], me["tenant_id"]
+        own(platform.registry, world.tenants["tenant-a"])
         r = await world.call("admin_a", "POST", "/projects", json={"name": "p"})
         world.project_id = r.json()["project_id"]
         return world
