@@ -25,6 +25,9 @@ from nexus.core.logging import get_logger
 from nexus.core.migrate import migrate
 from nexus.core.registry import Registry, SkillContext
 from nexus.core.settings import Settings
+from nexus.governance.approvals import ApprovalRecord
+from nexus.governance.book import PolicyBook
+from nexus.governance.loader import refresh_book
 from nexus.model_router import ModelClient, build_client
 from nexus.model_router.registry_store import ProviderStore
 from nexus.model_router.routing_store import ProjectRoutingStore
@@ -37,6 +40,8 @@ from nexus.orchestrator.advance import Dispatch
 from nexus.orchestrator.daemon import OrchestratorDaemon
 from nexus.orchestrator.dispatch_events import OrchestratorDispatchEvents
 from nexus.orchestrator.gate import DispatchGate
+from nexus.orchestrator.policy_gate import PolicyGate
+from nexus.orchestrator.policy_upkeep import PolicyUpkeep
 from nexus.orchestrator.recovery import lease_owner_id
 from nexus.orchestrator.router_gate import RouterGate
 from nexus.orchestrator.service import Orchestrator
@@ -102,12 +107,27 @@ class Platform:
         self.skills = SkillCatalogue(self.db, self.registry)
         self.budgets = StudioBudgets(self.db, self.guard)
         o = settings.orchestrator
+        # The tenant's policy decides first at every dispatch, then the router (ADR 0214).
+        self.policies = PolicyBook()
+        self.policy_gate: PolicyGate | None = None
+        gate = gate or RouterGate(self.registry, self.models)
+        if settings.governance.enabled:
+            gate = self.policy_gate = PolicyGate(gate, self.policies, self.registry)
         self.orch = Orchestrator(
             self.db,
             self.registry,
-            gate=gate or RouterGate(self.registry, self.models),
+            gate=gate,
             retry_base_s=o.retry_base_s,
             retry_max_s=o.retry_max_s,
+        )
+        self.orch.policy_book = self.policies
+        g = settings.governance
+        self.policy_upkeep = PolicyUpkeep(
+            self.orch,
+            self.policy_gate,
+            self.publish,
+            interval_s=g.sweep_interval_s,
+            default_ttl_s=g.approval_ttl_s,
         )
         self.models.events = OrchestratorDispatchEvents(self.orch)
         self.publisher = Publisher(self.broker)
@@ -126,6 +146,7 @@ class Platform:
                 self.db, self.reload_providers, self.settings.router.refresh_s
             )
             await self.router_watch.start()
+        await self.reload_policies()
         return self
 
     async def register_skills(self) -> None:
@@ -138,6 +159,13 @@ class Platform:
             return
         if added:
             log.info("skills.versions_recorded", added=added)
+
+    async def reload_policies(self) -> None:
+        try:
+            async with self.db.read() as conn:
+                await refresh_book(conn, self.policies)
+        except DBAPIError as exc:  # not migrated yet (auto_migrate off): the default policy
+            log.warning("governance.policies_table_unreadable", error=str(exc.orig)[:200])
 
     async def reload_providers(self) -> None:
         """Merge the providers added or switched over the API, and projects' routing, into
@@ -173,6 +201,8 @@ class Platform:
             self.db, self.read_run_samples, obs.slas, interval_s=obs.sla_interval_s
         )
         self.sla_monitor.start()
+
+        self.policy_upkeep.start()
 
     async def read_run_samples(
         self, *, since: datetime, pipelines: Sequence[str], tenant_id: str | None
@@ -216,6 +246,7 @@ class Platform:
             await self.router_watch.stop()
         if self.sla_monitor is not None:
             await self.sla_monitor.stop()
+        await self.policy_upkeep.stop()
         if self.budget_upkeep is not None:
             await self.budget_upkeep.stop()
         if self.daemon is not None:
@@ -275,6 +306,15 @@ class Platform:
 
     async def reject_job(self, job_id: str, *, user_id: str, reason: str = "") -> None:
         await self.publish(await self.orch.reject_job(job_id, user_id=user_id, reason=reason))
+
+    async def decide_approval(
+        self, tenant_id: str, approval_id: str, *, user_id: str, approve: bool, **kw: Any
+    ) -> ApprovalRecord:
+        record, dispatches = await self.orch.decide_approval(
+            tenant_id, approval_id, user_id=user_id, approve=approve, **kw
+        )
+        await self.publish(dispatches)
+        return record
 
     async def wait_for_run(
         self,

@@ -6,12 +6,14 @@ import typer
 
 from nexus.cli import (
     admin,
+    approvals,
     assets,
     budgets,
     cluster,
     contracts,
     explain,
     observe,
+    policies,
     providers,
     routing,
     runs,
@@ -47,6 +49,8 @@ app.command("costs")(budgets.costs)
 app.add_typer(providers.providers_app, name="providers")
 providers.providers_app.command("route")(routing.route)
 app.add_typer(skills.skills_app, name="skills")
+app.add_typer(policies.policies_app, name="policies")
+app.add_typer(approvals.approvals_app, name="approvals")
 app.command("orchestrator")(cluster.orchestrator)
 app.command("worker")(cluster.worker)
 

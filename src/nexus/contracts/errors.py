@@ -61,6 +61,11 @@ class ErrorCode(StrEnum):
     INVALID_OUTPUT = "invalid_output"
     SKILL_VERSION_CONFLICT = "skill_version_conflict"
     SKILL_VERSION_MISMATCH = "skill_version_mismatch"
+    POLICY_INVALID = "policy_invalid"
+    APPROVAL_EXPIRED = "approval_expired"
+    APPROVAL_NOT_FOUND = "approval_not_found"
+    SELF_APPROVAL = "self_approval"
+    APPROVAL_MISMATCH = "approval_mismatch"
     # model providers
     PROVIDER_NOT_FOUND = "provider_not_found"
     PROVIDER_UNAVAILABLE = "provider_unavailable"
@@ -168,6 +173,13 @@ REGISTRY: dict[ErrorCode, ErrorSpec] = {
     ),
     ErrorCode.SKILL_VERSION_MISMATCH: E(
         409, False, "The worker has another version of the skill than the run pinned."
+    ),
+    ErrorCode.POLICY_INVALID: E(422, False, "The policy does not compile or fails its own tests."),
+    ErrorCode.APPROVAL_EXPIRED: E(409, False, "The approval request expired; start again."),
+    ErrorCode.APPROVAL_NOT_FOUND: E(404, False, "No such approval request in your tenant."),
+    ErrorCode.SELF_APPROVAL: E(403, False, "You cannot approve your own request or run."),
+    ErrorCode.APPROVAL_MISMATCH: E(
+        409, False, "The approval is bound to another job or input; it cannot be reused."
     ),
     ErrorCode.PROVIDER_NOT_FOUND: E(404, False, "No such provider or model is configured."),
     ErrorCode.PROVIDER_UNAVAILABLE: E(503, True, "The provider is down or its circuit is open."),

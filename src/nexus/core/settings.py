@@ -316,6 +316,22 @@ class SafetySettings(BaseModel):
     )
 
 
+class GovernanceSettings(BaseModel):
+    enabled: bool = Field(
+        default=True,
+        description="Evaluate the tenant's policy at run creation and at every dispatch.",
+    )
+    approval_ttl_s: int = Field(
+        default=86400, gt=0, description="An approval request a policy gives no TTL expires then."
+    )
+    sweep_interval_s: float = Field(
+        default=2.0,
+        gt=0,
+        description="How often orchestrators file held jobs as approvals, expire old ones, "
+        "write buffered decision audits and pick up policy changes.",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="NEXUS_", env_nested_delimiter="__", extra="forbid", validate_default=True
@@ -337,6 +353,7 @@ class Settings(BaseSettings):
     asset_matching: AssetMatchingSettings = Field(default_factory=AssetMatchingSettings)
     observer: ObserverSettings = Field(default_factory=ObserverSettings)
     safety: SafetySettings = Field(default_factory=SafetySettings)
+    governance: GovernanceSettings = Field(default_factory=GovernanceSettings)
 
     @classmethod
     def settings_customise_sources(

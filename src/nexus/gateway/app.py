@@ -19,6 +19,7 @@ from nexus.gateway import guards, openapi
 from nexus.gateway.errors import install_error_handlers
 from nexus.gateway.middleware import GatewayMiddleware, Metrics
 from nexus.gateway.routes import (
+    approvals,
     artifacts,
     audit,
     auth,
@@ -31,6 +32,7 @@ from nexus.gateway.routes import (
     members,
     observe,
     ops,
+    policies,
     preview,
     projects,
     providers,
@@ -72,6 +74,8 @@ RESOURCE_ROUTERS = (
     run_assets,
     observe,
     skills,
+    policies,
+    approvals,
 )
 
 

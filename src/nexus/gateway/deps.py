@@ -142,6 +142,7 @@ ArtifactsRead = Annotated[Principal, Depends(require("artifacts:read"))]
 Admin = Annotated[Principal, Depends(_require_admin)]
 Operator = Annotated[Principal, Depends(require_operator)]
 KeysManage = Annotated[Principal, Depends(require(KEYS_MANAGE))]
+ApprovalsDecide = Annotated[Principal, Depends(require("approvals:decide"))]
 AnyPrincipal = Annotated[Principal, Depends(require_user)]
 
 

@@ -19,7 +19,7 @@ Scope = Literal[
     "keys:manage",
     "admin",
 ]
-RoleName = Literal["admin", "editor", "viewer"]
+RoleName = Literal["admin", "editor", "viewer", "approver"]
 Email = Annotated[str, Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Id = Annotated[str, Field(min_length=1, max_length=64)]

@@ -22,8 +22,8 @@ from nexus.contracts.errors import ErrorCode
 from nexus.core.errors import NexusError
 from nexus.core.settings import PLACEHOLDER_SECRETS, Settings
 
-Role = Literal["admin", "editor", "viewer"]
-ROLES: tuple[Role, ...] = ("admin", "editor", "viewer")
+Role = Literal["admin", "editor", "viewer", "approver"]
+ROLES: tuple[Role, ...] = ("admin", "editor", "viewer", "approver")
 SCOPES = (
     "projects:read",
     "projects:write",
@@ -31,8 +31,11 @@ SCOPES = (
     "runs:write",
     "artifacts:read",
     "keys:manage",
+    "approvals:decide",
     "admin",
 )
+# Deciding approval requests: approvers and admins (ADR 0215).
+APPROVALS_DECIDE = "approvals:decide"
 # Listing and revoking API keys; every role manages its own keys (ADR 0151).
 KEYS_MANAGE = "keys:manage"
 _READ = frozenset(s for s in SCOPES if s.endswith(":read")) | {KEYS_MANAGE}
@@ -40,6 +43,7 @@ _WRITE = frozenset(s for s in SCOPES if s.endswith(":write"))
 ROLE_SCOPES: dict[str, frozenset[str]] = {
     "viewer": _READ,
     "editor": _READ | _WRITE,
+    "approver": _READ | {APPROVALS_DECIDE},
     "admin": frozenset(SCOPES),
 }
 API_KEY_PREFIX = "nxk_"

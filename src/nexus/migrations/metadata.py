@@ -5,6 +5,7 @@ from __future__ import annotations
 from nexus.budgets import tables as budgets_tables
 from nexus.core.db import Base
 from nexus.gateway import tables as gateway_tables
+from nexus.governance import tables as governance_tables
 from nexus.model_router import tables as model_router_tables
 from nexus.observer import tables as observer_tables
 from nexus.orchestrator import tables as orchestrator_tables
@@ -18,4 +19,5 @@ MODULE_TABLES = (
     model_router_tables,
     budgets_tables,
     skills_tables,
+    governance_tables,
 )

@@ -24,6 +24,7 @@ from nexus.orchestrator.base import atomic
 from nexus.orchestrator.dispatch_events import DispatchEventCommands
 from nexus.orchestrator.failures import FailureCommands
 from nexus.orchestrator.job_commands import JobCommands
+from nexus.orchestrator.policy_approvals import PolicyApprovalCommands, RunHold, hold_roots
 from nexus.orchestrator.states import RUN_TERMINAL, JobState, RunState
 from nexus.orchestrator.transitions import COMPENSATION_PREFIX, append_events, transition_run
 
@@ -36,7 +37,13 @@ SELECT_IDEM = select(IDEM).where(
 REOPENABLE = (JobState.FAILED.value, JobState.CANCELLED.value, JobState.SKIPPED.value)
 
 
-class Orchestrator(JobCommands, FailureCommands, ApprovalCommands, DispatchEventCommands):
+class Orchestrator(
+    JobCommands,
+    FailureCommands,
+    ApprovalCommands,
+    PolicyApprovalCommands,
+    DispatchEventCommands,
+):
     async def create_run(
         self,
         pipeline: str,
@@ -48,9 +55,11 @@ class Orchestrator(JobCommands, FailureCommands, ApprovalCommands, DispatchEvent
         idempotency_key: str | None = None,
         trace_id: str = "",
         parent_run_id: str | None = None,
+        hold: RunHold | None = None,
     ) -> tuple[str, bool, list[Dispatch]]:
         """Create and start a run. Returns (run_id, created, dispatches); a repeated
-        idempotency key with the same request returns the original run with created=False."""
+        idempotency key with the same request returns the original run with created=False.
+        ``hold``: the policy asks approval of the run; its root jobs wait for it (ADR 0212)."""
         spec = self.registry.pipeline(pipeline)
         validated = spec.params_model.model_validate(params)
         clean = validated.model_dump(mode="json")
@@ -62,8 +71,12 @@ class Orchestrator(JobCommands, FailureCommands, ApprovalCommands, DispatchEvent
             "created_by": created_by,
             "trace_id": trace_id,
             "parent_run_id": parent_run_id,
+            "hold": hold,
         }
-        return await self._insert_run(spec.build(validated), request, idempotency_key)
+        nodes = spec.build(validated)
+        if hold is not None:
+            nodes = hold_roots(nodes)
+        return await self._insert_run(nodes, request, idempotency_key)
 
     @atomic
     async def _insert_run(
@@ -111,6 +124,8 @@ class Orchestrator(JobCommands, FailureCommands, ApprovalCommands, DispatchEvent
         run = await advance.read_run(conn, run_id)
         await append_events(conn, [ev.run_event(run, "created", params=req["params"])])
         job_ids = await graph.insert_nodes(conn, run, nodes, self.registry, pins=pins)
+        if req["hold"] is not None:
+            await req["hold"].file(conn, run)
         await transition_run(conn, run, RunState.RUNNING, values={"started_at": now})
         run = await advance.read_run(conn, run_id)
         return run_id, True, await advance.start_ready_roots(conn, self.wiring, run, job_ids)

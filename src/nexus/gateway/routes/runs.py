@@ -13,7 +13,7 @@ from nexus.core.errors import NexusError
 from nexus.gateway import schemas
 from nexus.gateway.deps import GatewayDep, Principal, RunsRead, RunsWrite, audit
 from nexus.gateway.paging import RunCursor
-from nexus.gateway.services import projects, runs, stories, studio
+from nexus.gateway.services import policy_check, projects, runs, stories, studio
 from nexus.orchestrator import queries
 from nexus.orchestrator.states import RunState
 from nexus.studio.budget import PreparedRun, prepare_studio_run
@@ -104,6 +104,29 @@ async def create_run(
         )
         return JSONResponse(estimate.model_dump(mode="json"), status_code=200)
     budget = params.get("budget_usd") if prepared is not None else None
+    policy_input = policy_check.run_create_input(
+        user_id=principal.user_id,
+        tenant_id=principal.tenant_id,
+        role=principal.role,
+        via=principal.kind,
+        pipeline=body.pipeline,
+        project_id=body.project_id,
+        estimated_cost_usd=prepared.estimate.total_usd if prepared is not None else None,
+        budget_usd=float(budget) if budget is not None else None,
+    )
+    decision, hold = await policy_check.check_run_create(gw.platform, policy_input)
+    detail = policy_check.audit_detail(policy_input, decision)
+    if decision.verdict == "deny":
+        await audit(
+            request,
+            "policy.decision",
+            principal=principal,
+            outcome="failure",
+            target_type="pipeline",
+            target_id=body.pipeline,
+            detail=detail,
+        )
+        raise policy_check.denied(decision)
 
     async def limit_run(run_id: str) -> None:
         if budget is not None:
@@ -114,6 +137,7 @@ async def create_run(
         pipeline=body.pipeline,
         params=params,
         before_publish=limit_run,
+        hold=hold,
         tenant_id=principal.tenant_id,
         project_id=body.project_id,
         created_by=principal.user_id,
@@ -127,7 +151,7 @@ async def create_run(
             principal=principal,
             target_type="run",
             target_id=run_id,
-            detail={"pipeline": body.pipeline},
+            detail={"pipeline": body.pipeline, "policy": detail},
         )
     else:
         response.headers["Idempotent-Replayed"] = "true"

@@ -16,6 +16,7 @@ from nexus.core.registry import Registry
 from nexus.gateway.errors import field_name
 from nexus.gateway.state import Gateway
 from nexus.orchestrator import queries
+from nexus.orchestrator.policy_approvals import RunHold
 
 IDEMPOTENCY_LOCK_TTL_S = 60.0
 IDEMPOTENCY_WAIT_S = 30.0
@@ -50,6 +51,7 @@ async def create_run(
     trace_id: str,
     parent_run_id: str | None = None,
     before_publish: Callable[[str], Awaitable[None]] | None = None,
+    hold: RunHold | None = None,
 ) -> tuple[str, bool]:
     """Create a run. Concurrent requests with one Idempotency-Key are serialised on a lock in
     the cache (Redis in cluster mode), so exactly one creates and the rest read its result."""
@@ -65,6 +67,8 @@ async def create_run(
         kw["parent_run_id"] = parent_run_id
     if before_publish is not None:
         kw["before_publish"] = before_publish
+    if hold is not None:
+        kw["hold"] = hold
     if idempotency_key is None:
         return await platform.create_run(pipeline, params, **kw)
     lock = platform.cache.lock(

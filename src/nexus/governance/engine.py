@@ -1,0 +1,141 @@
+"""The Rego engine wrapper: compile a policy once, answer ``PolicyInput`` with a decision.
+
+The engine is regorus (PyPI ``gordon-to-regorus``, ADR 0210). Input always crosses as JSON
+text (``set_input_json``), never as host objects: a binding that converts Python values
+turns ``False`` into ``0.0`` and can let an unapproved action through (ADR 0211).
+
+A policy is one Rego module. Its package is the entry point; the rules read are ``allow``
+(boolean, required), ``deny`` and ``needs_approval`` (sets of reason strings) and
+``approval_ttl_s`` (number). A deny reason wins; an action no ``allow`` admits is denied; an
+allowed action with ``needs_approval`` reasons waits for a human. Old-style (Rego v0,
+``allow { ... }``) modules are accepted as written: the ``future.keywords`` they may use
+(``in``, ``if``, ``contains``, ``every``) are imported for them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from nexus.contracts.errors import ErrorCode
+from nexus.contracts.governance import PolicyDecision
+from nexus.core.errors import NexusError
+
+_regorus: Any = importlib.import_module("regorus")
+Syntax = Literal["v1", "v0"]
+_PACKAGE = re.compile(r"^\s*package\s+([A-Za-z_][\w.]*)\s*$", re.MULTILINE)
+_FUTURE = "import future.keywords"
+RULES = ("deny", "needs_approval", "allow", "approval_ttl_s")  # in the order they decide
+_ABSENT = "not a valid rule path"
+NO_RULE_ALLOWS = "no rule allows it"
+
+
+def _first_line(message: str) -> str:
+    """The engine's message without its Rust stack backtrace."""
+    return message.split("Stack backtrace:")[0].strip()
+
+
+def package_of(source: str) -> str:
+    found = _PACKAGE.search(source)
+    if found is None:
+        raise NexusError(ErrorCode.POLICY_INVALID, "the policy has no `package` line")
+    return found.group(1)
+
+
+def _with_future_keywords(source: str) -> str:
+    """A v0 module with ``import future.keywords`` added after its package line."""
+    if _FUTURE in source:
+        return source
+    found = _PACKAGE.search(source)
+    assert found is not None
+    return f"{source[: found.end()]}\n{_FUTURE}{source[found.end() :]}"
+
+
+def _engine(source: str, package: str, syntax: Syntax) -> Any:
+    engine = _regorus.Engine()
+    if syntax == "v0":
+        engine.set_rego_v0(True)
+        source = _with_future_keywords(source)
+    engine.add_policy("policy.rego", source)
+    return engine
+
+
+@dataclass
+class CompiledPolicy:
+    """One policy version, parsed and ready; ``evaluate`` takes the input as JSON text."""
+
+    source: str
+    package: str
+    syntax: Syntax
+    version: int
+    engine: Any
+    rules: dict[str, str]  # rule name -> its path, for the rules the policy defines
+
+    def evaluate_json(self, input_json: str) -> PolicyDecision:
+        """Only the rules the module defines are evaluated (one engine call each)."""
+        try:
+            self.engine.set_input_json(input_json)
+            raw = {name: self.engine.eval_rule(path) for name, path in self.rules.items()}
+        except RuntimeError as exc:  # a conflict or a type error at evaluation: fail closed
+            reason = f"policy error: {_first_line(str(exc))[:300]}"
+            return PolicyDecision(verdict="deny", reasons=[reason], policy_version=self.version)
+        return decision_of(raw, self.version)
+
+
+def decision_of(raw: dict[str, Any], version: int) -> PolicyDecision:
+    """A deny reason wins; then nothing allowing it is a deny; an allowed action with a
+    ``needs_approval`` reason waits for a human; else it is allowed (ADR 0211)."""
+    denied = sorted(str(r) for r in raw.get("deny") or ())
+    if denied:
+        return PolicyDecision(verdict="deny", reasons=denied, policy_version=version)
+    if raw.get("allow") is not True:
+        return PolicyDecision(verdict="deny", reasons=[NO_RULE_ALLOWS], policy_version=version)
+    held = sorted(str(r) for r in raw.get("needs_approval") or ())
+    if held:
+        ttl = raw.get("approval_ttl_s")
+        return PolicyDecision(
+            verdict="needs_approval",
+            reasons=held,
+            policy_version=version,
+            approval_ttl_s=int(ttl) if isinstance(ttl, int | float) and ttl > 0 else None,
+        )
+    return PolicyDecision(verdict="allow", reasons=[], policy_version=version)
+
+
+def compile_policy(source: str, version: int = 0) -> CompiledPolicy:
+    """Parse ``source`` as Rego v1, else as v0; ``policy_invalid`` with the engine's message."""
+    package = package_of(source)
+    errors: list[str] = []
+    for syntax in ("v1", "v0"):
+        try:
+            engine = _engine(source, package, syntax)
+        except RuntimeError as exc:
+            errors.append(f"as Rego {syntax}: {_first_line(str(exc))}")
+            continue
+        return CompiledPolicy(source, package, syntax, version, engine, _rules(engine, package))
+    raise NexusError(ErrorCode.POLICY_INVALID, "\n".join(errors)[:2000])
+
+
+def _rules(engine: Any, package: str) -> dict[str, str]:
+    """The decision rules the module defines, found by evaluating each on an empty input
+    (errors that only show at evaluation surface here, as ``policy_invalid``)."""
+    found: dict[str, str] = {}
+    engine.set_input_json("{}")
+    for name in RULES:
+        path = f"data.{package}.{name}"
+        try:
+            engine.eval_rule(path)
+        except RuntimeError as exc:
+            message = _first_line(str(exc))
+            if _ABSENT in message:
+                continue
+            raise NexusError(ErrorCode.POLICY_INVALID, f"{name}: {message}"[:2000]) from exc
+        found[name] = path
+    if not found:
+        raise NexusError(
+            ErrorCode.POLICY_INVALID,
+            f"package {package} defines none of the rules {', '.join(RULES)}",
+        )
+    return found

@@ -1,0 +1,1 @@
+from tests.approvals.conftest import make_world, world  # noqa: F401
