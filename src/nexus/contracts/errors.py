@@ -56,6 +56,17 @@ class ErrorCode(StrEnum):
     BUDGET_EXHAUSTED = "budget_exhausted"
     BUDGET_INSUFFICIENT = "budget_insufficient"
     POLICY_DENIED = "policy_denied"
+    # sandboxed user skills (nexus.sandbox)
+    SANDBOX_TIMEOUT = "sandbox_timeout"
+    SANDBOX_MEMORY = "sandbox_memory"
+    SANDBOX_OUTPUT_TOO_LARGE = "sandbox_output_too_large"
+    SANDBOX_DENIED = "sandbox_denied"
+    SANDBOX_CRASHED = "sandbox_crashed"
+    SANDBOX_UNAVAILABLE = "sandbox_unavailable"
+    INVALID_MANIFEST = "invalid_manifest"
+    INVALID_INPUT = "invalid_input"
+    INVALID_OUTPUT = "invalid_output"
+    SKILL_VERSION_CONFLICT = "skill_version_conflict"
     # model providers
     PROVIDER_NOT_FOUND = "provider_not_found"
     PROVIDER_UNAVAILABLE = "provider_unavailable"
@@ -147,6 +158,26 @@ REGISTRY: dict[ErrorCode, ErrorSpec] = {
         402, False, "The estimate exceeds the remaining budget and the policy refuses to degrade."
     ),
     ErrorCode.POLICY_DENIED: E(403, False, "A policy forbids this action."),
+    ErrorCode.SANDBOX_TIMEOUT: E(504, False, "The sandboxed skill ran past its deadline."),
+    ErrorCode.SANDBOX_MEMORY: E(507, False, "The sandboxed skill ran past its memory cap."),
+    ErrorCode.SANDBOX_OUTPUT_TOO_LARGE: E(
+        507, False, "The sandboxed skill wrote more output than it may."
+    ),
+    ErrorCode.SANDBOX_DENIED: E(
+        403, False, "The sandboxed skill tried something it may not (files, network, processes)."
+    ),
+    ErrorCode.SANDBOX_CRASHED: E(500, False, "The sandboxed skill failed or crashed."),
+    ErrorCode.SANDBOX_UNAVAILABLE: E(
+        503, False, "The sandbox runtime is not available on this host."
+    ),
+    ErrorCode.INVALID_MANIFEST: E(422, False, "The skill manifest is invalid."),
+    ErrorCode.INVALID_INPUT: E(422, False, "The input does not match the skill's input schema."),
+    ErrorCode.INVALID_OUTPUT: E(
+        502, False, "The skill's output does not match its output schema."
+    ),
+    ErrorCode.SKILL_VERSION_CONFLICT: E(
+        409, False, "This skill version exists with other content; versions are immutable."
+    ),
     ErrorCode.PROVIDER_NOT_FOUND: E(404, False, "No such provider or model is configured."),
     ErrorCode.PROVIDER_UNAVAILABLE: E(503, True, "The provider is down or its circuit is open."),
     ErrorCode.PROVIDER_RATE_LIMITED: E(429, True, "The provider asked us to slow down."),
