@@ -8,6 +8,7 @@ from nexus.gateway import tables as gateway_tables
 from nexus.model_router import tables as model_router_tables
 from nexus.observer import tables as observer_tables
 from nexus.orchestrator import tables as orchestrator_tables
+from nexus.sandbox import tables as sandbox_tables
 
 target_metadata = Base.metadata
 MODULE_TABLES = (
@@ -16,4 +17,5 @@ MODULE_TABLES = (
     observer_tables,
     model_router_tables,
     budgets_tables,
+    sandbox_tables,
 )

@@ -74,5 +74,5 @@ class WasmEngine:
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.{time.monotonic_ns()}.tmp")
         tmp.write_bytes(module.serialize())
-        os.replace(tmp, path)  # atomic: a concurrent reader sees the whole file or none
+        tmp.replace(path)  # atomic: a concurrent reader sees the whole file or none
         return module

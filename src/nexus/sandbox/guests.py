@@ -13,11 +13,12 @@ EXIT_DENIED = 72
 SKILL_DIR = "/skill"
 SCRATCH_DIR = "/scratch"
 
-PYTHON_RUNNER = r'''
+PYTHON_RUNNER = r"""
 import sys, json
 _DENY = ("socket.", "subprocess.", "os.system", "os.exec", "os.fork", "os.posix_spawn",
          "os.spawn", "_thread.start_new_thread", "os.kill", "ctypes.", "os.putenv", "os.chdir")
-_READ_OK = tuple(p for p in sys.path if p.startswith("/")) + (sys.prefix + "/", "/scratch/", "/skill/")
+_READ_OK = tuple(p for p in sys.path if p.startswith("/"))
+_READ_OK += (sys.prefix + "/", "/scratch/", "/skill/")
 import os as _os
 _ACCESS = _os.O_WRONLY | _os.O_RDWR  # WASI: O_RDWR = O_RDONLY | O_WRONLY (own bits)
 _CHANGES = _os.O_CREAT | _os.O_APPEND | _os.O_TRUNC
@@ -72,7 +73,7 @@ def _run():
     sys.__stdout__.write(text + "\n")
     sys.__stdout__.flush()
 _run()
-'''
+"""
 
 JS_RUNNER = r"""
 const rawStd = globalThis.std, rawOs = globalThis.os;  // --std: the QuickJS std/os globals
@@ -96,12 +97,16 @@ const writes = (m) => typeof m === "string" ? /[wa+]/.test(m) : (m | 0) !== 0;
 guard(std, "open", writes); guard(std, "loadFile", () => false);
 guard(os, "open", writes); guard(os, "readdir", () => false); guard(os, "stat", () => false);
 const deny = (name) => () => { throw new SandboxDenied(`${name} is not allowed in the sandbox`); };
-for (const name of ["exec", "Worker", "setReadHandler", "kill", "signal", "symlink"]) os[name] = deny(name);
+for (const name of ["exec", "Worker", "setReadHandler", "kill", "signal", "symlink"]) {
+  os[name] = deny(name);
+}
 std.popen = deny("popen");
 std.getenviron = () => ({});
 globalThis.std = std; globalThis.os = os;
 const out = rawStd.out, err = rawStd.err;
-const emit = (code, obj) => { out.puts(JSON.stringify(obj) + "\n"); out.flush(); rawStd.exit(code); };
+const emit = (code, obj) => {
+  out.puts(JSON.stringify(obj) + "\n"); out.flush(); rawStd.exit(code);
+};
 const toErr = (...a) => { err.puts(a.join(" ") + "\n"); };
 globalThis.print = toErr;
 globalThis.console = { log: toErr, error: toErr, warn: toErr, info: toErr };

@@ -37,7 +37,9 @@ def _last_json(stdout: bytes) -> dict[str, Any] | None:
 
 def _fail(code: ErrorCode, detail: str, elapsed_s: float, stderr: str) -> NexusError:
     return NexusError(
-        code, redact(detail)[:500], extra={"elapsed_s": round(elapsed_s, 3), "stderr": redact(stderr)[-2000:]}
+        code,
+        redact(detail)[:500],
+        extra={"elapsed_s": round(elapsed_s, 3), "stderr": redact(stderr)[-2000:]},
     )
 
 
@@ -55,12 +57,24 @@ def classify_exit(
     tail = err[-2000:]
     answer = _last_json(stdout)
     if overflowed:
-        raise _fail(ErrorCode.SANDBOX_OUTPUT_TOO_LARGE, f"output past {limits.output_bytes} bytes", elapsed_s, tail)  # noqa: E501
-    if trap == "interrupt" or status == -9 and elapsed_s >= limits.wall_s:
-        raise _fail(ErrorCode.SANDBOX_TIMEOUT, f"deadline of {limits.wall_s:g} s reached", elapsed_s, tail)  # noqa: E501
+        raise _fail(
+            ErrorCode.SANDBOX_OUTPUT_TOO_LARGE,
+            f"output past {limits.output_bytes} bytes",
+            elapsed_s,
+            tail,
+        )
+    if trap == "interrupt" or (status == -9 and elapsed_s >= limits.wall_s):
+        raise _fail(
+            ErrorCode.SANDBOX_TIMEOUT, f"deadline of {limits.wall_s:g} s reached", elapsed_s, tail
+        )
     reason = str((answer or {}).get("error", "")) or trap or tail[-300:]
     if status == guests.EXIT_MEMORY or any(m in err for m in MEMORY_MARKERS):
-        raise _fail(ErrorCode.SANDBOX_MEMORY, f"memory cap of {limits.memory_bytes >> 20} MB: {reason}", elapsed_s, tail)  # noqa: E501
+        raise _fail(
+            ErrorCode.SANDBOX_MEMORY,
+            f"memory cap of {limits.memory_bytes >> 20} MB: {reason}",
+            elapsed_s,
+            tail,
+        )
     if status == guests.EXIT_DENIED:
         raise _fail(ErrorCode.SANDBOX_DENIED, reason, elapsed_s, tail)
     if status != 0 or answer is None or "output" not in answer:

@@ -1,5 +1,6 @@
-"""``poll_oneoff`` and ``clock_time_get`` for the guest, replacing WASI's: a guest ``sleep`` is a host call during which
-the epoch deadline is not checked, so "sleep forever" would hold the thread past any deadline.
+"""``poll_oneoff`` and ``clock_time_get`` for the guest, replacing WASI's: a guest ``sleep`` is
+a host call during which the epoch deadline is not checked, so "sleep forever" would hold the
+thread past any deadline.
 Here clock subscriptions sleep on the host only until the earlier of their timeout and the
 run's deadline, then trap (``DeadlineReached``); fd subscriptions are reported ready at once
 (the guest's only fds are its stdio and scratch files, which never block). The clocks are
@@ -38,7 +39,7 @@ def _wait_s(clock_id: int, timeout_ns: int, flags: int) -> float:
     return max(0.0, (timeout_ns - now_ns(clock_id)) / 1e9)
 
 
-def _clock_wait_s(sub: bytes) -> float:
+def _clock_wait_s(sub: bytes | bytearray) -> float:
     (clock_id,) = struct.unpack_from("<I", sub, 16)
     (timeout_ns,) = struct.unpack_from("<Q", sub, 24)
     (flags,) = struct.unpack_from("<H", sub, 40)

@@ -16,8 +16,6 @@ from typing import Any
 
 import wasmtime
 
-from nexus.contracts.errors import ErrorCode
-from nexus.core.errors import NexusError
 from nexus.sandbox import guests
 from nexus.sandbox.capture import BoundedPipe
 from nexus.sandbox.engine import WasmEngine
@@ -61,7 +59,10 @@ def _wasi(files: GuestFiles, root: Path, stdout: BoundedPipe, stderr: BoundedPip
     wasi.stdout_file = str(stdout.path)
     wasi.stderr_file = str(stderr.path)
     wasi.preopen_dir(
-        str(root / "skill"), guests.SKILL_DIR, wasmtime.DirPerms.READ_ONLY, wasmtime.FilePerms.READ_ONLY
+        str(root / "skill"),
+        guests.SKILL_DIR,
+        wasmtime.DirPerms.READ_ONLY,
+        wasmtime.FilePerms.READ_ONLY,
     )
     wasi.preopen_dir(str(root / "scratch"), guests.SCRATCH_DIR)
     return wasi
