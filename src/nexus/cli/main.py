@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import typer
 
-from nexus.cli import admin, budgets, cluster, contracts, providers, runs, serve, studio
+from nexus.cli import (
+    admin,
+    budgets,
+    cluster,
+    contracts,
+    providers,
+    runs,
+    serve,
+    studio,
+    user_skills,
+)
 from nexus.cli.common import console, report_errors, run_async, settings_from_env
 from nexus.core.db import Database
 from nexus.core.migrate import migrate as apply_migrations
@@ -26,6 +36,7 @@ app.add_typer(contracts.contracts_app, name="contracts")
 app.add_typer(budgets.budgets_app, name="budgets")
 app.command("costs")(budgets.costs)
 app.add_typer(providers.providers_app, name="providers")
+app.add_typer(user_skills.user_skills_app, name="user-skills")
 app.command("orchestrator")(cluster.orchestrator)
 app.command("worker")(cluster.worker)
 

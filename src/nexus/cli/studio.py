@@ -117,6 +117,10 @@ def produce(
         list[str] | None,
         typer.Option(help="Pin a stage's engine: STAGE=PROVIDER[/MODEL] or STAGE=offline."),
     ] = None,
+    subtitle_transform: Annotated[
+        list[str] | None,
+        typer.Option(help="A user skill NAME@VERSION applied to the subtitles (repeatable)."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Turn a story into a narrated, subtitled video: offline, or with the configured models."""
@@ -129,6 +133,8 @@ def produce(
         "budget_usd": budget,
         "engines": _parse_engines(engine or []),
     }
+    if subtitle_transform:
+        params["subtitle_transforms"] = subtitle_transform
     if degrade is not None:
         params["degrade"] = [cast(DegradeStep, d.strip()) for d in degrade.split(",") if d.strip()]
     target = out or Path("out") / story.stem

@@ -172,9 +172,7 @@ REGISTRY: dict[ErrorCode, ErrorSpec] = {
     ),
     ErrorCode.INVALID_MANIFEST: E(422, False, "The skill manifest is invalid."),
     ErrorCode.INVALID_INPUT: E(422, False, "The input does not match the skill's input schema."),
-    ErrorCode.INVALID_OUTPUT: E(
-        502, False, "The skill's output does not match its output schema."
-    ),
+    ErrorCode.INVALID_OUTPUT: E(502, False, "The skill's output does not match its output schema."),
     ErrorCode.SKILL_VERSION_CONFLICT: E(
         409, False, "This skill version exists with other content; versions are immutable."
     ),
