@@ -24,6 +24,9 @@ _ACCESS = _os.O_WRONLY | _os.O_RDWR  # WASI: O_RDWR = O_RDONLY | O_WRONLY (own b
 _CHANGES = _os.O_CREAT | _os.O_APPEND | _os.O_TRUNC
 def _writes(flags):
     return (flags & _ACCESS) not in (0, _os.O_RDONLY) or bool(flags & _CHANGES)
+_NO_MODULES = {"socket", "ssl", "select", "subprocess", "posixsubprocess", "ctypes",
+               "multiprocessing", "thread", "threading", "asyncio", "urllib", "http"}
+_NO_OS = {"fork", "forkpty", "execv", "execve", "spawnv", "posix_spawn", "system", "kill"}
 class SandboxDenied(Exception):
     pass
 def _audit(event, args):
@@ -56,8 +59,14 @@ def _run():
         _emit(71, {"error": "MemoryError"})
     except SandboxDenied as exc:
         _emit(72, {"error": str(exc)})
-    except (PermissionError, AttributeError) as exc:
-        denied = isinstance(exc, PermissionError) or "fork" in str(exc) or "spawn" in str(exc)
+    except PermissionError as exc:
+        _emit(72, {"error": f"{type(exc).__name__}: {exc}"})
+    except AttributeError as exc:  # WASI's CPython lacks os.fork, _socket.getaddrinfo...
+        mod = getattr(getattr(exc, "obj", None), "__name__", "")
+        denied = mod.lstrip("_") in _NO_MODULES or (mod == "os" and exc.name in _NO_OS)
+        _emit(72 if denied else 70, {"error": f"{type(exc).__name__}: {exc}"})
+    except ImportError as exc:
+        denied = (exc.name or "").lstrip("_") in _NO_MODULES
         _emit(72 if denied else 70, {"error": f"{type(exc).__name__}: {exc}"})
     except RecursionError as exc:
         _emit(70, {"error": f"RecursionError: {exc}"})
