@@ -69,7 +69,7 @@ def test_network_connect() -> None:
 
 
 def _pids() -> int:
-    return sum(1 for p in os.listdir("/proc") if p.isdigit())
+    return sum(1 for p in Path("/proc").iterdir() if p.name.isdigit())
 
 
 @pytest.mark.parametrize(
@@ -108,9 +108,9 @@ def test_time_abuse_meets_the_deadline(script: str) -> None:
     assert err.code == ErrorCode.SANDBOX_TIMEOUT
     time.sleep(0.2)
     assert not any(
-        b"sleep\x0010000" in Path(f"/proc/{p}/cmdline").read_bytes()
-        for p in os.listdir("/proc")
-        if p.isdigit() and Path(f"/proc/{p}/cmdline").exists()
+        b"sleep\x0010000" in (p / "cmdline").read_bytes()
+        for p in Path("/proc").iterdir()
+        if p.name.isdigit() and (p / "cmdline").exists()
     )  # the namespace died with its pid 1
 
 

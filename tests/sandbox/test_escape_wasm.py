@@ -4,7 +4,6 @@ memory, seconds not minutes)."""
 
 from __future__ import annotations
 
-import os
 import resource
 import socket
 import time
@@ -90,7 +89,7 @@ def test_network_connect(wasm_engine: WasmEngine) -> None:
 
 
 def _pids() -> int:
-    return sum(1 for p in os.listdir("/proc") if p.isdigit())
+    return sum(1 for p in Path("/proc").iterdir() if p.name.isdigit())
 
 
 @pytest.mark.parametrize(
@@ -119,7 +118,8 @@ def test_process_and_thread_bombs(wasm_engine: WasmEngine, lang: WasmLanguage, s
         ("python", py("a = []\nwhile True:\n    a.append(bytearray(1 << 20))")),
         (
             "javascript",
-            "export function main() { const a = []; while (true) a.push(new ArrayBuffer(1 << 20)); }",
+            "export function main() { const a = [];"
+            " while (true) a.push(new ArrayBuffer(1 << 20)); }",
         ),
     ],
     ids=["python", "javascript"],
