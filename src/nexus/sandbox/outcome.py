@@ -4,6 +4,7 @@ deadline or the native tier's kill ended it."""
 
 from __future__ import annotations
 
+import ast
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -31,8 +32,17 @@ def _last_json(stdout: bytes) -> dict[str, Any] | None:
     try:
         value = json.loads(lines[-1])
     except json.JSONDecodeError:
+        value = _python_literal(lines[-1])
+    return value if isinstance(value, dict) else None  # pyright: ignore[reportUnknownVariableType]
+
+
+def _python_literal(line: str) -> Any:
+    """The Python runner's answer: a literal (never evaluated as code), and JSON-shaped."""
+    try:
+        value = ast.literal_eval(line)
+        return json.loads(json.dumps(value, allow_nan=False))
+    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
         return None
-    return value if isinstance(value, dict) else None
 
 
 def _fail(code: ErrorCode, detail: str, elapsed_s: float, stderr: str) -> NexusError:

@@ -73,7 +73,8 @@ def _prepare(root: Path, files: GuestFiles, source: str, payload: Any) -> None:
     (root / "scratch").mkdir()
     (root / "skill" / files.source_name).write_text(source, encoding="utf-8")
     (root / "skill" / files.runner_name).write_text(files.runner, encoding="utf-8")
-    (root / "stdin.json").write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+    text = repr(payload) if files.source_name == "main.py" else json.dumps(payload)
+    (root / "stdin.json").write_text(text, encoding="utf-8")
 
 
 def _execute(
