@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -80,6 +82,9 @@ def bench(runs: int) -> list[tuple[str, str, str, float]]:
                 ms = median_ms(lambda: run_wasm(fresh, lang, src, payload, LIMITS), runs)  # noqa: B023
                 rows.append((lang, name, "warm: instantiate + run", ms))
         fresh.close()
+    # The machine's load, measured in the same run: the floor of the same work outside wasm.
+    host = median_ms(lambda: subprocess.run([sys.executable, "-S", "-c", "pass"], check=True), runs)
+    rows.append(("host CPython (reference)", "-S -c pass", "a native process start", host))
     if bwrap_available():
         script = b'#!/bin/sh\nread line\necho \'{"output": {"hello": "world"}}\'\n'
         ms = median_ms(lambda: run_native(script, {}, LIMITS), runs)
