@@ -46,6 +46,9 @@ from nexus.orchestrator.recovery import lease_owner_id
 from nexus.orchestrator.router_gate import RouterGate
 from nexus.orchestrator.service import Orchestrator
 from nexus.orchestrator.states import RUN_TERMINAL, RunState
+from nexus.sandbox.node import pin_refs
+from nexus.sandbox.runner import SandboxRunner, cache_dir_for
+from nexus.sandbox.store import UserSkillStore
 from nexus.skills import SkillCatalogue
 from nexus.studio import pipeline as studio_pipeline
 from nexus.studio.models import StudioModels
@@ -103,8 +106,15 @@ class Platform:
         self.registry = registry or build_registry(self.studio_models)
         self.registry.services["models"] = self.models
         self.registry.services["asset_matching"] = settings.asset_matching.model_dump()
-        # The lead wires the sandbox's UserSkillSource here (``skills.user_skills``).
-        self.skills = SkillCatalogue(self.db, self.registry)
+        # User skills (issue 11): the store every process reads, the sandbox that runs them.
+        self.user_skills = UserSkillStore(self.db, settings.sandbox)
+        self.sandbox = SandboxRunner(
+            settings.sandbox, cache_dir_for(settings.sandbox, settings.data_dir)
+        )
+        self.registry.services["user_skills"] = self.user_skills
+        self.registry.services["sandbox"] = self.sandbox
+        # The catalogue: built-ins and each tenant's uploaded skills (origin "user").
+        self.skills = SkillCatalogue(self.db, self.registry, user_skills=self.user_skills)
         self.budgets = StudioBudgets(self.db, self.guard)
         o = settings.orchestrator
         # The tenant's policy decides first at every dispatch, then the router (ADR 0214).
@@ -257,6 +267,7 @@ class Platform:
         await self.models.close()
         await self.broker.close()
         await self.cache.close()
+        self.sandbox.close()
         await self.db.dispose()
 
     async def call_scope(self, ctx: SkillContext) -> CallScope:
@@ -282,6 +293,10 @@ class Platform:
     ) -> tuple[str, bool]:
         """``before_publish(run_id)`` runs after the run is committed and before any of its
         jobs is published (e.g. to give the run its own budget)."""
+        refs = params.get("subtitle_transforms") or []
+        if refs:  # pin each user skill to its digest now: unknown refs fail before the run
+            pins = await pin_refs(self.user_skills, kw.get("tenant_id", "local"), list(refs))
+            params = {**params, "user_skill_pins": pins}
         run_id, created, dispatches = await self.orch.create_run(pipeline, params, **kw)
         if created and before_publish is not None:
             await before_publish(run_id)

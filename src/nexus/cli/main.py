@@ -20,6 +20,7 @@ from nexus.cli import (
     serve,
     skills,
     studio,
+    user_skills,
 )
 from nexus.cli.common import console, report_errors, run_async, settings_from_env
 from nexus.core.db import Database
@@ -51,6 +52,7 @@ providers.providers_app.command("route")(routing.route)
 app.add_typer(skills.skills_app, name="skills")
 app.add_typer(policies.policies_app, name="policies")
 app.add_typer(approvals.approvals_app, name="approvals")
+app.add_typer(user_skills.user_skills_app, name="user-skills")
 app.command("orchestrator")(cluster.orchestrator)
 app.command("worker")(cluster.worker)
 

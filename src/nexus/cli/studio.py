@@ -122,6 +122,10 @@ def produce(
         Path | None,
         typer.Option(help="An entity bible zip: its characters keep their voices (ADR 0243)."),
     ] = None,
+    subtitle_transform: Annotated[
+        list[str] | None,
+        typer.Option(help="A user skill NAME@VERSION applied to the subtitles (repeatable)."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Turn a story into a narrated, subtitled video: offline, or with the configured models."""
@@ -136,6 +140,8 @@ def produce(
     }
     if bible is not None:
         params["cast"] = bible_cast(bible.read_bytes())
+    if subtitle_transform:
+        params["subtitle_transforms"] = subtitle_transform
     if degrade is not None:
         params["degrade"] = [cast(DegradeStep, d.strip()) for d in degrade.split(",") if d.strip()]
     target = out or Path("out") / story.stem

@@ -66,6 +66,14 @@ class ErrorCode(StrEnum):
     APPROVAL_NOT_FOUND = "approval_not_found"
     SELF_APPROVAL = "self_approval"
     APPROVAL_MISMATCH = "approval_mismatch"
+    # sandboxed user skills (nexus.sandbox)
+    SANDBOX_TIMEOUT = "sandbox_timeout"
+    SANDBOX_MEMORY = "sandbox_memory"
+    SANDBOX_OUTPUT_TOO_LARGE = "sandbox_output_too_large"
+    SANDBOX_DENIED = "sandbox_denied"
+    SANDBOX_CRASHED = "sandbox_crashed"
+    SANDBOX_UNAVAILABLE = "sandbox_unavailable"
+    INVALID_MANIFEST = "invalid_manifest"
     # model providers
     PROVIDER_NOT_FOUND = "provider_not_found"
     PROVIDER_UNAVAILABLE = "provider_unavailable"
@@ -167,9 +175,10 @@ REGISTRY: dict[ErrorCode, ErrorSpec] = {
         500, False, "The skill's output does not match its output schema; nothing was committed."
     ),
     ErrorCode.SKILL_VERSION_CONFLICT: E(
-        500,
+        409,
         False,
-        "A skill changed (schemas, permissions or code) without a new version; bump its version.",
+        "This skill version exists with other content (schemas, permissions or code); versions"
+        " are immutable: publish a new version.",
     ),
     ErrorCode.SKILL_VERSION_MISMATCH: E(
         409, False, "The worker has another version of the skill than the run pinned."
@@ -181,6 +190,19 @@ REGISTRY: dict[ErrorCode, ErrorSpec] = {
     ErrorCode.APPROVAL_MISMATCH: E(
         409, False, "The approval is bound to another job or input; it cannot be reused."
     ),
+    ErrorCode.SANDBOX_TIMEOUT: E(504, False, "The sandboxed skill ran past its deadline."),
+    ErrorCode.SANDBOX_MEMORY: E(507, False, "The sandboxed skill ran past its memory cap."),
+    ErrorCode.SANDBOX_OUTPUT_TOO_LARGE: E(
+        507, False, "The sandboxed skill wrote more output than it may."
+    ),
+    ErrorCode.SANDBOX_DENIED: E(
+        403, False, "The sandboxed skill tried something it may not (files, network, processes)."
+    ),
+    ErrorCode.SANDBOX_CRASHED: E(500, False, "The sandboxed skill failed or crashed."),
+    ErrorCode.SANDBOX_UNAVAILABLE: E(
+        503, False, "The sandbox runtime is not available on this host."
+    ),
+    ErrorCode.INVALID_MANIFEST: E(422, False, "The skill manifest is invalid."),
     ErrorCode.PROVIDER_NOT_FOUND: E(404, False, "No such provider or model is configured."),
     ErrorCode.PROVIDER_UNAVAILABLE: E(503, True, "The provider is down or its circuit is open."),
     ErrorCode.PROVIDER_RATE_LIMITED: E(429, True, "The provider asked us to slow down."),

@@ -332,6 +332,23 @@ class GovernanceSettings(BaseModel):
     )
 
 
+class SandboxSettings(BaseModel):
+    """Platform maxima for user skills (a manifest may ask for less, never more)."""
+
+    max_wall_s: float = Field(default=30.0, gt=0, description="Wall-clock deadline per run.")
+    max_memory_mb: int = Field(default=512, gt=0, description="Guest memory cap.")
+    max_output_bytes: int = Field(default=4 * 1024 * 1024, gt=0)
+    max_source_bytes: int = Field(default=512 * 1024, gt=0, description="Uploaded source.")
+    native_enabled: bool = Field(
+        default=True, description="The bubblewrap tier for native binaries (Linux only)."
+    )
+    native_max_pids: int = Field(default=16, gt=0, description="Native tier: process cap.")
+    native_uid: int = Field(default=65534, ge=1, description="Native tier: unprivileged uid.")
+    cache_dir: Path | None = Field(
+        default=None, description="Compiled wasm modules; default <data_dir>/sandbox."
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="NEXUS_", env_nested_delimiter="__", extra="forbid", validate_default=True
@@ -354,6 +371,7 @@ class Settings(BaseSettings):
     observer: ObserverSettings = Field(default_factory=ObserverSettings)
     safety: SafetySettings = Field(default_factory=SafetySettings)
     governance: GovernanceSettings = Field(default_factory=GovernanceSettings)
+    sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
 
     @classmethod
     def settings_customise_sources(

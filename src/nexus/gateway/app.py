@@ -43,6 +43,7 @@ from nexus.gateway.routes import (
     shots,
     skills,
     stories,
+    user_skills,
 )
 from nexus.gateway.security import Passwords, TokenIssuer, resolve_jwt_secret
 from nexus.gateway.state import Gateway
@@ -54,6 +55,7 @@ API_PREFIX = "/api/v1"
 # Matched in order, one by one: the hottest routes (runs) go first.
 RESOURCE_ROUTERS = (
     runs,
+    user_skills,
     events,
     jobs,
     artifacts,

@@ -9,6 +9,7 @@ from nexus.governance import tables as governance_tables
 from nexus.model_router import tables as model_router_tables
 from nexus.observer import tables as observer_tables
 from nexus.orchestrator import tables as orchestrator_tables
+from nexus.sandbox import tables as sandbox_tables
 from nexus.skills import tables as skills_tables
 
 target_metadata = Base.metadata
@@ -20,4 +21,5 @@ MODULE_TABLES = (
     budgets_tables,
     skills_tables,
     governance_tables,
+    sandbox_tables,
 )

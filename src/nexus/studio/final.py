@@ -17,6 +17,7 @@ from nexus.studio import asset_report
 from nexus.studio.cast import cast_pack
 from nexus.studio.plan import PlanOut
 from nexus.studio.render import ClipOut, SegmentGlueOut, ShotSpeechOut
+from nexus.studio.user_subtitles import final_subtitles
 
 MUSIC_GAIN_DB = -18.0
 
@@ -86,7 +87,12 @@ def _keep_json(ctx: SkillContext, name: str, value: Any) -> str:
 
 
 def _clips(upstream: dict[str, dict[str, Any]]) -> list[ClipOut]:
-    clips = (ClipOut.model_validate(c) for c in _ordered(upstream, ".clip"))
+    """The shots' clips, with the cues of their last user subtitle transform, if any."""
+    clips: list[ClipOut] = []
+    for raw in _ordered(upstream, ".clip"):
+        clip = ClipOut.model_validate(raw)
+        subs = final_subtitles(upstream, clip.shot.shot_id)
+        clips.append(clip if subs is None else clip.model_copy(update={"subtitles": subs}))
     return sorted(clips, key=lambda c: c.shot.index)
 
 

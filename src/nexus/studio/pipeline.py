@@ -27,7 +27,16 @@ from nexus.planner import apply_shot_edits
 from nexus.planner.chunks import DEFAULT_CHUNK_UNITS
 from nexus.planner.costing import OFFLINE, Stage
 from nexus.planner.degrade import DEFAULT_POLICY, DegradeStep
-from nexus.studio import asset_graph, assisted, final, lipsync, media, plan, render
+from nexus.studio import (
+    asset_graph,
+    assisted,
+    final,
+    lipsync,
+    media,
+    plan,
+    render,
+    user_subtitles,
+)
 from nexus.studio.asset_skills import register_asset_skills
 from nexus.studio.cast import apply_cast, known_voice_ids
 from nexus.studio.matching import MatchRule
@@ -58,6 +67,14 @@ class StudioParams(BaseModel):
         ge=20,
         le=20_000,
         description="LLM-assisted planning: story units (words, Han characters) per chunk.",
+    )
+    subtitle_transforms: list[str] = Field(
+        default_factory=list,
+        max_length=8,
+        description="User skills (name@version) applied in order to every shot's subtitles.",
+    )
+    user_skill_pins: dict[str, str] = Field(
+        default_factory=dict, description="Filled at run creation: name@version -> digest."
     )
     degrade: list[DegradeStep] = Field(
         default_factory=lambda: list(DEFAULT_POLICY),
@@ -94,6 +111,8 @@ RUN_ONLY = {
     "asset_pins",
     "asset_rejects",
     "cast",
+    "subtitle_transforms",
+    "user_skill_pins",
 }  # not part of the plan's cache key
 
 
@@ -192,8 +211,9 @@ def _shot_nodes(
         },
         after=[frame.key, *[t.key for t in tts]],
     )
+    subs = _subtitle_nodes(sid, clip.key, out, run)
     prev_id = prev.shot_id if prev is not None and shot.transition_in == "dissolve" else None
-    after = [clip.key, frame.key, *[t.key for t in tts]]
+    after = [clip.key, frame.key, *[t.key for t in tts], *[n.key for n in subs[-1:]]]
     if prev_id:
         after += [f"{prev_id}.clip", f"{prev_id}.frame"]
     segment = NodeSpec(
@@ -205,10 +225,31 @@ def _shot_nodes(
             "fade_out": bool(nxt is not None and nxt.transition_in == "fade"),
             "fps": out.fps,
             **size,
+            **({"subs_key": subs[-1].key} if subs else {}),
         },
         after=after,
     )
-    return [*tts, speech, frame, clip, segment]
+    return [*tts, speech, frame, clip, *subs, segment]
+
+
+def _subtitle_nodes(
+    sid: str, clip_key: str, out: plan.PlanOut, run: dict[str, Any]
+) -> list[NodeSpec]:
+    """The run's user subtitle transforms of one shot, chained after its clip (issue 11)."""
+    nodes: list[NodeSpec] = []
+    pins: dict[str, str] = run.get("user_skill_pins") or {}
+    for i, ref in enumerate(run.get("subtitle_transforms") or []):
+        source = nodes[-1].key if nodes else clip_key
+        nodes.append(
+            NodeSpec(
+                key=f"{sid}{user_subtitles.SUFFIX}{i}",
+                skill=user_subtitles.SKILL_NAME,
+                params={"source_key": source, "skill": ref, "digest": pins.get(ref, ""),
+                        "language": out.language},
+                after=[source],
+            )
+        )  # fmt: skip
+    return nodes
 
 
 def expand_shots(parent: NodeSpec, output: dict[str, Any], run: dict[str, Any]) -> list[NodeSpec]:
@@ -292,6 +333,7 @@ def _register_model_skills(registry: Registry, models: StudioModels) -> None:
 
 def register(registry: Registry, models: StudioModels | None = None) -> None:
     register_workers(registry)
+    user_subtitles.register_user_subtitles(registry)
     _register_model_skills(registry, models or StudioModels())
     retry = RetryPolicy(max_attempts=3, base_s=0.5, max_s=10)
     # All "thread": the work is numpy, Pillow and ffmpeg children, which run outside the GIL;

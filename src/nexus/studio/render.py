@@ -220,6 +220,7 @@ def _animate_speaker(
 
 class SegmentGlueIn(Strict):
     clip_key: str
+    subs_key: str | None = None  # the shot's last user subtitle transform, if any
     prev_clip_key: str | None = None
     fade_out: bool = False
     width: int
@@ -233,6 +234,12 @@ class SegmentGlueOut(Strict):
     segment_sha256: str
     frames: int
     duration_s: float
+
+
+def _cues(inp: SegmentGlueIn, clip: ClipOut, ctx: SkillContext) -> list[Subtitle]:
+    if inp.subs_key is None:
+        return clip.subtitles
+    return [Subtitle.model_validate(s) for s in ctx.upstream[inp.subs_key]["subtitles"]]
 
 
 def render_shot_segment(inp: SegmentGlueIn, ctx: SkillContext) -> SegmentGlueOut:
@@ -250,7 +257,7 @@ def render_shot_segment(inp: SegmentGlueIn, ctx: SkillContext) -> SegmentGlueOut
         "width": inp.width,
         "height": inp.height,
         "fps": inp.fps,
-        "cues": [Cue(start_s=c.start_s, end_s=c.end_s, text=c.text) for c in clip.subtitles],
+        "cues": [Cue(start_s=c.start_s, end_s=c.end_s, text=c.text) for c in _cues(inp, clip, ctx)],
         "transition_in": transition,
         "fade_out": inp.fade_out,
         "font": inp.font,
