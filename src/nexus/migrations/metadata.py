@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from nexus.asset_knowledge import tables as asset_knowledge_tables
 from nexus.budgets import tables as budgets_tables
 from nexus.core.db import Base
 from nexus.gateway import tables as gateway_tables
@@ -16,4 +17,5 @@ MODULE_TABLES = (
     observer_tables,
     model_router_tables,
     budgets_tables,
+    asset_knowledge_tables,
 )
