@@ -73,6 +73,14 @@ class Embedder:
             out.extend(matrix)
         return model or self.current_model(), out
 
+    async def warm_queries(self, scope: CallScope, texts: list[str]) -> None:
+        """Embed many queries in batches (evaluation, benchmarks) into the query cache."""
+        for start in range(0, len(texts), self.batch):
+            batch = texts[start : start + self.batch]
+            served, matrix = await self._call(scope, [QUERY + t for t in batch])
+            for text, vector in zip(batch, matrix, strict=True):
+                self._queries[(served, text)] = vector
+
     async def query(self, scope: CallScope, text: str) -> tuple[str, Vector]:
         model = self.current_model()
         cached = self._queries.get((model, text))

@@ -17,7 +17,7 @@ from nexus.core.settings import AssetsSettings
 from nexus.core.storage import file_sha256
 
 KIND_WORDS: dict[str, str] = {
-    "portrait": "portrait character 人物 肖像",
+    "portrait": "portrait 人物 肖像 头像",
     "background": "background scene place 背景 场景",
     "style": "style reference 风格 参考",
     "music": "music track 音乐 配乐",
@@ -52,6 +52,7 @@ class Prepared:
     tags: list[str]
     facts: Facts
     chunks: list[str] = field(default_factory=list[str])
+    keywords: str = ""  # searched by keyword only (colour and kind names in en and zh)
 
 
 def clean_tags(tags: Sequence[str]) -> list[str]:
@@ -104,6 +105,8 @@ def prepare(item: AssetInput, settings: AssetsSettings) -> Prepared:
     sha, _ = file_sha256(item.path)
     prepared = Prepared(item, sha, size, media_type, family, kind, title, tags, facts)
     prepared.chunks = index_texts(prepared, body, settings.chunk_chars)
+    if family != "text":
+        prepared.keywords = " ".join(facts.colour_names)
     return prepared
 
 
@@ -118,8 +121,10 @@ def _read_text(path: Path, filename: str) -> str:
 
 
 def index_texts(p: Prepared, body: str, chunk_chars: int) -> list[str]:
-    """What is searched: for media one caption (title, the user's caption, tags, entity,
-    colour names, the kind's words); for text each chunk headed by the title."""
+    """What is embedded and searched: for media one caption (title, the user's caption,
+    entity, tags, the kind's words in en and zh); for text each chunk headed by the title.
+    Colour names go to the keyword terms only (``Prepared.keywords``): embedded, they blur
+    the caption's meaning."""
     src = p.source
     if p.family == "text":
         return [f"{p.title}\n{chunk}" for chunk in chunk_text(body, chunk_chars=chunk_chars)]
@@ -130,7 +135,5 @@ def index_texts(p: Prepared, body: str, chunk_chars: int) -> list[str]:
         parts.append(src.entity)
     if p.tags:
         parts.append(", ".join(p.tags))
-    if p.facts.colour_names:
-        parts.append(" ".join(p.facts.colour_names))
     parts.append(KIND_WORDS[p.kind])
     return [". ".join(parts)]

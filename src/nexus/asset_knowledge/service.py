@@ -240,7 +240,7 @@ class AssetService:
                 "project_id": project_id,
                 "ordinal": n,
                 "text": text,
-                "terms": " ".join(terms(text)),
+                "terms": " ".join(terms(f"{text} {p.keywords}")),
                 "text_sha256": text_key(text),
                 "embed_model": model,
                 "vector": np.asarray(v, dtype="<f4").tobytes(),

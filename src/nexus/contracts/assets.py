@@ -69,3 +69,18 @@ class AssetStats(StrictModel):
     by_kind: dict[str, int]
     embed_model: str
     stale_chunks: int = Field(description="Chunks embedded by another model (reindex them).")
+
+
+class AssetRefused(StrictModel):
+    """A file of an upload that was not added, with its stable error code."""
+
+    filename: str
+    code: str
+    detail: str
+
+
+class AssetUpload(StrictModel):
+    """What an upload did: the files added (or found already there) and those refused."""
+
+    items: list[AssetAdded]
+    refused: list[AssetRefused] = Field(default_factory=list[AssetRefused])
