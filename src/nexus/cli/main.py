@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from nexus.cli import admin, budgets, cluster, contracts, providers, runs, serve, studio
+from nexus.cli import admin, assets, budgets, cluster, contracts, providers, runs, serve, studio
 from nexus.cli.common import console, report_errors, run_async, settings_from_env
 from nexus.core.db import Database
 from nexus.core.migrate import migrate as apply_migrations
@@ -24,6 +24,7 @@ app.command("api")(serve.api)
 app.add_typer(admin.admin_app, name="admin")
 app.add_typer(contracts.contracts_app, name="contracts")
 app.add_typer(budgets.budgets_app, name="budgets")
+app.add_typer(assets.assets_app, name="assets")
 app.command("costs")(budgets.costs)
 app.add_typer(providers.providers_app, name="providers")
 app.command("orchestrator")(cluster.orchestrator)
