@@ -145,7 +145,11 @@ async def evaluate(
     rankings: dict[str, list[str]] = {}
     for q in queries:
         found = await library.search(
-            tenant_id, project_id, q["query"], limit=10, method=method  # type: ignore[arg-type]
+            tenant_id,
+            project_id,
+            q["query"],
+            limit=10,
+            method=method,  # type: ignore[arg-type]
         )
         rankings[q["id"]] = [ids[c.asset_id] for c in found]
     return score(rankings, queries), rankings

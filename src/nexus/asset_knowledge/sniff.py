@@ -16,6 +16,8 @@ FAMILY_KINDS: dict[Family, tuple[AssetKind, ...]] = {
     "text": ("reference-text",),
 }
 SNIFF_BYTES = 4096
+# Formats whose first bytes are plain ASCII: never taken for text.
+NOT_TEXT = (b"%PDF", b"GIF8", b"PK\x03\x04", b"{\\rtf", b"\x1f\x8b", b"%!PS")
 
 
 def sniff(head: bytes) -> tuple[str, Family]:
@@ -34,7 +36,7 @@ def sniff(head: bytes) -> tuple[str, Family]:
         return "audio/ogg", "audio"
     if head.startswith(b"fLaC"):
         return "audio/flac", "audio"
-    if head and _is_utf8_text(head):
+    if head and not head.startswith(NOT_TEXT) and _is_utf8_text(head):
         return "text/plain; charset=utf-8", "text"
     raise NexusError(
         ErrorCode.UNSUPPORTED_MEDIA_TYPE,
