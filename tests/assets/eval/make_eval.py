@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - data tables, one entry a line
 """Writes assets.json and queries.json: the labelled evaluation set of the asset search
 (issue 12 item 6). Run it to regenerate after editing the tables below; the JSON files are
 committed, so the labels are reviewable. Every asset is synthetic (made by the tests from
@@ -400,7 +401,7 @@ def build_assets() -> list[dict[str, object]]:
                     "kind": "portrait",
                     "file": f"{stem}_{look}.png",
                     "caption": caption(en, zh, lang),
-                    "tags": tags + [look],
+                    "tags": [*tags, look],
                     "entity": entity,
                     "colour": COLOURS[(n + v) % len(COLOURS)],
                     "shape": "circle",
@@ -417,7 +418,7 @@ def build_assets() -> list[dict[str, object]]:
                     "kind": "background",
                     "file": f"{stem}_{suffix}.jpg",
                     "caption": caption(f"{en} {cen}", f"{czh}，{zh}", lang),
-                    "tags": tags + [cond],
+                    "tags": [*tags, cond],
                     "entity": None,
                     "colour": COLOURS[(n + v) % len(COLOURS)],
                     "shape": "rectangle",
@@ -460,7 +461,7 @@ def build_assets() -> list[dict[str, object]]:
             }
         )
         n += 1
-    for subject, (stem, en, zh, tags, entity) in list(PORTRAITS.items())[:15]:
+    for subject, (stem, en, zh, _tags, entity) in list(PORTRAITS.items())[:15]:
         lang = "zh" if n % 2 else "en"
         body = _sheet(en, zh, entity, lang)
         assets.append(
@@ -476,7 +477,7 @@ def build_assets() -> list[dict[str, object]]:
             }
         )
         n += 1
-    for place, (stem, en, zh, tags) in list(PLACES.items())[:10]:
+    for place, (stem, en, zh, _tags) in list(PLACES.items())[:10]:
         lang = "zh" if n % 2 else "en"
         body = _bible(en, zh, lang)
         assets.append(
