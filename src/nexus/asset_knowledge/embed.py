@@ -81,6 +81,9 @@ class Embedder:
             for text, vector in zip(batch, matrix, strict=True):
                 self._queries[(served, text)] = vector
 
+    def forget_queries(self) -> None:
+        self._queries.clear()
+
     async def query(self, scope: CallScope, text: str) -> tuple[str, Vector]:
         model = self.current_model()
         cached = self._queries.get((model, text))
