@@ -42,7 +42,7 @@ async def add_assets(
     request: Request,
     principal: ProjectsWrite,
     gw: GatewayDep,
-    files: Annotated[list[UploadFile], File(description="One or more files.")],
+    files: Annotated[list[UploadFile], File(min_length=1, description="One or more files.")],
     kind: Annotated[AssetKind | None, Form()] = None,
     tags: Annotated[str, Form(max_length=2000, description="Comma-separated.")] = "",
     entity: Annotated[str | None, Form(max_length=200)] = None,
