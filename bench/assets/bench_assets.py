@@ -209,7 +209,9 @@ async def main() -> None:
 
 
 def write_report(r: dict[str, Any], n: int) -> None:
-    q = r.get("quality") or {m: {"recall@5": 0, "MRR": 0, "nDCG@10": 0} for m in ("keyword", "vector", "hybrid")}
+    q = r.get("quality") or {
+        m: {"recall@5": 0, "MRR": 0, "nDCG@10": 0} for m in ("keyword", "vector", "hybrid")
+    }
     r.setdefault("eval_ingest_s", 0.0)
     lines = [
         "# Asset library benchmark",
