@@ -1,6 +1,6 @@
 """What a library asset costs a storyboard frame: ``render_shot`` with drawn art (the peer,
 today's path) against the same shot with a library portrait card and a library backdrop
-(ADR 0241), side by side in the same run; medians of N renders. Writes REPORT.md.
+(ADR 0241), side by side in the same run; medians of N renders. Writes FRAME_COST_REPORT.md.
 
     uv run python -m bench.assets.frame_cost
 """
@@ -55,7 +55,7 @@ def main() -> None:
     for (w, h), drawn, library in rows:
         lines.append(f"| {w}x{h} | {drawn:.1f} | {library:.1f} | {library / drawn:.2f} |")
     text = "\n".join(lines) + "\n"
-    (Path(__file__).parent / "REPORT.md").write_text(text)
+    (Path(__file__).parent / "FRAME_COST_REPORT.md").write_text(text)
     print(text)
 
 

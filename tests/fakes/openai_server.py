@@ -80,6 +80,7 @@ class OpenAIServer(FakeServer):
         self.api_key = api_key
         self.replies: deque[str] = deque()  # scripted chat contents, used first
         self.requests: list[dict[str, Any]] = []  # chat request bodies, in order
+        self.embedding_requests: list[dict[str, Any]] = []  # embeddings bodies, in order
         self.routes = {
             ("GET", "/v1/models"): self.models,
             ("POST", "/v1/chat/completions"): self.chat,
@@ -217,6 +218,7 @@ class OpenAIServer(FakeServer):
 
     def embeddings(self, request: Request) -> Reply:
         body = request.json()
+        self.embedding_requests.append(body)
         texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
         data = []
         for i, text in enumerate(texts):

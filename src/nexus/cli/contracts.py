@@ -10,7 +10,17 @@ import typer
 from pydantic import BaseModel
 
 from nexus.cli.common import console, report_errors
-from nexus.contracts import base, events, governance, graph, observe, router, studio, tasks
+from nexus.contracts import (
+    assets,
+    base,
+    events,
+    governance,
+    graph,
+    observe,
+    router,
+    studio,
+    tasks,
+)
 from nexus.contracts.errors import REGISTRY
 
 contracts_app = typer.Typer(help="The shared wire contracts.", no_args_is_help=True)
@@ -24,6 +34,8 @@ MODELS: dict[str, type[BaseModel]] = {
     "EventEnvelope": events.EventEnvelope,
     "EntityPack": studio.EntityPack,
     "AssetCandidate": studio.AssetCandidate,
+    "Asset": assets.Asset,
+    "AssetSearchResult": assets.AssetSearchResult,
     "ShotPlan": studio.ShotPlan,
     "TimelinePlan": studio.TimelinePlan,
     "NodeSpec": graph.NodeSpec,

@@ -7,6 +7,7 @@ import typer
 from nexus.cli import (
     admin,
     approvals,
+    asset_choices,
     assets,
     budgets,
     cluster,
@@ -37,15 +38,16 @@ app.command("revise")(studio.revise)
 app.command("run")(runs.run_pipeline)
 runs.runs_app.command("explain")(explain.explain)
 app.add_typer(runs.runs_app, name="runs")
-runs.runs_app.command("pin-asset")(assets.pin_asset)
-runs.runs_app.command("reject-asset")(assets.reject_asset)
-app.add_typer(assets.bible_app, name="bible")
+runs.runs_app.command("pin-asset")(asset_choices.pin_asset)
+runs.runs_app.command("reject-asset")(asset_choices.reject_asset)
+app.add_typer(asset_choices.bible_app, name="bible")
 app.add_typer(observe.observe_app, name="observe")
 app.command("serve")(serve.serve)
 app.command("api")(serve.api)
 app.add_typer(admin.admin_app, name="admin")
 app.add_typer(contracts.contracts_app, name="contracts")
 app.add_typer(budgets.budgets_app, name="budgets")
+app.add_typer(assets.assets_app, name="assets")
 app.command("costs")(budgets.costs)
 app.add_typer(providers.providers_app, name="providers")
 providers.providers_app.command("route")(routing.route)

@@ -81,13 +81,17 @@ class ErrorCode(StrEnum):
     PROVIDER_ERROR = "provider_error"
     PROVIDER_RESPONSE_INVALID = "provider_response_invalid"
     NO_CAPABLE_PROVIDER = "no_capable_provider"
+    # asset knowledge (issue 12)
+    ASSET_TYPE_REFUSED = "asset_type_refused"
+    ASSET_TOO_LARGE = "asset_too_large"
+    ASSET_NOT_FOUND = "asset_not_found"
+    EMBEDDING_MODEL_MISMATCH = "embedding_model_mismatch"
     # media engines
     MEDIA_TOOL_FAILED = "media_tool_failed"
     TTS_FAILED = "tts_failed"
     RENDER_FAILED = "render_failed"
     # studio asset matching (ADR 0240)
     ASSET_LIBRARY_UNAVAILABLE = "asset_library_unavailable"
-    ASSET_NOT_FOUND = "asset_not_found"
     ASSET_UNUSABLE = "asset_unusable"
     BIBLE_INVALID = "bible_invalid"
     # infrastructure
@@ -213,13 +217,20 @@ REGISTRY: dict[ErrorCode, ErrorSpec] = {
     ErrorCode.NO_CAPABLE_PROVIDER: E(
         503, False, "No enabled provider offers this capability for the project."
     ),
+    ErrorCode.ASSET_TYPE_REFUSED: E(
+        422, False, "The file's content is not of a kind this asset kind accepts."
+    ),
+    ErrorCode.ASSET_TOO_LARGE: E(413, False, "The asset is larger than the library accepts."),
+    ErrorCode.ASSET_NOT_FOUND: E(404, False, "No such asset in this project's library."),
+    ErrorCode.EMBEDDING_MODEL_MISMATCH: E(
+        409, False, "The library's vectors come from another embedding model: reindex it."
+    ),
     ErrorCode.MEDIA_TOOL_FAILED: E(500, True, "The media tool (ffmpeg) failed."),
     ErrorCode.TTS_FAILED: E(500, True, "Speech synthesis failed."),
     ErrorCode.RENDER_FAILED: E(500, True, "Rendering a frame or clip failed."),
     ErrorCode.ASSET_LIBRARY_UNAVAILABLE: E(
         409, False, "No asset library is configured (or it cannot add assets)."
     ),
-    ErrorCode.ASSET_NOT_FOUND: E(404, False, "No such asset in this project's library."),
     ErrorCode.ASSET_UNUSABLE: E(
         422, False, "The asset's file cannot be used (not a readable picture or sound)."
     ),

@@ -349,6 +349,25 @@ class SandboxSettings(BaseModel):
     )
 
 
+class AssetsSettings(BaseModel):
+    """The asset library (issue 12): upload limits, text chunking, search fusion."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_image_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    max_audio_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)
+    max_text_bytes: int = Field(default=4 * 1024 * 1024, ge=16)
+    max_image_pixels: int = Field(default=64_000_000, ge=1, description="Refuses pixel bombs.")
+    chunk_chars: int = Field(default=600, ge=100, description="Text references: chunk size.")
+    rrf_k: int = Field(default=60, ge=1, description="Reciprocal rank fusion constant (ADR 0234).")
+    candidates: int = Field(default=50, ge=1, description="Per method, before fusion.")
+    embed_batch: int = Field(default=32, ge=1)
+    vectors_path: Path | None = Field(
+        default=None,
+        description="Embedded: the sqlite-vec file; default data_dir/assets-vectors.db.",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="NEXUS_", env_nested_delimiter="__", extra="forbid", validate_default=True
@@ -372,6 +391,7 @@ class Settings(BaseSettings):
     safety: SafetySettings = Field(default_factory=SafetySettings)
     governance: GovernanceSettings = Field(default_factory=GovernanceSettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+    assets: AssetsSettings = Field(default_factory=AssetsSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -21,6 +21,7 @@ from nexus.gateway.middleware import GatewayMiddleware, Metrics
 from nexus.gateway.routes import (
     approvals,
     artifacts,
+    assets,
     audit,
     auth,
     budgets,
@@ -78,6 +79,7 @@ RESOURCE_ROUTERS = (
     skills,
     policies,
     approvals,
+    assets,
 )
 
 
@@ -147,5 +149,12 @@ def _install_middleware(app: FastAPI, settings: Settings) -> None:
     kwargs: dict[str, Any] = {
         "metrics": app.state.metrics,
         "max_body_bytes": settings.gateway.max_body_bytes,
+        "upload_max_bytes": _upload_max_bytes(settings),
     }
     app.add_middleware(GatewayMiddleware, **kwargs)
+
+
+def _upload_max_bytes(settings: Settings) -> int:
+    """An asset upload: the largest file the library accepts, plus multipart framing."""
+    a = settings.assets
+    return max(a.max_image_bytes, a.max_audio_bytes, a.max_text_bytes) + 64 * 1024

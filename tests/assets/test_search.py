@@ -1,0 +1,85 @@
+"""Hybrid search: filters before ranking, why each candidate matched, isolation, the
+AssetLibrary seam through the platform's registry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nexus.asset_knowledge.ingest import AssetInput
+from nexus.asset_knowledge.library import AssetLibrary
+from nexus.contracts.assets import AssetAdded
+from nexus.platform import Platform
+
+from .conftest import make_image, make_wav
+
+
+async def _library(platform: Platform, tmp_path: Path) -> dict[str, str]:
+    items = {
+        "keeper": AssetInput(
+            make_image(tmp_path / "lighthouse_keeper.png", (40, 80, 200)),
+            caption="白胡子的灯塔老人", tags=["sea", "old"], entity="Old Wang",
+        ),
+        "girl": AssetInput(
+            make_image(tmp_path / "girl_red_coat.png", (200, 30, 30)),
+            caption="a girl in a red coat", tags=["child"], entity="Lin",
+        ),
+        "street": AssetInput(
+            make_image(tmp_path / "night_street.jpg", (15, 15, 30)),
+            kind="background", caption="雨夜的街道 with neon lights", tags=["night", "rain"],
+        ),
+        "lighthouse": AssetInput(
+            make_image(tmp_path / "cliff_lighthouse.webp", (230, 230, 240)),
+            kind="background", caption="海边悬崖上的灯塔", tags=["sea"],
+        ),
+        "piano": AssetInput(
+            make_wav(tmp_path / "sad_piano.wav", seconds=0.5), kind="music",
+            caption="悲伤的钢琴曲 slow and sad",
+        ),
+    }  # fmt: skip
+    out = await platform.assets.add_many("t1", "p1", list(items.values()))
+    return {
+        key: o.asset.asset_id
+        for key, o in zip(items, out, strict=True)
+        if isinstance(o, AssetAdded)
+    }
+
+
+async def test_finds_in_both_languages_and_explains(platform: Platform, tmp_path: Path) -> None:
+    ids = await _library(platform, tmp_path)
+    lib: AssetLibrary = platform.registry.services["assets"]
+    top = (await lib.search("t1", "p1", "海边的灯塔"))[0]
+    assert top.asset_id == ids["lighthouse"]
+    assert top.matched_by[:2] == ["keyword", "vector"] and top.keyword_rank == 1
+    assert any("灯塔" in why for why in top.why) and any("cosine" in why for why in top.why)
+    assert top.score > 0 and top.uri and top.sha256 and top.media_type == "image/webp"
+    music = (await lib.search("t1", "p1", "sad piano music"))[0]
+    assert music.asset_id == ids["piano"] and music.kind == "music"
+    street = await lib.search("t1", "p1", "rainy night street", limit=2)
+    assert street[0].asset_id == ids["street"] and "tag" in street[0].matched_by
+
+
+async def test_filters_apply_before_ranking(platform: Platform, tmp_path: Path) -> None:
+    ids = await _library(platform, tmp_path)
+    lib = platform.assets
+    only_bg = await lib.search("t1", "p1", "lighthouse keeper portrait", kinds=["background"])
+    assert {c.kind for c in only_bg} == {"background"} and only_bg[0].asset_id == ids["lighthouse"]
+    by_tag = await lib.search("t1", "p1", "anything at all", tags=["SEA"])
+    assert {c.asset_id for c in by_tag} == {ids["keeper"], ids["lighthouse"]}
+    for_lin = await lib.search("t1", "p1", "portrait", entity="lin")
+    assert [c.asset_id for c in for_lin] == [ids["girl"]]
+    assert "entity" in for_lin[0].matched_by
+    assert await lib.search("t1", "p1", "portrait", entity="nobody") == []
+    assert len(await lib.search("t1", "p1", "灯塔", limit=1)) == 1
+
+
+async def test_methods_alone_and_isolation(platform: Platform, tmp_path: Path) -> None:
+    ids = await _library(platform, tmp_path)
+    lib = platform.assets
+    keyword = await lib.search("t1", "p1", "neon", method="keyword")
+    assert [c.asset_id for c in keyword] == [ids["street"]] and keyword[0].vector_rank is None
+    vector = await lib.search("t1", "p1", "neon", method="vector", limit=3)
+    assert len(vector) == 3 and all(c.keyword_rank is None for c in vector)
+    assert await lib.search("t2", "p1", "灯塔") == []  # another tenant
+    assert await lib.search("t1", "p2", "灯塔") == []  # another project
+    stats = await lib.stats("t1", "p1")
+    assert stats.assets == 5 and stats.by_kind["background"] == 2 and stats.stale_chunks == 0
