@@ -4,6 +4,7 @@ republished. Runs at start-up and periodically off the hot path.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 from collections.abc import Awaitable, Callable, Sequence
@@ -12,11 +13,13 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from nexus.contracts.errors import ErrorCode
+from nexus.core import metrics, telemetry
 from nexus.core.ids import utcnow
 from nexus.orchestrator import advance, tables
 from nexus.orchestrator.advance import Dispatch
 from nexus.orchestrator.service import Orchestrator
 from nexus.orchestrator.states import JobState
+from nexus.orchestrator.transitions import count_after_commit
 
 JOBS = tables.JOBS
 OUTBOX = tables.OUTBOX
@@ -93,7 +96,16 @@ async def _reclaim_one(orch: Orchestrator, job_id: str) -> list[Dispatch]:
         _, dispatches = await orch.fail_attempt(
             conn, run, job, code, f"lease of {job.lease_owner} expired", claimed=None
         )
-        return dispatches
+        count_after_commit(conn, metrics.LEASE_EXPIRIES, str(job.pool))
+        count_after_commit(conn, metrics.RECOVERIES, "lease_expired")
+    if telemetry.ENABLED and dispatches:
+        # The reclaim's republish is parented under the run span of the job's trace, so the
+        # next attempt joins the run's trace in whichever worker claims it.
+        with telemetry.span("nexus.recovery.reclaim", {"nexus.job_id": job_id},
+                            parent=telemetry.run_parent(str(job.trace_id))):  # fmt: skip
+            parent = telemetry.traceparent()
+            return [dataclasses.replace(d, traceparent=parent) for d in dispatches]
+    return dispatches
 
 
 async def pending_outbox(orch: Orchestrator, *, limit: int = 10_000) -> list[Dispatch]:
@@ -106,6 +118,7 @@ async def pending_outbox(orch: Orchestrator, *, limit: int = 10_000) -> list[Dis
                 .limit(limit)
             )
         ).all()
+    metrics.RECOVERIES.labels("republished").inc(len(rows))
     return [Dispatch(r.job_id, r.queue, r.deliver_after) for r in rows]
 
 
@@ -134,4 +147,5 @@ async def relay_stale_outbox(
             .where(OUTBOX.c.outbox_id.in_([r.outbox_id for r in rows]))
             .values(published_at=utcnow())
         )
+    metrics.RECOVERIES.labels("relayed").inc(len(rows))
     return len(rows)
