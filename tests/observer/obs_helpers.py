@@ -12,10 +12,12 @@ from nexus.observer.catalogue import Process, exposed_by
 HISTOGRAM_LABELS = {"le"}
 
 
-def check_exposition(process: Process, text: str) -> dict[str, Any]:
+def check_exposition(process: Process, text: str | bytes) -> dict[str, Any]:
     """Every catalogue metric ``process`` claims is in ``text`` with its type and exactly its
     labels; nothing else is. Returns the families by catalogue name."""
     families: dict[str, Any] = {}
+    if isinstance(text, bytes):
+        text = text.decode()
     for family in text_string_to_metric_families(text):
         name = f"{family.name}_total" if family.type == "counter" else family.name
         assert name not in families, f"{name} exposed twice"
