@@ -11,13 +11,16 @@ from pathlib import Path
 import pytest
 import structlog
 
-from nexus.core import telemetry, telemetry_setup
+from nexus.core import metrics, telemetry, telemetry_setup
 from nexus.core.logging import configure_logging, get_logger
 from nexus.core.rabbitmq import decode_message, encode_message
 from nexus.core.settings import Settings
 from nexus.core.trace_export import read_spans
+from nexus.model_router import build_client
 from nexus.observer.traces import span_tree
 from nexus.platform import Platform
+from tests.fakes.openai_server import OpenAIServer
+from tests.model_router.conftest import SCOPE, LedgerGuard, openai_provider, settings_with
 from tests.observer.obs_helpers import by_name
 
 
@@ -85,11 +88,6 @@ async def test_run_is_one_trace_with_job_spans(platform: Platform, traced: Setti
 
 async def test_provider_span_follows_genai_conventions(traced: Settings) -> None:
     """A chat call to the OpenAI protocol fake: one GenAI span, and the provider metrics."""
-    from nexus.core import metrics
-    from nexus.model_router import build_client
-    from tests.fakes.openai_server import OpenAIServer
-    from tests.model_router.conftest import SCOPE, LedgerGuard, openai_provider, settings_with
-
     before = metrics.PROVIDER_CALLS.labels("main", "fake-chat", "chat", "ok")._value.get()
     with OpenAIServer(api_key="sk-test") as fake:
         ledger = LedgerGuard()

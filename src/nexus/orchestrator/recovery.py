@@ -98,14 +98,17 @@ async def _reclaim_one(orch: Orchestrator, job_id: str) -> list[Dispatch]:
         )
         count_after_commit(conn, metrics.LEASE_EXPIRIES, str(job.pool))
         count_after_commit(conn, metrics.RECOVERIES, "lease_expired")
-    if telemetry.ENABLED and dispatches:
-        # The reclaim's republish is parented under the run span of the job's trace, so the
-        # next attempt joins the run's trace in whichever worker claims it.
-        with telemetry.span("nexus.recovery.reclaim", {"nexus.job_id": job_id},
-                            parent=telemetry.run_parent(str(job.trace_id))):  # fmt: skip
-            parent = telemetry.traceparent()
-            return [dataclasses.replace(d, traceparent=parent) for d in dispatches]
-    return dispatches
+    return traced(dispatches, "nexus.recovery.reclaim", str(job.trace_id), job_id)
+
+
+def traced(dispatches: list[Dispatch], name: str, trace_id: str, job_id: str) -> list[Dispatch]:
+    """Tracing on: a recovery span under the run span of the job's trace, whose traceparent
+    the dispatches carry, so the next attempt joins the run's trace in whichever worker."""
+    if not telemetry.ENABLED or not dispatches:
+        return dispatches
+    with telemetry.span(name, {"nexus.job_id": job_id}, parent=telemetry.run_parent(trace_id)):
+        parent = telemetry.traceparent()
+    return [dataclasses.replace(d, traceparent=parent) for d in dispatches]
 
 
 async def pending_outbox(orch: Orchestrator, *, limit: int = 10_000) -> list[Dispatch]:
@@ -131,17 +134,28 @@ async def relay_stale_outbox(
     cutoff = utcnow() - timedelta(seconds=stale_after_s)
     async with orch.transaction() as conn:
         stmt = (
-            select(OUTBOX.c.outbox_id, OUTBOX.c.job_id, OUTBOX.c.queue)
+            select(OUTBOX.c.outbox_id, OUTBOX.c.job_id, OUTBOX.c.queue, JOBS.c.trace_id)
+            .join(JOBS, JOBS.c.job_id == OUTBOX.c.job_id)
             .where(func.coalesce(OUTBOX.c.published_at, OUTBOX.c.deliver_after) <= cutoff)
             .order_by(OUTBOX.c.outbox_id)
             .limit(limit)
         )
         if not orch.db.is_sqlite:
-            stmt = stmt.with_for_update(skip_locked=True)
+            stmt = stmt.with_for_update(skip_locked=True, of=OUTBOX)
         rows = (await conn.execute(stmt)).all()
         if not rows:
             return 0
-        await publish([Dispatch(r.job_id, r.queue, None) for r in rows])
+        relayed = [
+            d
+            for r in rows
+            for d in traced(
+                [Dispatch(r.job_id, r.queue, None)],
+                "nexus.recovery.relay",
+                str(r.trace_id),
+                str(r.job_id),
+            )  # fmt: skip
+        ]
+        await publish(relayed)
         await conn.execute(
             update(OUTBOX)
             .where(OUTBOX.c.outbox_id.in_([r.outbox_id for r in rows]))

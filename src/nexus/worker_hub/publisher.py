@@ -44,8 +44,11 @@ class Publisher:
         self._timers = {h for h in self._timers if h.when() > loop.time()}
         for d in dispatches:
             message = {"job_id": d.job_id}
-            if telemetry.ENABLED:
-                _trace(message, getattr(d, "traceparent", None))
+            own: str | None = getattr(d, "traceparent", None) if telemetry.ENABLED else None
+            if own is not None and (d.deliver_after is None or d.deliver_after <= now):
+                await self._publish_traced(d.queue, message, own)
+                continue
+            telemetry.inject(message)
             if d.deliver_after is not None and d.deliver_after > now:
                 delay = (d.deliver_after - now).total_seconds()
                 handle = loop.call_later(delay, self._publish_later, d.queue, message)
@@ -59,6 +62,15 @@ class Publisher:
                 time.perf_counter() - started
             )
 
+    async def _publish_traced(self, queue: str, message: dict[str, str], own: str) -> None:
+        """A dispatch made in another span (a recovery's): published inside a dispatch span
+        of its own there, so the broker client's span (aio-pika instrumentation) is its
+        child and the message's traceparent stays in the run's trace."""
+        parent = telemetry.extract({telemetry.TRACEPARENT: own})
+        with telemetry.span("nexus.dispatch", {"nexus.job_id": message["job_id"]}, parent=parent):
+            telemetry.inject(message)
+            await self.broker.publish(queue, message)
+
     def _publish_later(self, queue: str, message: dict[str, str]) -> None:
         task = asyncio.ensure_future(self.broker.publish(queue, message))
         self._pending.add(task)
@@ -68,13 +80,3 @@ class Publisher:
         for handle in self._timers:
             handle.cancel()
         self._timers.clear()
-
-
-def _trace(message: dict[str, str], own: str | None) -> None:
-    """A dispatch made in another span (a recovery's) gets a dispatch span of its own there."""
-    if own is None:
-        telemetry.inject(message)
-        return
-    parent = telemetry.extract({telemetry.TRACEPARENT: own})
-    with telemetry.span("nexus.dispatch", {"nexus.job_id": message["job_id"]}, parent=parent):
-        telemetry.inject(message)
