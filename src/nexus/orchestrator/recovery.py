@@ -153,7 +153,7 @@ async def relay_stale_outbox(
                 "nexus.recovery.relay",
                 str(r.trace_id),
                 str(r.job_id),
-            )  # fmt: skip
+            )
         ]
         await publish(relayed)
         await conn.execute(

@@ -45,10 +45,13 @@ class Publisher:
         for d in dispatches:
             message = {"job_id": d.job_id}
             own: str | None = getattr(d, "traceparent", None) if telemetry.ENABLED else None
-            if own is not None and (d.deliver_after is None or d.deliver_after <= now):
-                await self._publish_traced(d.queue, message, own)
-                continue
-            telemetry.inject(message)
+            if own is not None:
+                message[telemetry.TRACEPARENT] = own
+                if d.deliver_after is None or d.deliver_after <= now:
+                    await self._send_traced(d.queue, message)
+                    continue
+            else:
+                telemetry.inject(message)
             if d.deliver_after is not None and d.deliver_after > now:
                 delay = (d.deliver_after - now).total_seconds()
                 handle = loop.call_later(delay, self._publish_later, d.queue, message)
@@ -62,17 +65,21 @@ class Publisher:
                 time.perf_counter() - started
             )
 
-    async def _publish_traced(self, queue: str, message: dict[str, str], own: str) -> None:
-        """A dispatch made in another span (a recovery's): published inside a dispatch span
-        of its own there, so the broker client's span (aio-pika instrumentation) is its
-        child and the message's traceparent stays in the run's trace."""
-        parent = telemetry.extract({telemetry.TRACEPARENT: own})
+    async def _send_traced(self, queue: str, message: dict[str, str]) -> None:
+        """A message published outside the span that made it (a recovery's dispatch, a
+        delayed retry): published inside a dispatch span of its own under the traceparent it
+        carries, so the broker client's span (aio-pika instrumentation) is its child and the
+        message stays in the run's trace."""
+        parent = telemetry.extract(message)
+        if parent is None:
+            await self.broker.publish(queue, message)
+            return
         with telemetry.span("nexus.dispatch", {"nexus.job_id": message["job_id"]}, parent=parent):
             telemetry.inject(message)
             await self.broker.publish(queue, message)
 
     def _publish_later(self, queue: str, message: dict[str, str]) -> None:
-        task = asyncio.ensure_future(self.broker.publish(queue, message))
+        task = asyncio.ensure_future(self._send_traced(queue, message))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
 
