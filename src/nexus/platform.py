@@ -20,6 +20,7 @@ from nexus.asset_knowledge.service import AssetService
 from nexus.budgets import BudgetGuard, build_guard
 from nexus.budgets.upkeep import BudgetUpkeep
 from nexus.contracts.router import CallScope
+from nexus.core import telemetry
 from nexus.core.backends import create_artifact_store, create_broker, create_cache
 from nexus.core.broker import InProcessBroker
 from nexus.core.db import Database
@@ -43,6 +44,7 @@ from nexus.orchestrator.advance import Dispatch
 from nexus.orchestrator.daemon import OrchestratorDaemon
 from nexus.orchestrator.dispatch_events import OrchestratorDispatchEvents
 from nexus.orchestrator.gate import DispatchGate
+from nexus.orchestrator.gauges import StateGauges
 from nexus.orchestrator.policy_gate import PolicyGate
 from nexus.orchestrator.policy_upkeep import PolicyUpkeep
 from nexus.orchestrator.recovery import lease_owner_id
@@ -152,6 +154,7 @@ class Platform:
         )
         self.models.events = OrchestratorDispatchEvents(self.orch)
         self.publisher = Publisher(self.broker)
+        self.gauges = StateGauges(self.db)  # state metrics, read at scrape time
         self.daemon: OrchestratorDaemon | None = None
         self.router_watch: RouterWatch | None = None
         self.runtime: WorkerRuntime | None = None
@@ -304,15 +307,22 @@ class Platform:
         **kw: Any,
     ) -> tuple[str, bool]:
         """``before_publish(run_id)`` runs after the run is committed and before any of its
-        jobs is published (e.g. to give the run its own budget)."""
+        jobs is published (e.g. to give the run its own budget).
+
+        Every run gets a W3C trace id (the request's, or a new one): its spans, log lines
+        and events share it, and its run span is the parent of its jobs' spans."""
         refs = params.get("subtitle_transforms") or []
         if refs:  # pin each user skill to its digest now: unknown refs fail before the run
             pins = await pin_refs(self.user_skills, kw.get("tenant_id", "local"), list(refs))
             params = {**params, "user_skill_pins": pins}
-        run_id, created, dispatches = await self.orch.create_run(pipeline, params, **kw)
-        if created and before_publish is not None:
-            await before_publish(run_id)
-        await self.publish(dispatches)
+        trace_id = kw.get("trace_id") or ""
+        if not telemetry.valid_trace_id(trace_id):
+            kw["trace_id"] = trace_id = telemetry.new_trace_id()
+        with telemetry.run_span("nexus.run", trace_id, {"nexus.pipeline": pipeline}):
+            run_id, created, dispatches = await self.orch.create_run(pipeline, params, **kw)
+            if created and before_publish is not None:
+                await before_publish(run_id)
+            await self.publish(dispatches)
         return run_id, created
 
     async def cancel_run(self, run_id: str) -> None:

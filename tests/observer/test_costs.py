@@ -8,13 +8,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from tests.budgets.conftest import database
 
 from nexus.contracts.errors import ErrorCode
 from nexus.contracts.router import CallScope, ProviderCall, Usage
 from nexus.core.db import Database
 from nexus.core.errors import NexusError
 from nexus.observer.costs import CostLedger, list_calls, summarise_costs
+from tests.budgets.conftest import database
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -10,12 +10,12 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from tests.observer.conftest import PlatformFactory, run_demo
 
 from nexus.core.errors import NexusError
 from nexus.gateway.services.observe import explain_run, trace_file
 from nexus.observer import evidence
 from nexus.observer.explain import Graph, incident_of
+from tests.observer.conftest import PlatformFactory, run_demo
 
 
 @pytest.fixture

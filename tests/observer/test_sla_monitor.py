@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 
 from prometheus_client import CollectorRegistry
-from tests.observer.conftest import PlatformFactory, run_demo
 
 from nexus.core.ids import utcnow
 from nexus.gateway.services.observe import read_sla_report
@@ -14,6 +13,7 @@ from nexus.observer.alerts import list_alerts, read_states
 from nexus.observer.sla_monitor import SlaMonitor
 from nexus.orchestrator import queries
 from nexus.platform import Platform
+from tests.observer.conftest import PlatformFactory, run_demo
 
 FAILURES = {"pipeline": "demo", "objective": "demo-fast.failure_rate"}
 DURATION = {"pipeline": "demo", "objective": "demo-fast.duration"}

@@ -7,15 +7,44 @@ machine, sharing one database, broker, cache and object store (selected by setti
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
-from typing import Annotated
+from collections.abc import Callable, Generator
+from typing import Annotated, Any
 
 import typer
 
-from nexus.cli.common import console, report_errors, run_async, settings_from_env
+from nexus.cli.common import console, err_console, report_errors, run_async, settings_from_env
 from nexus.contracts.errors import ErrorCode
+from nexus.core import telemetry_setup
 from nexus.core.errors import NexusError
+from nexus.observer import exposition
+from nexus.observer.catalogue import Process
 from nexus.platform import Platform
+
+
+@contextlib.contextmanager
+def _observed(platform: Platform, process: Process) -> Generator[None]:
+    """Tracing (if enabled) and the metrics port (``metrics_port``, 0: none) of a process;
+    the spans still buffered are flushed on the way out."""
+    settings = platform.settings
+    telemetry_setup.configure(settings, process)
+    stop: Callable[[], None] | None = None
+    extra: list[Any] = []
+    if process == "orchestrator":
+        platform.gauges.bind_loop(asyncio.get_running_loop())
+        extra.append(platform.gauges)
+    if settings.metrics_port:
+        try:
+            stop = exposition.serve(process, settings.metrics_port, *extra)
+        except OSError as exc:  # another process of this host has the port: run without
+            err_console.print(f"metrics port {settings.metrics_port} unavailable: {exc}")
+    try:
+        yield
+    finally:
+        if stop is not None:
+            stop()
+        telemetry_setup.shutdown()
 
 
 async def _until_stopped() -> None:
@@ -33,13 +62,14 @@ def orchestrator() -> None:
 
     async def go() -> None:
         platform = Platform(settings)
-        try:
-            await platform.open()
-            await platform.start_orchestrator()
-            console.print("orchestrator running; Ctrl-C or SIGTERM stops it")
-            await _until_stopped()
-        finally:
-            await platform.close()
+        with _observed(platform, "orchestrator"):
+            try:
+                await platform.open()
+                await platform.start_orchestrator()
+                console.print("orchestrator running; Ctrl-C or SIGTERM stops it")
+                await _until_stopped()
+            finally:
+                await platform.close()
 
     run_async(go())
 
@@ -66,12 +96,13 @@ def worker(
         unknown = [s for s in wanted if s not in platform.registry.skills]
         if unknown:
             raise NexusError(ErrorCode.SKILL_NOT_FOUND, f"unknown skills: {', '.join(unknown)}")
-        try:
-            await platform.open()
-            await platform.start_workers(pools=pool)
-            console.print(f"worker consuming {', '.join(pool)}")
-            await _until_stopped()
-        finally:
-            await platform.close()
+        with _observed(platform, "worker"):
+            try:
+                await platform.open()
+                await platform.start_workers(pools=pool)
+                console.print(f"worker consuming {', '.join(pool)}")
+                await _until_stopped()
+            finally:
+                await platform.close()
 
     run_async(go())

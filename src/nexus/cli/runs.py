@@ -17,10 +17,12 @@ from nexus.cli.common import (
     settings_from_env,
 )
 from nexus.cli.display import follow_run, print_summary
+from nexus.cli.run_trace import trace_run
 from nexus.orchestrator import queries
 from nexus.platform import Platform
 
 runs_app = typer.Typer(help="Inspect and steer runs.", no_args_is_help=True)
+runs_app.command("trace")(trace_run)
 
 
 @report_errors

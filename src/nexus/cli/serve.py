@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from nexus.cli.common import console, report_errors
 from nexus.contracts.errors import ErrorCode
+from nexus.core import telemetry_setup
 from nexus.core.errors import NexusError
 from nexus.core.logging import configure_logging
 from nexus.core.settings import Settings, load_settings
@@ -43,12 +44,16 @@ def _settings() -> Settings:
 
 def embedded_app() -> FastAPI:
     """uvicorn factory of ``nexus serve``: runs in every worker process."""
-    return create_app(_settings(), mode="embedded")
+    settings = _settings()
+    telemetry_setup.configure(settings, "embedded")
+    return create_app(settings, mode="embedded")
 
 
 def api_app() -> FastAPI:
     """uvicorn factory of ``nexus api``: runs in every worker process."""
-    return create_app(_settings(), mode="api")
+    settings = _settings()
+    telemetry_setup.configure(settings, "api")
+    return create_app(settings, mode="api")
 
 
 def shared_cache(settings: Settings) -> bool:

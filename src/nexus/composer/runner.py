@@ -19,8 +19,10 @@ import imageio_ffmpeg
 
 from nexus.composer.specs import LoudnessMeasure
 from nexus.contracts.errors import ErrorCode
+from nexus.core import telemetry
 from nexus.core.errors import NexusError
 from nexus.core.logging import get_logger
+from nexus.core.redaction import redact_value
 
 log = get_logger(__name__)
 
@@ -57,8 +59,26 @@ def ffmpeg_version() -> str:
     return run_tool([ffmpeg_exe(), "-version"]).stdout.splitlines()[0]
 
 
+def argv_summary(argv: Sequence[str], limit: int = 400) -> str:
+    """The command line for a span: the tool's name, options and file names (no directories,
+    which may carry user names), redacted like the logs, cut at ``limit``."""
+    parts = [_name(argv), *(a.rsplit("/", 1)[-1] for a in argv[1:])]
+    return redact_value(" ".join(parts))[:limit]
+
+
 def run_tool(argv: Sequence[str], *, timeout_s: float = 600.0) -> ToolRun:
     """Run ``argv`` to completion; raise MEDIA_TOOL_FAILED with stderr's tail on failure."""
+    if not telemetry.ENABLED:
+        return _run_tool(argv, timeout_s)
+    attrs = {"process.executable.name": _name(argv), "process.command_line": argv_summary(argv)}
+    with telemetry.span(f"exec {_name(argv)}", attrs) as span:
+        result = _run_tool(argv, timeout_s)
+        if span is not None:
+            span.set_attribute("nexus.wall_s", round(result.wall_s, 4))
+        return result
+
+
+def _run_tool(argv: Sequence[str], timeout_s: float) -> ToolRun:
     started = time.perf_counter()
     try:
         proc = subprocess.run(
@@ -87,6 +107,14 @@ def run_tool(argv: Sequence[str], *, timeout_s: float = 600.0) -> ToolRun:
 
 def run_tool_bytes(argv: Sequence[str], *, timeout_s: float = 600.0) -> bytes:
     """Run ``argv`` and return its raw stdout (decoded audio or frames)."""
+    if not telemetry.ENABLED:
+        return _run_tool_bytes(argv, timeout_s)
+    attrs = {"process.executable.name": _name(argv), "process.command_line": argv_summary(argv)}
+    with telemetry.span(f"exec {_name(argv)}", attrs):
+        return _run_tool_bytes(argv, timeout_s)
+
+
+def _run_tool_bytes(argv: Sequence[str], timeout_s: float) -> bytes:
     try:
         proc = subprocess.run(list(argv), capture_output=True, timeout=timeout_s, check=False)
     except (subprocess.TimeoutExpired, OSError) as exc:

@@ -40,6 +40,7 @@ class ErrorCode(StrEnum):
     SKILL_NOT_FOUND = "skill_not_found"
     RUN_NOT_FOUND = "run_not_found"
     JOB_NOT_FOUND = "job_not_found"
+    TRACE_NOT_FOUND = "trace_not_found"
     ILLEGAL_TRANSITION = "illegal_transition"
     STALE_ATTEMPT = "stale_attempt"
     LEASE_EXPIRED = "lease_expired"
@@ -154,6 +155,9 @@ REGISTRY: dict[ErrorCode, ErrorSpec] = {
     ErrorCode.PIPELINE_NOT_FOUND: E(404, False, "No pipeline with that name is registered."),
     ErrorCode.SKILL_NOT_FOUND: E(500, False, "No skill with that name and version is registered."),
     ErrorCode.RUN_NOT_FOUND: E(404, False, "No such run."),
+    ErrorCode.TRACE_NOT_FOUND: E(
+        404, False, "No spans of this run were recorded (tracing off, or not the file exporter)."
+    ),
     ErrorCode.JOB_NOT_FOUND: E(404, False, "No such job."),
     ErrorCode.ILLEGAL_TRANSITION: E(409, False, "That state change is not allowed now."),
     ErrorCode.STALE_ATTEMPT: E(409, False, "The claim was superseded by a newer attempt."),

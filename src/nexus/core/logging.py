@@ -9,6 +9,7 @@ from typing import Any
 
 import structlog
 
+from nexus.core import telemetry
 from nexus.core.redaction import REDACTED, is_secret_key, redact_value
 
 
@@ -17,6 +18,16 @@ def _redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[
     (the same function as the audit log's: ``nexus.core.redaction``)."""
     for key in list(event):
         event[key] = REDACTED if is_secret_key(key) else redact_value(event[key])
+    return event
+
+
+def _trace_ids(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """Tracing on: the current span's ids on every line (a bound trace_id is kept)."""
+    if telemetry.ENABLED:
+        ids = telemetry.current_ids()
+        if ids is not None:
+            event.setdefault("trace_id", ids[0])
+            event["span_id"] = ids[1]
     return event
 
 
@@ -37,6 +48,7 @@ def configure_logging(fmt: str = "console", level: str = "INFO") -> None:
         processors=[
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
+            _trace_ids,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             _redact,
             structlog.processors.format_exc_info,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Mapping
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
@@ -32,6 +32,7 @@ from nexus.contracts.errors import ErrorCode
 from nexus.core.broker import Handler, Message
 from nexus.core.errors import NexusError
 from nexus.core.logging import get_logger
+from nexus.core.telemetry import TRACEPARENT
 
 log = get_logger(__name__)
 
@@ -55,18 +56,28 @@ def dead_letter_names(queue: str) -> tuple[str, str]:
 
 
 def encode_message(message: Message) -> aio_pika.Message:
+    """The body carries the ids; a ``traceparent`` (tracing on) travels as a message header."""
+    body = {k: v for k, v in message.items() if k != TRACEPARENT}
+    headers: dict[str, Any] = {}
+    if TRACEPARENT in message:
+        headers[TRACEPARENT] = str(message[TRACEPARENT])
     return aio_pika.Message(
-        json.dumps(message, separators=(",", ":")).encode(),
+        json.dumps(body, separators=(",", ":")).encode(),
         content_type="application/json",
         delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        headers=headers or None,
     )
 
 
-def decode_message(body: bytes) -> Message:
+def decode_message(body: bytes, headers: Mapping[str, Any] | None = None) -> Message:
     value = json.loads(body)
     if not isinstance(value, dict):
         raise ValueError("a broker message must be a JSON object")
-    return dict(value)  # pyright: ignore[reportUnknownArgumentType]
+    message: Message = dict(value)  # pyright: ignore[reportUnknownArgumentType]
+    parent = (headers or {}).get(TRACEPARENT)
+    if parent is not None:
+        message[TRACEPARENT] = parent.decode() if isinstance(parent, bytes) else str(parent)
+    return message
 
 
 class RabbitBroker:
@@ -284,7 +295,7 @@ class RabbitBroker:
 
     async def _handle(self, queue: str, message: AbstractIncomingMessage, handler: Handler) -> None:
         try:
-            payload = decode_message(message.body)
+            payload = decode_message(message.body, message.headers)
             await handler(payload)
         except asyncio.CancelledError:
             raise  # shutting down: leave it unacked, the broker redelivers it

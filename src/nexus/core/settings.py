@@ -368,6 +368,28 @@ class AssetsSettings(BaseModel):
     )
 
 
+class TelemetrySettings(BaseModel):
+    """Traces (OpenTelemetry, docs/observability.md) and the cluster processes' metrics port."""
+
+    enabled: bool = Field(default=False, description="Off: no span is ever created.")
+    exporter: Literal["otlp", "file", "none"] = Field(
+        default="file", description="otlp: OTLP/HTTP to endpoint; file: JSON lines in file_path."
+    )
+    endpoint: str = Field(
+        default="http://127.0.0.1:4318/v1/traces", description="OTLP/HTTP traces endpoint."
+    )
+    sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0, description="Head sampling ratio.")
+    file_path: Path | None = Field(
+        default=None, description="File exporter's JSON lines; default data_dir/traces.jsonl."
+    )
+    service_name: str | None = Field(
+        default=None, description="service.name; default nexus-<process> (api, worker...)."
+    )
+    instrument_libraries: bool = Field(
+        default=True, description="Also trace FastAPI, httpx, asyncpg, redis and aio-pika calls."
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="NEXUS_", env_nested_delimiter="__", extra="forbid", validate_default=True
@@ -392,6 +414,10 @@ class Settings(BaseSettings):
     governance: GovernanceSettings = Field(default_factory=GovernanceSettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     assets: AssetsSettings = Field(default_factory=AssetsSettings)
+    telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
+    metrics_port: int = Field(
+        default=9100, ge=0, le=65535, description="/metrics port of orchestrator/worker; 0: off."
+    )
 
     @classmethod
     def settings_customise_sources(

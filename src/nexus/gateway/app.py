@@ -14,6 +14,7 @@ from typing import Any, Literal
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from nexus.core import telemetry, telemetry_setup
 from nexus.core.settings import Settings
 from nexus.gateway import guards, openapi
 from nexus.gateway.errors import install_error_handlers
@@ -44,6 +45,7 @@ from nexus.gateway.routes import (
     shots,
     skills,
     stories,
+    traces,
     user_skills,
 )
 from nexus.gateway.security import Passwords, TokenIssuer, resolve_jwt_secret
@@ -80,6 +82,7 @@ RESOURCE_ROUTERS = (
     policies,
     approvals,
     assets,
+    traces,
 )
 
 
@@ -108,6 +111,7 @@ def create_app(
         finally:
             if owned:
                 await plat.close()
+            telemetry_setup.flush()
 
     app = FastAPI(
         title="Nexus API",
@@ -125,7 +129,21 @@ def create_app(
     install_studio(app, settings)  # last: its catch-all never shadows an API route
     _install_middleware(app, settings)
     openapi.install(app)
+    _install_tracing(app)
     return app
+
+
+def _install_tracing(app: FastAPI) -> None:
+    """The request span of OpenTelemetry's ASGI instrumentation (outermost, so the gateway
+    middleware's trace id is the span's): W3C ``traceparent`` in, server span per request."""
+    provider = telemetry_setup.provider()
+    if not telemetry.ENABLED or provider is None:
+        return
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor  # noqa: PLC0415
+
+    FastAPIInstrumentor.instrument_app(
+        app, tracer_provider=provider, excluded_urls="/healthz,/readyz,/metrics"
+    )
 
 
 def _install_middleware(app: FastAPI, settings: Settings) -> None:

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nexus.contracts.errors import ErrorCode
+from nexus.core import telemetry
 from nexus.core.logging import bind_context, get_logger
 from nexus.gateway.errors import MEDIA_TYPE, problem_body
 
@@ -69,6 +70,11 @@ class BodyTooLarge(HTTPException):
 
 
 def trace_id_of(scope: Scope) -> str:
+    """The request span's trace id (tracing on), else the ``traceparent``'s, else new."""
+    if telemetry.ENABLED:
+        ids = telemetry.current_ids()
+        if ids is not None:
+            return ids[0]
     for name, value in scope["headers"]:
         if name == b"traceparent":
             match = TRACEPARENT.match(value.decode("latin-1"))

@@ -17,7 +17,7 @@ from nexus.contracts.tasks import DispatchDecision
 from nexus.core.errors import NexusError
 from nexus.core.logging import get_logger
 from nexus.core.settings import RouterSettings
-from nexus.model_router import decide, profiles
+from nexus.model_router import decide, observe, profiles
 from nexus.model_router.calls import Calls, OfflineEngine
 from nexus.model_router.decide import NO_PROJECT, Candidate, ProjectRouting
 from nexus.model_router.fallback import run_with_failover
@@ -306,6 +306,7 @@ class ModelClient:
             "capability": capability,
         }
         log.warning("nexus.dispatch.failed_over", job_id=scope.job_id, **data)
+        observe.failed_over(capability, failed.provider.name, to.provider.name)
         if self.events is not None:
             await self.events.failed_over(scope, capability, data)
 

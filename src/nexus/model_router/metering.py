@@ -17,6 +17,7 @@ from typing import TypeVar
 from nexus.contracts.router import CallScope, Capability, ProviderCall, Usage
 from nexus.core.errors import NexusError
 from nexus.core.logging import get_logger
+from nexus.model_router import observe
 from nexus.model_router.decide import Candidate
 from nexus.model_router.health import HealthBoard, SharedHealth
 from nexus.model_router.ports import CallRecorder, SpendGuard
@@ -61,19 +62,22 @@ class Meter:
             else None
         )
         self.health.breaker(c.provider.name).begin()
-        started = time.perf_counter()
-        try:
-            async with self._slot(c):
-                result = await invoke()
-        except BaseException as exc:
+        with observe.call_span(capability, c) as span:
+            started = time.perf_counter()
+            try:
+                async with self._slot(c):
+                    result = await invoke()
+            except BaseException as exc:
+                latency = (time.perf_counter() - started) * 1000
+                if reservation is not None and self.guard is not None:
+                    await self.guard.release(reservation)
+                code = await self._failed(scope, capability, c, latency, exc)
+                observe.failed(span, capability, c, code, latency)
+                raise
             latency = (time.perf_counter() - started) * 1000
-            if reservation is not None and self.guard is not None:
-                await self.guard.release(reservation)
-            await self._failed(scope, capability, c, latency, exc)
-            raise
-        latency = (time.perf_counter() - started) * 1000
-        usage = result.usage
-        cost = c.model.prices.cost(usage)
+            usage = result.usage
+            cost = c.model.prices.cost(usage)
+            observe.succeeded(span, capability, c, usage, cost, latency)
         if reservation is not None and self.guard is not None:
             await self.guard.settle(reservation, c.model.spend(usage))
         await self._count(c, True, latency)
@@ -89,16 +93,18 @@ class Meter:
         c: Candidate,
         latency: float,
         exc: BaseException,
-    ) -> None:
+    ) -> str:
         code = exc.code.value if isinstance(exc, NexusError) else type(exc).__name__
         if not isinstance(exc, asyncio.CancelledError):
             await self._count(c, False, latency)
         await self._record(scope, capability, c, Usage(), 0.0, latency, code)
+        return code
 
     async def _count(self, c: Candidate, ok: bool, latency: float) -> None:
         breaker = self.health.breaker(c.provider.name)
         was = breaker.current()
         opened = breaker.record(ok, latency)
+        observe.circuit(c.provider.name, breaker.current())
         if self.shared is None:
             return
         if opened:

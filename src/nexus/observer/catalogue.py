@@ -53,7 +53,7 @@ CATALOGUE: tuple[MetricDef, ...] = (
         "counter",
         ("pipeline", "status"),
         "Runs that reached a terminal state.",
-        ("orchestrator",),
+        ("orchestrator", "worker", "api"),
     ),
     MetricDef(
         "nexus_jobs",
@@ -109,7 +109,7 @@ CATALOGUE: tuple[MetricDef, ...] = (
         "counter",
         ("skill", "result"),
         "Job cache lookups: result=hit|miss.",
-        ("orchestrator",),
+        ("orchestrator", "worker", "api"),
     ),
     # providers and budgets
     MetricDef(
@@ -174,14 +174,21 @@ CATALOGUE: tuple[MetricDef, ...] = (
         "histogram",
         ("pool",),
         "Broker publish-with-confirm latency.",
-        ("orchestrator",),
+        ("orchestrator", "worker", "api"),
     ),
     MetricDef(
         "nexus_db_step_seconds",
         "histogram",
         ("step",),
         "Database step latency of the orchestrator (claim, commit, advance).",
-        ("orchestrator", "worker"),
+        ("orchestrator", "worker", "api"),
+    ),
+    MetricDef(
+        "nexus_scrape_errors_total",
+        "counter",
+        (),
+        "State gauge reads (runs, jobs, queues, budgets) that failed at scrape time.",
+        ("api", "orchestrator"),
     ),
     MetricDef(
         "nexus_sla_breached",

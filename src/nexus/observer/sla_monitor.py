@@ -12,9 +12,10 @@ import contextlib
 import weakref
 from collections.abc import Sequence
 
-from prometheus_client import REGISTRY, CollectorRegistry, Gauge
+from prometheus_client import CollectorRegistry, Gauge
 
 from nexus.contracts.observe import AlertEvent, SlaObjective
+from nexus.core import metrics
 from nexus.core.db import Database
 from nexus.core.ids import utcnow
 from nexus.core.logging import get_logger
@@ -60,7 +61,8 @@ class SlaMonitor:
         self.source = source
         self.slas = list(slas)
         self.interval_s = interval_s
-        self.gauge = sla_gauge(registry or REGISTRY)
+        # The process registry's gauge (served on /metrics), or a test's own registry.
+        self.gauge = sla_gauge(registry) if registry is not None else metrics.SLA_BREACHED
         self._task: asyncio.Task[None] | None = None
 
     async def check_once(self) -> list[AlertEvent]:

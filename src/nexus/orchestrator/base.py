@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from functools import wraps
+from time import perf_counter
 from types import SimpleNamespace
 from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
@@ -20,17 +21,23 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait
 
 from nexus.contracts.errors import ErrorCode
 from nexus.contracts.tasks import CommitReceipt
+from nexus.core import metrics
 from nexus.core.db import Conn, Database
 from nexus.core.errors import NexusError
 from nexus.core.prepared import Prepared
 from nexus.core.registry import Registry
-from nexus.orchestrator import rules, signals, tables
+from nexus.orchestrator import rules, run_metrics, signals, tables
 from nexus.orchestrator.advance import Wiring
 from nexus.orchestrator.gate import DispatchGate, PassThroughGate
 from nexus.orchestrator.input_gate import InputGate
 from nexus.orchestrator.lookahead import Lookahead
 from nexus.orchestrator.rows import CommittedRow, JobWithRun, RunRef, RunRow
-from nexus.orchestrator.transitions import flush_events, reset_buffers, take_finished_runs
+from nexus.orchestrator.transitions import (
+    flush_events,
+    reset_buffers,
+    take_after_commit,
+    take_finished_runs,
+)
 
 JOBS = tables.JOBS
 RUNS = tables.RUNS
@@ -92,11 +99,16 @@ def step_atomic(
 def _atomic(
     fn: Callable[Concatenate[S, Conn, P], Awaitable[T]], *, step: bool
 ) -> Callable[Concatenate[S, P], Coroutine[Any, Any, T]]:
+    step_seconds = metrics.DB_STEP.labels(fn.__name__.lstrip("_"))
+
     @wraps(fn)
     async def wrapper(self: S, *args: P.args, **kwargs: P.kwargs) -> T:
+        started = perf_counter()
         try:  # the common case, without building a retry loop (~50 µs) per command
             async with self.transaction(step=step) as conn:
-                return await fn(self, conn, *args, **kwargs)
+                result = await fn(self, conn, *args, **kwargs)
+            step_seconds.observe(perf_counter() - started)
+            return result
         except Exception as exc:
             if not is_transient_db_error(exc):
                 raise
@@ -140,8 +152,14 @@ class CommandBase:
             yield conn
             await flush_events(conn)
             finished = take_finished_runs(conn)
-        if finished:  # committed
+            states, counts = take_after_commit(conn)
+        # committed
+        for counter, labels in counts:
+            counter.labels(*labels).inc()
+        if finished:
             signals.notify_finished(finished)
+        if states:
+            run_metrics.count_finished(self.db, states)
 
     async def _run(self, conn: Conn, run_id: str) -> RunRow:
         row = (await conn.execute(SELECT_RUN, {"run_id": run_id})).first()

@@ -13,6 +13,7 @@ from typing import Any, Literal, Protocol
 from sqlalchemy import bindparam, select
 
 from nexus.contracts.errors import ErrorCode
+from nexus.core import metrics
 from nexus.core.db import Conn
 from nexus.core.ids import sha256_hex, utcnow
 from nexus.core.prepared import Prepared
@@ -24,6 +25,7 @@ from nexus.orchestrator.transitions import (
     COMPENSATION_PREFIX,
     Move,
     buffer_outbox,
+    count_after_commit,
     row_fields,
     transition_job,
     transition_job_chain,
@@ -53,6 +55,7 @@ class Dispatch:
     job_id: str
     queue: str
     deliver_after: datetime | None = None
+    traceparent: str | None = None  # set when published outside the span that made it
 
 
 @dataclass(frozen=True)
@@ -143,11 +146,15 @@ async def make_ready(
     if decision.action in ("dispatch", "claim"):
         ready = await _dispatch(conn, run_state, job, key, decision, via, claimer)
         if ready is not None:
+            count_after_commit(conn, metrics.CACHE_LOOKUPS, job.skill, "miss")
             return ready
         refused = True  # changed concurrently, or an output is stored under the key
     cached = await read_output(conn, key)  # a refused write, or a ``lookup``
     decision = readiness.decide(readiness.with_cache(facts, cached is not None, refused=refused))
-    return await _settle(conn, run_state, job, key, decision, cached)
+    settled = await _settle(conn, run_state, job, key, decision, cached)
+    hit = "hit" if settled.status == "cache_hit" else "miss"
+    count_after_commit(conn, metrics.CACHE_LOOKUPS, job.skill, hit)
+    return settled
 
 
 async def _settle(

@@ -4,6 +4,7 @@ republished. Runs at start-up and periodically off the hot path.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 from collections.abc import Awaitable, Callable, Sequence
@@ -12,11 +13,13 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from nexus.contracts.errors import ErrorCode
+from nexus.core import metrics, telemetry
 from nexus.core.ids import utcnow
 from nexus.orchestrator import advance, tables
 from nexus.orchestrator.advance import Dispatch
 from nexus.orchestrator.service import Orchestrator
 from nexus.orchestrator.states import JobState
+from nexus.orchestrator.transitions import count_after_commit
 
 JOBS = tables.JOBS
 OUTBOX = tables.OUTBOX
@@ -93,7 +96,19 @@ async def _reclaim_one(orch: Orchestrator, job_id: str) -> list[Dispatch]:
         _, dispatches = await orch.fail_attempt(
             conn, run, job, code, f"lease of {job.lease_owner} expired", claimed=None
         )
+        count_after_commit(conn, metrics.LEASE_EXPIRIES, str(job.pool))
+        count_after_commit(conn, metrics.RECOVERIES, "lease_expired")
+    return traced(dispatches, "nexus.recovery.reclaim", str(job.trace_id), job_id)
+
+
+def traced(dispatches: list[Dispatch], name: str, trace_id: str, job_id: str) -> list[Dispatch]:
+    """Tracing on: a recovery span under the run span of the job's trace, whose traceparent
+    the dispatches carry, so the next attempt joins the run's trace in whichever worker."""
+    if not telemetry.ENABLED or not dispatches:
         return dispatches
+    with telemetry.span(name, {"nexus.job_id": job_id}, parent=telemetry.run_parent(trace_id)):
+        parent = telemetry.traceparent()
+    return [dataclasses.replace(d, traceparent=parent) for d in dispatches]
 
 
 async def pending_outbox(orch: Orchestrator, *, limit: int = 10_000) -> list[Dispatch]:
@@ -106,6 +121,7 @@ async def pending_outbox(orch: Orchestrator, *, limit: int = 10_000) -> list[Dis
                 .limit(limit)
             )
         ).all()
+    metrics.RECOVERIES.labels("republished").inc(len(rows))
     return [Dispatch(r.job_id, r.queue, r.deliver_after) for r in rows]
 
 
@@ -118,20 +134,32 @@ async def relay_stale_outbox(
     cutoff = utcnow() - timedelta(seconds=stale_after_s)
     async with orch.transaction() as conn:
         stmt = (
-            select(OUTBOX.c.outbox_id, OUTBOX.c.job_id, OUTBOX.c.queue)
+            select(OUTBOX.c.outbox_id, OUTBOX.c.job_id, OUTBOX.c.queue, JOBS.c.trace_id)
+            .join(JOBS, JOBS.c.job_id == OUTBOX.c.job_id)
             .where(func.coalesce(OUTBOX.c.published_at, OUTBOX.c.deliver_after) <= cutoff)
             .order_by(OUTBOX.c.outbox_id)
             .limit(limit)
         )
         if not orch.db.is_sqlite:
-            stmt = stmt.with_for_update(skip_locked=True)
+            stmt = stmt.with_for_update(skip_locked=True, of=OUTBOX)
         rows = (await conn.execute(stmt)).all()
         if not rows:
             return 0
-        await publish([Dispatch(r.job_id, r.queue, None) for r in rows])
+        relayed = [
+            d
+            for r in rows
+            for d in traced(
+                [Dispatch(r.job_id, r.queue, None)],
+                "nexus.recovery.relay",
+                str(r.trace_id),
+                str(r.job_id),
+            )
+        ]
+        await publish(relayed)
         await conn.execute(
             update(OUTBOX)
             .where(OUTBOX.c.outbox_id.in_([r.outbox_id for r in rows]))
             .values(published_at=utcnow())
         )
+    metrics.RECOVERIES.labels("relayed").inc(len(rows))
     return len(rows)

@@ -46,6 +46,9 @@ class Run(RecordColumns, Base):
     __table_args__ = (Index("ix_runs_tenant_created", "tenant_id", "created_at"),)
 
 
+ACTIVE_JOBS_SQL = "status IN ('pending', 'ready', 'running', 'awaiting_approval')"
+
+
 class Job(RecordColumns, Base):
     __tablename__ = "jobs"
 
@@ -96,6 +99,15 @@ class Job(RecordColumns, Base):
         ),
         Index("ix_jobs_run_status", "run_id", "status"),
         # Lease recovery scans running jobs only; other jobs have no entry to maintain.
+        # The state gauges count active jobs only (scrape time, ADR 0252).
+        Index(
+            "ix_jobs_active_skill",
+            "status",
+            "skill",
+            "pool",
+            sqlite_where=text(ACTIVE_JOBS_SQL),
+            postgresql_where=text(ACTIVE_JOBS_SQL),
+        ),
         Index(
             "ix_jobs_running_lease",
             "lease_expires_at",

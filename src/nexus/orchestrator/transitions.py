@@ -13,6 +13,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
+from prometheus_client import Counter
 from sqlalchemy import bindparam, delete, insert
 
 from nexus.contracts.errors import ErrorCode
@@ -36,6 +37,8 @@ OUTBOX = tables.OUTBOX
 PENDING_EVENTS = "nexus.pending_events"
 PENDING_OUTBOX = "nexus.pending_outbox"
 FINISHED_RUNS = "nexus.finished_runs"
+FINISHED_STATES = "nexus.finished_states"
+AFTER_COMMIT_COUNTS = "nexus.after_commit_counts"
 INSERT_EVENTS = Prepared(insert(EVENTS))
 INSERT_OUTBOX = Prepared(insert(OUTBOX))
 DELETE_OUTBOX_OF = Prepared(delete(OUTBOX).where(OUTBOX.c.job_id == bindparam("b_job_id")))
@@ -73,7 +76,8 @@ async def flush_events(conn: Conn) -> None:
 
 def reset_buffers(conn: Conn) -> None:
     """Drop what a rolled-back transaction left buffered on this (pooled) connection."""
-    for key in (PENDING_EVENTS, PENDING_OUTBOX, FINISHED_RUNS):
+    for key in (PENDING_EVENTS, PENDING_OUTBOX, FINISHED_RUNS, FINISHED_STATES,
+                AFTER_COMMIT_COUNTS):  # fmt: skip
         conn.info.pop(key, None)
 
 
@@ -81,6 +85,18 @@ def take_finished_runs(conn: Conn) -> list[str]:
     """Runs this transaction moved to a terminal state (to signal after commit)."""
     finished: list[str] = conn.info.pop(FINISHED_RUNS, [])
     return finished
+
+
+def count_after_commit(conn: Conn, counter: Counter, *labels: str) -> None:
+    """Count ``counter{labels}`` once this transaction commits (never for a rolled back one)."""
+    conn.info.setdefault(AFTER_COMMIT_COUNTS, []).append((counter, labels))
+
+
+def take_after_commit(conn: Conn) -> tuple[dict[str, str], list[tuple[Counter, tuple[str, ...]]]]:
+    """The terminal states of finished runs and the counts buffered by this transaction."""
+    states: dict[str, str] = conn.info.pop(FINISHED_STATES, {})
+    counts: list[tuple[Counter, tuple[str, ...]]] = conn.info.pop(AFTER_COMMIT_COUNTS, [])
+    return states, counts
 
 
 def buffer_outbox(conn: Conn, row: dict[str, Any]) -> None:
@@ -289,6 +305,7 @@ async def transition_run(
         return rules.reject(ErrorCode.CONFLICT, "the run changed concurrently")
     if to in RUN_TERMINAL:
         conn.info.setdefault(FINISHED_RUNS, []).append(run.run_id)
+        conn.info.setdefault(FINISHED_STATES, {})[run.run_id] = to.value
     await append_events(
         conn, [events.run_event(run, events.RUN_EVENT_BY_STATE[to.value], **(payload or {}))]
     )

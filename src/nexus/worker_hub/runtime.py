@@ -20,6 +20,7 @@ from typing import Any
 
 from nexus.contracts.errors import ErrorCode
 from nexus.contracts.tasks import ArtifactMeta, Claim
+from nexus.core import metrics, telemetry
 from nexus.core.broker import Broker, Message
 from nexus.core.errors import NexusError, from_exception
 from nexus.core.ids import utcnow
@@ -110,8 +111,10 @@ class WorkerRuntime:
             log.warning("job.message_malformed", queue=queue, message=repr(message)[:200])
             return
         await self._slots.acquire()
+        parent = telemetry.extract(message) if telemetry.ENABLED else None
         try:
-            claim = await self.ledger.claim_job(job_id, owner=self.owner, lease_s=self.lease_s)
+            with telemetry.span("nexus.job.claim", {"nexus.job_id": job_id}, parent=parent):
+                claim = await self.ledger.claim_job(job_id, owner=self.owner, lease_s=self.lease_s)
         except asyncio.CancelledError:
             self._slots.release()
             raise
@@ -129,22 +132,35 @@ class WorkerRuntime:
         if claim is None:
             self._slots.release()
             return
-        task = asyncio.create_task(self._execute(claim))
+        task = asyncio.create_task(self._execute(claim, parent))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _execute(self, claim: Claim) -> None:
-        """Run a claimed job, then any job its commit claimed for us, holding one slot."""
+    async def _execute(self, claim: Claim, parent: Any = None) -> None:
+        """Run a claimed job, then any job its commit claimed for us, holding one slot.
+        Tracing on: each attempt is a span under the dispatch span its message carried (an
+        eagerly claimed job: under the commit that claimed it)."""
         current: Claim | None = claim
         try:
             while current is not None:
-                current = await self._run_one(current)
+                if not telemetry.ENABLED:
+                    current = await self._run_one(current)
+                    continue
+                t = current.task
+                attrs = {"nexus.run_id": t.run_id, "nexus.job_id": t.job_id,
+                         "nexus.skill": t.skill, "nexus.attempt": t.attempt}  # fmt: skip
+                context = parent or telemetry.run_parent(t.trace_id)
+                with telemetry.span(f"nexus.job {t.skill}", attrs, parent=context):
+                    current = await self._run_one(current)
+                parent = None
         finally:
             self._slots.release()
 
     async def _run_one(self, claim: Claim) -> Claim | None:
         task = claim.task
         bind_context(run_id=task.run_id, job_id=task.job_id, trace_id=task.trace_id)
+        started = time.perf_counter()
+        outcome = "failed"
         workdir = self.workdir / f"{task.job_id}-{task.attempt}-{uuid.uuid4().hex[:6]}"
         self._attempts[task.job_id] = task.attempt
         work: asyncio.Task[dict[str, Any]] | None = None
@@ -175,25 +191,29 @@ class WorkerRuntime:
             self._running[task.job_id] = _Running(
                 task.attempt, work, time.monotonic() + self.heartbeat_s
             )
-            async with asyncio.timeout(task.timeout_s):
-                output = await work
+            with telemetry.span("nexus.job.execute", {"nexus.skill": task.skill}):
+                async with asyncio.timeout(task.timeout_s):
+                    output = await work
             artifacts = [
                 await self.store.put_file(k.path, media_type=k.media_type, name=k.name)
                 for k in ctx.kept
             ]
             eager = EagerClaim(self.owner, self.lease_s, self._queues)
-            try:
-                _, dispatches = await self.ledger.complete_job(
-                    task.job_id, task.attempt, output, artifacts, claim_next=eager
-                )
-            except Exception:
-                # The output is not committed; the lease expires and the job is reclaimed
-                # and run again (retryable), instead of failing a skill that succeeded.
-                log.exception("job.commit_failed")
-                return None
-            await self.publisher.publish(dispatches)
+            with telemetry.span("nexus.job.commit", {"nexus.skill": task.skill}):
+                try:
+                    _, dispatches = await self.ledger.complete_job(
+                        task.job_id, task.attempt, output, artifacts, claim_next=eager
+                    )
+                except Exception:
+                    # The output is not committed; the lease expires and the job is reclaimed
+                    # and run again (retryable), instead of failing a skill that succeeded.
+                    log.exception("job.commit_failed")
+                    return None
+                outcome = "succeeded"
+                await self.publisher.publish(dispatches)
             return eager.claimed
         except asyncio.CancelledError:
+            outcome = "abandoned"
             if work is not None and work.cancelled() and not _current_cancelling():
                 log.info("job.abandoned", reason="lease lost or job cancelled")
             else:
@@ -207,6 +227,8 @@ class WorkerRuntime:
         except Exception as exc:  # noqa: BLE001 - every skill error becomes a job failure
             await self._report_failure(task.job_id, task.attempt, from_exception(exc))
         finally:
+            metrics.JOBS_FINISHED.labels(task.skill, outcome).inc()
+            metrics.JOB_DURATION.labels(task.skill).observe(time.perf_counter() - started)
             if work is not None and not work.done():
                 work.cancel()
             self._running.pop(task.job_id, None)

@@ -1195,6 +1195,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/runs/{run_id}/trace": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Trace
+         * @description The spans of the run's trace (API, orchestrator, workers, providers, ffmpeg), oldest
+         *     first, parent ids linking them; ``trace_not_found`` unless tracing writes the file.
+         */
+        get: operations["read_trace_api_v1_runs__run_id__trace_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/setup": {
         parameters: {
             query?: never;
@@ -1373,7 +1394,8 @@ export interface paths {
         };
         /**
          * Metrics
-         * @description Prometheus exposition of this process's gateway metrics.
+         * @description Prometheus exposition of the API process: its catalogue metrics (requests, state
+         *     gauges read from the database at most every few seconds, commands' counters).
          */
         get: operations["metrics_metrics_get"];
         put?: never;
@@ -3214,6 +3236,15 @@ export interface components {
          * @enum {string}
          */
         RunState: "pending" | "running" | "compensating" | "succeeded" | "failed" | "cancelled";
+        /** RunTrace */
+        RunTrace: {
+            /** Run Id */
+            run_id: string;
+            /** Spans */
+            spans: components["schemas"]["TraceSpan"][];
+            /** Trace Id */
+            trace_id: string;
+        };
         /** ScenePreview */
         ScenePreview: {
             /** Index */
@@ -3821,6 +3852,42 @@ export interface components {
              * @constant
              */
             token_type?: "bearer";
+        };
+        /** TraceSpan */
+        TraceSpan: {
+            /** Attributes */
+            attributes?: {
+                [key: string]: unknown;
+            };
+            /** Duration Ms */
+            duration_ms: number;
+            /** End Ns */
+            end_ns: number;
+            /**
+             * Kind
+             * @default internal
+             */
+            kind?: string;
+            /** Name */
+            name: string;
+            /** Parent Id */
+            parent_id?: string | null;
+            /**
+             * Service
+             * @default
+             */
+            service?: string;
+            /** Span Id */
+            span_id: string;
+            /** Start Ns */
+            start_ns: number;
+            /**
+             * Status
+             * @default unset
+             */
+            status?: string;
+            /** Trace Id */
+            trace_id: string;
         };
         /**
          * UpstreamCause
@@ -11427,6 +11494,100 @@ export interface operations {
             };
             /** @description The body's Content-Type is not one this operation accepts. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_trace_api_v1_runs__run_id__trace_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunTrace"];
+                };
+            };
+            /** @description Malformed request. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role or key scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description run_not_found or trace_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicting state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

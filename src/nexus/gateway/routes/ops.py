@@ -7,12 +7,13 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
 from nexus.gateway import schemas
 from nexus.gateway.deps import GatewayDep
 from nexus.gateway.state import Gateway
+from nexus.observer import exposition
 
 router = APIRouter(tags=["operations"])
 CHECK_TIMEOUT_S = 2.0
@@ -67,7 +68,10 @@ async def readyz(gw: GatewayDep) -> JSONResponse:
 
 
 @router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
-async def metrics(request: Request) -> Response:
-    """Prometheus exposition of this process's gateway metrics."""
-    registry = request.app.state.metrics.registry
-    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+async def metrics(request: Request, gw: GatewayDep) -> Response:
+    """Prometheus exposition of the API process: its catalogue metrics (requests, state
+    gauges read from the database at most every few seconds, commands' counters)."""
+    gauges = gw.platform.gauges
+    await gauges.refresh()
+    body = exposition.render("api", request.app.state.metrics.registry, gauges)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,46 @@
+"""Each process's Prometheus exposition: exactly the catalogue metrics it claims.
+
+The API renders it on ``GET /metrics``; ``nexus orchestrator`` and ``nexus worker`` serve it
+on ``Settings.metrics_port`` (``/metrics`` on a small HTTP server thread of
+prometheus_client; the state gauges it asks the process's event loop to read).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client.registry import Collector
+
+from nexus.core import metrics
+from nexus.observer.catalogue import Process, exposed_by
+
+
+def names_for(process: Process) -> frozenset[str]:
+    return frozenset(m.name for m in exposed_by(process))
+
+
+def render(process: Process, *collectors: Collector) -> bytes:
+    return metrics.exposition(names_for(process), *collectors)
+
+
+def registry_for(process: Process, *collectors: Collector) -> CollectorRegistry:
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(metrics.Only(names_for(process), [metrics.REGISTRY, *collectors]))
+    return registry
+
+
+def serve(
+    process: Process, port: int, *collectors: Collector, host: str = "0.0.0.0"
+) -> Callable[[], None]:
+    """Serve ``/metrics`` on ``port`` in a daemon thread; returns the function that stops it."""
+    result: Any = start_http_server(port, addr=host, registry=registry_for(process, *collectors))
+    server = result[0] if isinstance(result, tuple) else None
+
+    def stop() -> None:
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+
+    return stop

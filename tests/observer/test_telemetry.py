@@ -1,0 +1,151 @@
+"""Tracing in one process: off builds nothing; on, a run is one trace whose id is the run's,
+the run span parents the jobs' spans, messages carry the traceparent, spans are redacted,
+and log lines carry the span's ids."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import structlog
+
+from nexus.core import metrics, telemetry, telemetry_setup
+from nexus.core.logging import configure_logging, get_logger
+from nexus.core.rabbitmq import decode_message, encode_message
+from nexus.core.settings import Settings
+from nexus.core.trace_export import read_spans
+from nexus.model_router import build_client
+from nexus.observer.traces import span_tree
+from nexus.platform import Platform
+from tests.fakes.openai_server import OpenAIServer
+from tests.model_router.conftest import SCOPE, LedgerGuard, openai_provider, settings_with
+from tests.observer.obs_helpers import by_name
+
+
+def settings_for(tmp_path: Path, enabled: bool) -> Settings:
+    return Settings(
+        env="test",
+        data_dir=tmp_path,
+        telemetry={"enabled": enabled, "exporter": "file", "instrument_libraries": False},
+        orchestrator={"process_workers": 0, "retry_base_s": 0.02},
+    )
+
+
+@pytest.fixture
+def traced(tmp_path: Path) -> Iterator[Settings]:
+    settings = settings_for(tmp_path, True)
+    assert telemetry_setup.configure(settings, "embedded")
+    yield settings
+    telemetry_setup.shutdown()
+
+
+@pytest.fixture
+async def platform(traced: Settings) -> AsyncIterator[Platform]:
+    platform = Platform(traced)
+    await platform.start_embedded()
+    yield platform
+    await platform.close()
+
+
+def test_off_builds_no_span(tmp_path: Path) -> None:
+    assert not telemetry_setup.configure(settings_for(tmp_path, False), "embedded")
+    assert not telemetry.ENABLED
+    with telemetry.span("x") as first, telemetry.span("y") as second:
+        assert first is None and second is None
+    message: dict[str, str] = {"job_id": "j"}
+    telemetry.inject(message)
+    assert message == {"job_id": "j"}
+    assert telemetry.extract({"traceparent": "00-" + "1" * 32 + "-" + "2" * 16 + "-01"}) is None
+
+
+async def test_run_is_one_trace_with_job_spans(platform: Platform, traced: Settings) -> None:
+    run_id, _ = await platform.create_run("chain", {"n": 3})
+    run = await platform.wait_for_run(run_id, timeout_s=30)
+    assert run.status == "succeeded"
+    assert telemetry.valid_trace_id(run.trace_id)
+    telemetry_setup.flush()
+    spans = read_spans(telemetry_setup.trace_file(traced), run.trace_id)
+    ids = {s["span_id"]: s for s in spans}
+    (root,) = by_name(spans, "nexus.run")
+    assert int(root["span_id"], 16) == telemetry.run_span_id(run.trace_id)
+    assert root["parent_id"] is None
+    jobs = [s for s in spans if s["name"].startswith("nexus.job demo.")]
+    assert len(jobs) == 3  # one attempt per chain node
+    for job in jobs:
+        children = {s["name"] for s in spans if s["parent_id"] == job["span_id"]}
+        assert {"nexus.job.execute", "nexus.job.commit"} <= children
+        # every job span hangs (through dispatches and commits) under the run span
+        node = job
+        while node["parent_id"] is not None:
+            node = ids[node["parent_id"]]
+        assert node is root
+    assert {s["service"] for s in spans} == {"nexus-embedded"}
+    (tree,) = span_tree(spans)
+    assert tree.span is root
+
+
+async def test_provider_span_follows_genai_conventions(traced: Settings) -> None:
+    """A chat call to the OpenAI protocol fake: one GenAI span, and the provider metrics."""
+    before = metrics.PROVIDER_CALLS.labels("main", "fake-chat", "chat", "ok")._value.get()
+    with OpenAIServer(api_key="sk-test") as fake:
+        ledger = LedgerGuard()
+        client = build_client(
+            settings_with(openai_provider("main", fake.url)), ledger, ledger, None
+        )
+        try:
+            with telemetry.span("caller"):
+                trace_id = telemetry.new_trace_id()
+                await client.chat(SCOPE, [{"role": "user", "content": "hello there"}])
+        finally:
+            await client.close()
+    telemetry_setup.flush()
+    spans = read_spans(telemetry_setup.trace_file(traced), trace_id)
+    (call,) = [s for s in spans if "gen_ai.operation.name" in s["attributes"]]
+    assert call["name"] == "chat fake-chat"
+    attrs = call["attributes"]
+    assert attrs["gen_ai.operation.name"] == "chat"
+    assert attrs["gen_ai.provider.name"] == "main"
+    assert attrs["gen_ai.request.model"] == "fake-chat"
+    assert attrs["gen_ai.usage.input_tokens"] > 0
+    assert attrs["nexus.cost_usd"] > 0
+    after = metrics.PROVIDER_CALLS.labels("main", "fake-chat", "chat", "ok")._value.get()
+    assert after == before + 1
+
+
+def test_spans_are_redacted(traced: Settings) -> None:
+    with telemetry.span("x", {"user": "mail me at jane.doe@example.com", "api_key": "sk-1"}):
+        trace_id = telemetry.new_trace_id()
+    telemetry_setup.flush()
+    (span,) = read_spans(telemetry_setup.trace_file(traced), trace_id)
+    assert "jane.doe@example.com" not in json.dumps(span)
+    assert span["attributes"]["api_key"] != "sk-1"
+
+
+def test_traceparent_travels_in_amqp_headers(traced: Settings) -> None:
+    with telemetry.span("dispatch"):
+        message: dict[str, str] = {"job_id": "job_1"}
+        telemetry.inject(message)
+        expected = telemetry.current_ids()
+    encoded = encode_message(message)
+    assert json.loads(encoded.body) == {"job_id": "job_1"}  # the body stays ids only
+    decoded = decode_message(encoded.body, encoded.headers)
+    assert decoded["job_id"] == "job_1"
+    parent = telemetry.extract(decoded)
+    with telemetry.span("job", parent=parent):
+        ids = telemetry.current_ids()
+    assert expected is not None and ids is not None and ids[0] == expected[0]
+
+
+def test_log_lines_carry_span_ids(traced: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging("json", "INFO")
+    try:
+        with telemetry.span("x"):
+            ids = telemetry.current_ids()
+            get_logger("t").info("inside")
+        line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    finally:
+        structlog.reset_defaults()
+    assert ids is not None
+    assert (line["trace_id"], line["span_id"]) == ids
