@@ -34,9 +34,18 @@ export const useProjectsStore = defineStore('projects', () => {
     runs.value = runPage.items.map(toRunView)
   }
 
-  async function saveSettings(settings: ProjectSettings): Promise<void> {
+  /** Save the settings; a changed USD budget is also set as the project's budget (the one
+   * runs are held to), keeping its token and compute limits. */
+  async function saveSettings(settings: ProjectSettings, setBudget = false): Promise<void> {
     if (!current.value) return
-    current.value = await api.updateProject(current.value.project_id, { settings })
+    const projectId = current.value.project_id
+    const before = current.value.settings.budget_usd ?? null
+    current.value = await api.updateProject(projectId, { settings })
+    const usd = settings.budget_usd ?? null
+    if (setBudget && usd !== before) {
+      const budget = await api.readBudget('project', projectId)
+      await api.setBudget({ scope: 'project', scope_id: projectId, usd, tokens: budget.tokens.limit, compute_s: budget.compute_s.limit })
+    }
   }
 
   return { items, loaded, current, stories, runs, load, create, open, saveSettings }
