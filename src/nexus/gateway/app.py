@@ -24,6 +24,7 @@ from nexus.gateway.routes import (
     auth,
     budgets,
     entities,
+    entity_edits,
     events,
     graph,
     jobs,
@@ -37,6 +38,8 @@ from nexus.gateway.routes import (
     setup,
     shots,
     stories,
+    subtitles,
+    waveform,
 )
 from nexus.gateway.security import Passwords, TokenIssuer, resolve_jwt_secret
 from nexus.gateway.state import Gateway
@@ -64,6 +67,9 @@ RESOURCE_ROUTERS = (
     audit,
     budgets,
     providers,
+    entity_edits,
+    subtitles,
+    waveform,
 )
 
 

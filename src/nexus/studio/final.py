@@ -8,13 +8,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from nexus.composer.skills import FinalIn, MixIn, MixOut, compose_final_skill, mix_audio_skill
-from nexus.contracts.studio import AudioTrack, TimelinePlan
+from nexus.contracts.studio import AudioTrack, CueEdit, EntityEdit, TimelinePlan
 from nexus.core.registry import SkillContext
 from nexus.studio.plan import PlanOut
 from nexus.studio.render import ClipOut, SegmentGlueOut, ShotSpeechOut
+from nexus.studio.revisions import apply_cue_edits, edit_pack, split_cue_id
 
 MUSIC_GAIN_DB = -18.0
 
@@ -30,6 +31,10 @@ class FinalGlueIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     mix_key: str = "mix"
+    entity_edits: dict[str, EntityEdit] = Field(default_factory=dict)
+    cue_edits: dict[str, CueEdit] = Field(
+        default_factory=dict, description="By cue id: <shot_id>.<shot-local index>."
+    )
 
 
 class FinalGlueOut(BaseModel):
@@ -82,9 +87,22 @@ def _keep_json(ctx: SkillContext, name: str, value: Any) -> str:
     return ctx.keep(path, media_type="application/json", name=name)
 
 
-def _clips(upstream: dict[str, dict[str, Any]]) -> list[ClipOut]:
-    clips = (ClipOut.model_validate(c) for c in _ordered(upstream, ".clip"))
-    return sorted(clips, key=lambda c: c.shot.index)
+def _clips(upstream: dict[str, dict[str, Any]], cue_edits: dict[str, CueEdit]) -> list[ClipOut]:
+    clips = sorted(
+        (ClipOut.model_validate(c) for c in _ordered(upstream, ".clip")),
+        key=lambda c: c.shot.index,
+    )
+    by_shot: dict[str, dict[int, CueEdit]] = {}
+    for cue, edit in cue_edits.items():
+        split = split_cue_id(cue)
+        if split is not None:
+            by_shot.setdefault(split[0], {})[split[1]] = edit
+    return [
+        c.model_copy(update={"subtitles": apply_cue_edits(c.subtitles, by_shot[c.shot.shot_id])})
+        if c.shot.shot_id in by_shot
+        else c
+        for c in clips
+    ]
 
 
 def mix_film_audio(inp: MixGlueIn, ctx: SkillContext) -> MixOut:
@@ -114,7 +132,10 @@ def mix_film_audio(inp: MixGlueIn, ctx: SkillContext) -> MixOut:
 
 def compose_film(inp: FinalGlueIn, ctx: SkillContext) -> FinalGlueOut:
     plan = PlanOut.model_validate(ctx.upstream["plan"])
-    clips = _clips(ctx.upstream)
+    clips = _clips(ctx.upstream, inp.cue_edits)
+    pack = plan.pack
+    if inp.entity_edits:
+        pack = edit_pack(plan.pack, inp.entity_edits)
     segments = {
         s.shot_id: s
         for s in (SegmentGlueOut.model_validate(v) for v in _ordered(ctx.upstream, ".segment"))
@@ -136,7 +157,7 @@ def compose_film(inp: FinalGlueIn, ctx: SkillContext) -> FinalGlueOut:
         vtt_sha256=out.vtt_sha256,
         poster_sha256=out.poster_sha256,
         timeline_sha256=_keep_json(ctx, "timeline.json", timeline.model_dump(mode="json")),
-        entities_sha256=_keep_json(ctx, "entities.json", plan.pack.model_dump(mode="json")),
+        entities_sha256=_keep_json(ctx, "entities.json", pack.model_dump(mode="json")),
         shots_sha256=_keep_json(ctx, "shots.json", [c.shot.model_dump(mode="json") for c in clips]),
         duration_s=out.duration_s,
         integrated_lufs=out.integrated_lufs,
