@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import typer
 
-from nexus.cli import admin, budgets, cluster, contracts, providers, runs, serve, studio
+from nexus.cli import (
+    admin,
+    budgets,
+    cluster,
+    contracts,
+    providers,
+    revisions,
+    runs,
+    serve,
+    studio,
+)
 from nexus.cli.common import console, report_errors, run_async, settings_from_env
 from nexus.core.db import Database
 from nexus.core.migrate import migrate as apply_migrations
@@ -17,6 +27,8 @@ app = typer.Typer(
 )
 app.command("produce")(studio.produce)
 app.command("revise")(studio.revise)
+app.command("revise-entity")(revisions.revise_entity)
+app.command("edit-cue")(revisions.edit_cue)
 app.command("run")(runs.run_pipeline)
 app.add_typer(runs.runs_app, name="runs")
 app.command("serve")(serve.serve)

@@ -58,6 +58,17 @@ export function endpoints(c: ApiClient) {
       }),
     readEntities: (runId: string) =>
       c.request<T.RunEntities>('GET', `/api/v1/runs/${enc(runId)}/entities`),
+    previewEntityRevision: (runId: string, entityId: string, edit: T.EntityEdit) =>
+      c.request<T.RevisionPreview>('POST', `/api/v1/runs/${enc(runId)}/entities/${enc(entityId)}/revise/preview`, { json: edit }),
+    reviseEntity: (runId: string, entityId: string, edit: T.EntityEdit) =>
+      c.request<T.EntityRevision>('POST', `/api/v1/runs/${enc(runId)}/entities/${enc(entityId)}/revise`, { json: edit }),
+    listCues: (runId: string) => c.request<T.CuePage>('GET', `/api/v1/runs/${enc(runId)}/subtitles`),
+    previewCueEdit: (runId: string, cueId: string, edit: T.CueEdit) =>
+      c.request<T.RevisionPreview>('POST', `/api/v1/runs/${enc(runId)}/subtitles/${enc(cueId)}/preview`, { json: edit }),
+    editCue: (runId: string, cueId: string, edit: T.CueEdit) =>
+      c.request<T.CueRevision>('PATCH', `/api/v1/runs/${enc(runId)}/subtitles/${enc(cueId)}`, { json: edit }),
+    readWaveform: (runId: string, track: T.WaveTrack, points: number) =>
+      c.request<T.Waveform>('GET', `/api/v1/runs/${enc(runId)}/waveform?track=${track}&points=${points}`),
 
     listMembers: () => c.request<{ items: T.Member[] }>('GET', '/api/v1/members'),
     addMember: (body: T.MemberCreate) => c.request<T.Member>('POST', '/api/v1/members', { json: body }),

@@ -44,6 +44,15 @@ export type Budget = S['Budget']
 export type BudgetDimension = S['BudgetDimension']
 export type BudgetSet = S['TenantBudgetSet'] | S['ScopedBudgetSet']
 export type BudgetScope = 'tenant' | 'project' | 'run'
+export type EntityEdit = S['EntityEdit']
+export type EntityRevision = S['EntityRevision']
+export type RevisionPreview = S['RevisionPreview']
+export type CueEdit = S['CueEdit']
+export type CueView = S['CueView']
+export type CuePage = S['CuePage']
+export type CueRevision = S['CueRevision']
+export type Waveform = S['Waveform']
+export type WaveTrack = Waveform['track']
 
 /** One SSE message of /runs/{run_id}/events (EventEnvelope; not in the document's schemas). */
 export interface EventEnvelope {

@@ -58,7 +58,8 @@ export default {
     variant: 'Variant {n}', frame: 'Frame of shot {n}', noFrame: 'No frame yet', apply: 'Apply edit',
     askVariant: 'Ask for a variant', regenerate: 'Regenerate shot', willRerun: 'These nodes will run again:',
     confirm: 'Confirm', cancel: 'Cancel', revision: 'Revision started', tracks: 'Tracks', play: 'Play line',
-    lines: 'Lines', narration: 'narration', dialogue: 'dialogue', music: 'music',
+    lines: 'Lines', narration: 'narration', dialogue: 'dialogue', music: 'music', shots: 'Shots',
+    waveLabel: '{track} waveform: sound in {pct} % of the film', noWave: 'The waveforms are not available yet:',
   },
   player: {
     title: 'Preview', noVideo: 'The video is not ready yet.', downloads: 'Downloads', shots: 'Jump to a shot',
@@ -75,6 +76,15 @@ export default {
     lastUsed: 'Last used', never: 'never', audit: 'Audit log', action: 'Action filter', filter: 'Filter',
     when: 'When', actor: 'Actor', target: 'Target', outcome: 'Outcome', more: 'Load more', noAudit: 'No entries.',
     soonTitle: '{feature}', soonBody: 'This page arrives with its API; the navigation is ready for it.',
+  },
+  revise: {
+    edit: 'Edit', name: 'Name', aliases: 'Also called', aliasesHelp: 'Separate names with commas.',
+    mergeInto: 'Merge into', noMerge: '— keep separate —', preview: 'Preview the re-run',
+    nothing: 'this edit changes nothing.',
+  },
+  cues: {
+    heading: 'Subtitles', title: 'Cue {id}', text: 'Text of cue {id}', start: 'Start (s)', end: 'End (s)',
+    edited: 'edited', empty: 'No subtitle cues yet: they appear once the shots have their clips.',
   },
   costs: {
     title: 'Costs', lead: 'What the provider calls of this workspace cost, from the cost ledger.',

@@ -58,7 +58,8 @@ export default {
     variant: '版本 {n}', frame: '镜头 {n} 的画面', noFrame: '还没有画面', apply: '应用修改',
     askVariant: '换一个版本', regenerate: '重新生成镜头', willRerun: '以下节点将重新运行：',
     confirm: '确认', cancel: '取消', revision: '已开始修订', tracks: '音轨', play: '播放台词',
-    lines: '台词', narration: '旁白', dialogue: '对白', music: '音乐',
+    lines: '台词', narration: '旁白', dialogue: '对白', music: '音乐', shots: '镜头',
+    waveLabel: '{track}波形：影片中 {pct}% 的时间有声音', noWave: '波形暂不可用：',
   },
   player: {
     title: '预览', noVideo: '视频还没有生成。', downloads: '下载', shots: '跳到镜头',
@@ -75,6 +76,15 @@ export default {
     lastUsed: '最近使用', never: '从未', audit: '审计日志', action: '按操作筛选', filter: '筛选',
     when: '时间', actor: '操作者', target: '对象', outcome: '结果', more: '加载更多', noAudit: '没有记录。',
     soonTitle: '{feature}', soonBody: '此页面随其接口上线；导航已为它准备好。',
+  },
+  revise: {
+    edit: '编辑', name: '名称', aliases: '别名', aliasesHelp: '多个名字用逗号分隔。',
+    mergeInto: '合并到', noMerge: '— 保持独立 —', preview: '预览将重跑的节点',
+    nothing: '此修改不会改变任何内容。',
+  },
+  cues: {
+    heading: '字幕', title: '字幕 {id}', text: '字幕 {id} 的文字', start: '开始（秒）', end: '结束（秒）',
+    edited: '已修改', empty: '还没有字幕：镜头生成片段后才会出现。',
   },
   costs: {
     title: '费用', lead: '本工作区模型调用的费用，来自费用账本。',
