@@ -119,7 +119,7 @@ async function firstLoad(browser, url, pair) {
   return out
 }
 
-async function runPage(browser, url, pair, runId, nodes, after = 0) {
+async function runPage(browser, url, pair, runId, nodes, expected, after = 0) {
   const out = { render: [], bare: [], maxFrame: [], idleFrame: [], loaf: [], events: [], applyMs: [], bareStream: [] }
   for (let i = 0; i < REPEATS; i++) {
     const r = await withPage(browser, tokensScript(pair), async (page) => {
@@ -133,16 +133,18 @@ async function runPage(browser, url, pair, runId, nodes, after = 0) {
       })
       // the stream ends when every event was sent; the store then reloads the run
       await page.locator('.stream[data-stream="ended"]').waitFor({ timeout: 120_000 })
-      const seen = await page.evaluate(() => {
-        const text = document.querySelector('[data-test="event-count"]').textContent
-        return Number(text.match(/\d+/)[0])
-      })
+      // ...and the page has applied every event (it drains its queue frame by frame)
+      const countOf = () => Number(document.querySelector('[data-test="event-count"]').textContent.match(/\d+/)[0])
+      await page.waitForFunction(`(${countOf})() >= ${expected}`, null, { timeout: 120_000 })
+      const appliedAt = await page.evaluate(() => performance.now())
+      const seen = await page.evaluate(countOf)
       const sse = await page.evaluate(() => {
         const e = performance.getEntriesByType('resource').find((x) => x.name.includes('/events'))
         return e ? [e.requestStart, e.responseEnd] : [NaN, NaN]
       })
-      // frames after the graph is painted (its render is the figure above) until the stream ends
-      const frames = await page.evaluate(([a, b]) => window.__frames.filter(([t]) => t > a && t <= b + 200).map(([, d]) => d), [Math.max(painted, sse[0]), sse[1]])
+      // frames after the graph is painted (its render is the figure above) until the stream
+      // ends and every event is applied
+      const frames = await page.evaluate(([a, b]) => window.__frames.filter(([t]) => t > a && t <= b + 200).map(([, d]) => d), [Math.max(painted, sse[0]), Math.max(sse[1], appliedAt)])
       const loaf = await page.evaluate(() => window.__loaf)
       // peer 1: the same nodes drawn by one innerHTML string in the same page
       const bare = await page.evaluate((n) => new Promise((resolve) => {
@@ -206,9 +208,9 @@ async function main() {
   try {
     const seeded = await seed(server.url)
     const load = await firstLoad(browser, server.url, seeded.pair)
-    const run = await runPage(browser, server.url, seeded.pair, seeded.runId, seeded.nodes)
+    const run = await runPage(browser, server.url, seeded.pair, seeded.runId, seeded.nodes, seeded.ids.length)
     const after = seeded.ids.length > 1000 ? seeded.ids[seeded.ids.length - 1001] : 0
-    const run1000 = await runPage(browser, server.url, seeded.pair, seeded.runId, seeded.nodes, after)
+    const run1000 = await runPage(browser, server.url, seeded.pair, seeded.runId, seeded.nodes, Math.min(1000, seeded.ids.length), after)
     ctx.loadavgEnd = os.loadavg().map((x) => +x.toFixed(2))
     const sizes = chunkSizes()
     const r = {
@@ -261,7 +263,8 @@ How each figure is taken:
   last of the ${r.graph.nodes} node groups exists; the run is a finished \`dag\` run (10 layers x 50).
 - *Longest frame*: gaps between successive requestAnimationFrame callbacks from the frame
   after the graph is painted (or the SSE request's start, if later) to the stream's end
-  (+200 ms), while the store folds the events into the graph (at most 75 per frame). The
+  (+200 ms) and the page has applied every event, while the store folds them into the graph
+  (at most 75 per frame, fewer after slow frames). The
   idle peer is the same page doing nothing for as long right after: on a machine this
   loaded, it shows how much of a long frame is the machine rather than the page.
 `

@@ -24,7 +24,7 @@ export default {
     settings: 'Settings', language: 'Language', resolution: 'Resolution', narrator: 'Narrator voice',
     budget: 'Budget (USD)', save: 'Save settings', saved: 'Saved.', runs: 'Runs', noRuns: 'No runs yet.',
     stories: 'Stories', budgetHelp: 'The project\'s budget: runs are held to it. Blank is unlimited.',
-    budgetAdmins: 'Budgets are set by admins.', budgetLink: 'All limits of this budget', budgetTitle: 'Budget and cost',
+    budgetAdmins: 'Budgets are set by admins.', budgetLink: 'All limits of this budget', noBudget: 'No budget is set for this project: its runs are limited only by the workspace budget, if any.', budgetTitle: 'Budget and cost',
     costLine: 'Spent {usd} on {calls} provider calls in {runs} runs.', costLink: 'Costs',
     voices: 'Voices per character', noVoices: 'No voice chosen: each character gets one from the voice list.',
     character: 'Character', voice: 'Voice id', addVoice: 'Add a character voice', removeVoice: 'Remove the voice of {name}',

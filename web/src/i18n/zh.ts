@@ -24,7 +24,7 @@ export default {
     settings: '设置', language: '语言', resolution: '分辨率', narrator: '旁白音色',
     budget: '预算（美元）', save: '保存设置', saved: '已保存。', runs: '运行', noRuns: '还没有运行。',
     stories: '故事', budgetHelp: '项目预算：运行受其约束。留空表示不限。',
-    budgetAdmins: '预算由管理员设置。', budgetLink: '此预算的全部限额', budgetTitle: '预算与费用',
+    budgetAdmins: '预算由管理员设置。', budgetLink: '此预算的全部限额', noBudget: '此项目未设置预算：其运行只受工作区预算（如有）限制。', budgetTitle: '预算与费用',
     costLine: '{runs} 次运行中 {calls} 次模型调用，共花费 {usd}。', costLink: '费用',
     voices: '角色音色', noVoices: '未指定音色：每个角色会从音色列表中分配一个。',
     character: '角色', voice: '音色 ID', addVoice: '添加角色音色', removeVoice: '移除 {name} 的音色',

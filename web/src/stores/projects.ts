@@ -2,6 +2,7 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import { api } from '@/api'
+import { ApiError } from '@/api/client'
 import { toProjectView, toRunView, type ProjectView, type RunView } from '@/api/mappers'
 import type { Project, ProjectCreate, ProjectSettings, StorySummary } from '@/api/types'
 
@@ -43,8 +44,12 @@ export const useProjectsStore = defineStore('projects', () => {
     current.value = await api.updateProject(projectId, { settings })
     const usd = settings.budget_usd ?? null
     if (setBudget && usd !== before) {
-      const budget = await api.readBudget('project', projectId)
-      await api.setBudget({ scope: 'project', scope_id: projectId, usd, tokens: budget.tokens.limit, compute_s: budget.compute_s.limit })
+      // no budget yet (not_found) means no other limits to keep
+      const budget = await api.readBudget('project', projectId).catch((e: unknown) => {
+        if (e instanceof ApiError && e.code === 'not_found') return null
+        throw e
+      })
+      await api.setBudget({ scope: 'project', scope_id: projectId, usd, tokens: budget?.tokens.limit ?? null, compute_s: budget?.compute_s.limit ?? null })
     }
   }
 

@@ -113,6 +113,13 @@ export const useRunStore = defineStore('run', () => {
     if (result.unknownJobs > 0) refetchGraph()
   }
 
+  function drained(): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => (pending.length ? nextFrame(check) : resolve())
+      check()
+    })
+  }
+
   function receive(event: EventEnvelope): void {
     pending.push(event)
     lastSeen = Math.max(lastSeen, event.event_id)
@@ -135,7 +142,9 @@ export const useRunStore = defineStore('run', () => {
       if (abort === controller) abort = null
     }
     if (controller.signal.aborted) return
-    flush()
+    // Let the frames drain what the stream delivered faster than they apply it: flushing the
+    // rest at once here was the burst's one long frame (ADR 0274).
+    await drained()
     // the events carried every job's final state; the run row adds its error, if any
     run.value = toRunView(await api.readRun(runId))
   }
