@@ -36,7 +36,9 @@ function watchConsole(p) {
 }
 
 async function apiAs(path, init = {}) {
-  if (!state.token) {
+  // the server's access tokens live 30 s here: sign in again when ours may have expired
+  if (!state.token || Date.now() - state.tokenAt > 20_000) {
+    state.tokenAt = Date.now()
     const r = await fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) })
     state.token = (await r.json()).access_token
   }
