@@ -1,11 +1,12 @@
 # syntax=docker/dockerfile:1.7
-# Nexus container images: one builder, one shared runtime, and a target per process
-# (api, orchestrator, worker). Build from the repository root, e.g.
+# Nexus container images: one builder, the studio's web build, one shared runtime, and a
+# target per process (api, orchestrator, worker; the api serves the studio). Build from the repository root, e.g.
 #   docker build --target api -t nexus-api .
 # No secrets are baked in: every credential arrives at run time as NEXUS_* env vars.
 
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 ARG UV_IMAGE=ghcr.io/astral-sh/uv:0.13.9
+ARG NODE_IMAGE=node:20-bookworm-slim
 
 FROM ${UV_IMAGE} AS uv
 
@@ -27,6 +28,18 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 COPY src ./src
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-default-groups --no-editable
+
+# ---------------------------------------------------------------------------
+# web: the studio (Vue) built from its committed lockfile; its API types are generated from
+# docs/openapi.json by the build. Only web/dist leaves this stage (into the api target).
+FROM ${NODE_IMAGE} AS web
+WORKDIR /src/web
+COPY web/package.json web/package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm \
+    npm ci --no-audit --no-fund --loglevel=error
+COPY docs/openapi.json /src/docs/openapi.json
+COPY web ./
+RUN npm run build
 
 # ---------------------------------------------------------------------------
 # runtime: Debian media tools (ffprobe, espeak-ng, CJK fonts), tini as PID 1, non-root user.
@@ -63,8 +76,10 @@ CMD ["worker", "--pool", "cpu"]
 
 # The api target is last so that a plain `docker build .` yields the gateway.
 FROM runtime AS api
+COPY --from=web /src/web/dist /opt/nexus/web
 ENV NEXUS_GATEWAY__HOST=0.0.0.0 \
-    NEXUS_GATEWAY__PORT=8000
+    NEXUS_GATEWAY__PORT=8000 \
+    NEXUS_GATEWAY__WEB_DIR=/opt/nexus/web
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)"]

@@ -1,6 +1,7 @@
 // The studio's flows in real Chromium against a real `nexus serve`: first-run admin, sign
 // out / in, create a project, paste the Chinese sample, watch it complete live, edit shot 2,
-// see only that shot's nodes re-run, play the video, download the SRT; tenant B sees
+// see only that shot's nodes re-run, play the video, download the SRT; change a voice and
+// a subtitle cue (only what depends on them re-runs); costs, providers, budgets; tenant B sees
 // nothing of tenant A. Screenshots of every page go to web/e2e/artifacts/.
 import assert from 'node:assert/strict'
 import { mkdirSync, readFileSync } from 'node:fs'
@@ -32,6 +33,23 @@ function watchConsole(p) {
     // any other console error (a CSP violation, an exception) is a defect.
     if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) problems.push(`console: ${m.text()}`)
   })
+}
+
+async function apiAs(path, init = {}) {
+  // the server's access tokens live 30 s here: sign in again when ours may have expired
+  if (!state.token || Date.now() - state.tokenAt > 20_000) {
+    state.tokenAt = Date.now()
+    const r = await fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) })
+    state.token = (await r.json()).access_token
+  }
+  const r = await fetch(`${server.url}${path}`, { ...init, headers: { 'content-type': 'application/json', authorization: `Bearer ${state.token}`, ...init.headers } })
+  assert.ok(r.ok, `${path}: ${r.status}`)
+  return r.json()
+}
+
+async function executedKeys() {
+  await page.waitForFunction(() => document.querySelector('[data-test="executed-summary"]')?.getAttribute('data-executed')?.includes('final'))
+  return (await page.getAttribute('[data-test="executed-summary"]', 'data-executed')).split(' ').filter(Boolean).sort()
 }
 
 async function waitRun(status, timeout = RUN_TIMEOUT) {
@@ -179,6 +197,98 @@ test('the revision plays with subtitles, scrubs per shot, and its SRT downloads'
   const srt = readFileSync(await download.path(), 'utf8')
   assert.match(srt, /-->/)
   assert.ok(srt.includes('灯擦得更亮'), 'the SRT carries the edited text')
+})
+
+test("change a character's voice: only its speech, the mix and the film re-run", async () => {
+  const shots = (await apiAs(`/api/v1/runs/${state.runId}/shots`)).items
+  const pack = (await apiAs(`/api/v1/runs/${state.runId}/entities`)).pack
+  const speaker = pack.characters.find((c) => shots.some((s) => s.lines.some((l) => l.speaker_id === c.entity_id)))
+  assert.ok(speaker, 'the sample has a speaking character')
+  const voice = speaker.voice === 'zh-male-3' ? 'zh-male-2' : 'zh-male-3'
+  await page.goto(`${server.url}/runs/${state.runId}/entities`)
+  const card = page.locator(`li[data-entity="${speaker.entity_id}"]`)
+  await card.locator('[data-test="entity-edit"]').click()
+  await card.locator('[data-test="entity-voice"]').fill(voice)
+  await card.locator('[data-test="entity-preview"]').click()
+  const confirm = page.locator('[data-test="rerun-confirm"]')
+  await confirm.waitFor()
+  const predicted = (await confirm.locator('[data-test="rerun-list"] code').allTextContents()).sort()
+  assert.ok(predicted.includes('mix') && predicted.includes('final'), predicted.join(' '))
+  assert.ok(predicted.some((k) => /\.tts\.\d+$/.test(k)), predicted.join(' '))
+  assert.ok(!predicted.some((k) => k.endsWith('.frame')), `a voice is not a picture: ${predicted.join(' ')}`)
+  await shot('16-entity-revise-confirm')
+  await confirm.locator('[data-test="confirm"]').click()
+  await page.waitForURL((u) => /\/runs\/run_[^/]+$/.test(u.pathname) && !u.pathname.endsWith(state.runId))
+  state.voiceRunId = page.url().split('/').pop()
+  await waitRun('succeeded')
+  assert.deepEqual(await executedKeys(), predicted, 'the revision ran exactly the predicted nodes')
+  await shot('17-entity-revision-done')
+})
+
+test('edit one subtitle cue: only its segment and the film re-run', async () => {
+  await page.goto(`${server.url}/runs/${state.voiceRunId}/timeline`)
+  await page.locator('[data-test="tracks"] [data-track="narration"][data-drawn="1"]').waitFor({ timeout: 60_000 })
+  const cue = page.locator('[data-test="cues"] li').nth(1)
+  await cue.waitFor()
+  const cueId = await cue.getAttribute('data-cue')
+  await cue.locator('[data-test="cue-text"]').fill('灯塔的光照亮了整片海。')
+  await cue.locator('[data-test="cue-apply"]').click()
+  const confirm = page.locator('[data-test="rerun-confirm"]')
+  await confirm.waitFor()
+  const predicted = (await confirm.locator('[data-test="rerun-list"] code').allTextContents()).sort()
+  assert.deepEqual(predicted, [`${cueId.split('.')[0]}.segment`, 'final'].sort())
+  await page.locator('[data-test="tracks"]').scrollIntoViewIfNeeded()
+  await shot('18-timeline-waveforms')
+  await confirm.locator('[data-test="confirm"]').click()
+  await page.waitForURL((u) => /\/runs\/run_[^/]+$/.test(u.pathname) && !u.pathname.endsWith(state.voiceRunId))
+  await waitRun('succeeded')
+  assert.deepEqual(await executedKeys(), predicted)
+  await page.click('nav.tabs >> text=Timeline')
+  await page.locator(`[data-test="cues"] li[data-cue="${cueId}"].edited`).waitFor()
+  await page.locator(`[data-test="cues"] li[data-cue="${cueId}"]`).scrollIntoViewIfNeeded()
+  await shot('19-cue-edited')
+})
+
+test('costs, providers and budgets pages, seeded through the API', async () => {
+  await apiAs('/api/v1/budgets', { method: 'PUT', body: JSON.stringify({ scope: 'tenant', usd: 25, tokens: 2000000 }) })
+  await page.goto(`${server.url}/runs/${state.runId}/costs`)
+  await page.locator('[data-test="costs-total"]').waitFor()
+  await shot('20-run-costs')
+  await page.goto(`${server.url}/admin/costs`)
+  await page.locator('[data-test="costs-total"]').waitFor()
+  await page.selectOption('[data-test="cost-by"]', 'provider')
+  await shot('21-costs')
+  await page.goto(`${server.url}/admin/providers`)
+  const form = page.locator('[data-test="provider-form"]')
+  await form.locator('input[name=name]').fill('local-offline')
+  await form.locator('select[name=kind]').selectOption('offline')
+  await form.locator('input[name="models.0.name"]').fill('offline-chat')
+  await form.locator('input[name="models.0.prices.per_image"]').fill('-1')
+  await form.locator('[data-test="add-provider"]').click()
+  const fieldError = form.locator('[data-field="models.0.prices.per_image"]')
+  await page.waitForFunction((el) => el.textContent.trim().length > 0, await fieldError.elementHandle())
+  await shot('22-provider-field-error')
+  await form.locator('input[name="models.0.prices.per_image"]').fill('0.01')
+  await form.locator('[data-test="add-provider"]').click()
+  const card = page.locator('[data-provider="local-offline"]')
+  await card.waitFor()
+  await card.locator('[data-test="test-provider"]').click()
+  await card.locator('[data-test="probe"]').waitFor()
+  await shot('23-providers')
+  await page.goto(`${server.url}/admin/budgets?scope=project&id=${state.projectId}`)
+  await page.locator('[data-test="budgets"] [data-scope="tenant"]').waitFor()
+  const budget = page.locator('[data-test="budget-form"]')
+  await budget.locator('input[name=usd]').fill('-3')
+  await budget.locator('[data-test="save-budget"]').click()
+  await budget.locator('[data-field="usd"]').filter({ hasText: /\S/ }).waitFor()
+  await budget.locator('input[name=usd]').fill('5')
+  await budget.locator('[data-test="save-budget"]').click()
+  await page.locator('[data-test="budget-saved"]').waitFor()
+  await page.locator(`[data-test="budgets"] [data-scope="project"][data-scope-id="${state.projectId}"]`).waitFor()
+  await shot('24-budgets')
+  await page.goto(state.projectUrl)
+  await page.locator('[data-test="project-budget"] [data-dim="usd"] [data-test="remaining"]').waitFor()
+  await shot('25-project-budget')
 })
 
 test('entities, members, API keys and audit pages render', async () => {

@@ -18,8 +18,12 @@ const routes: RouteRecordRaw[] = [
   { path: '/admin/members', name: 'members', component: () => import('@/pages/MembersPage.vue'), meta: { admin: true } },
   { path: '/admin/api-keys', name: 'api-keys', component: () => import('@/pages/ApiKeysPage.vue') },
   { path: '/admin/audit', name: 'audit', component: () => import('@/pages/AuditPage.vue'), meta: { admin: true } },
+  { path: '/runs/:runId/costs', name: 'run-costs', component: () => import('@/pages/RunCostsPage.vue'), props: true },
+  { path: '/admin/costs', name: 'costs', component: () => import('@/pages/CostsPage.vue') },
+  { path: '/admin/providers', name: 'providers', component: () => import('@/pages/ProvidersPage.vue') },
+  { path: '/admin/budgets', name: 'budgets', component: () => import('@/pages/BudgetsPage.vue') },
   {
-    path: '/admin/:feature(costs|providers|budgets|policies)',
+    path: '/admin/:feature(policies|approvals)',
     name: 'coming',
     component: () => import('@/pages/ComingSoonPage.vue'),
     props: true,

@@ -16,6 +16,7 @@ from nexus.cli import (
     observe,
     policies,
     providers,
+    revisions,
     routing,
     runs,
     serve,
@@ -35,6 +36,8 @@ app = typer.Typer(
 )
 app.command("produce")(studio.produce)
 app.command("revise")(studio.revise)
+app.command("revise-entity")(revisions.revise_entity)
+app.command("edit-cue")(revisions.edit_cue)
 app.command("run")(runs.run_pipeline)
 runs.runs_app.command("explain")(explain.explain)
 app.add_typer(runs.runs_app, name="runs")

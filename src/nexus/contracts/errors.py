@@ -102,6 +102,10 @@ class ErrorCode(StrEnum):
     FONT_UNAVAILABLE = "font_unavailable"
     CONFIG_INVALID = "config_invalid"
     INTERNAL = "internal"
+    # studio revisions (ADR 0272)
+    CUE_NOT_FOUND = "cue_not_found"
+    CUE_TIMING_INVALID = "cue_timing_invalid"
+    REVISION_NOT_READY = "revision_not_ready"
 
     @property
     def spec(self) -> ErrorSpec:
@@ -249,4 +253,11 @@ REGISTRY: dict[ErrorCode, ErrorSpec] = {
     ),
     ErrorCode.CONFIG_INVALID: E(500, False, "The configuration is invalid."),
     ErrorCode.INTERNAL: E(500, False, "An internal error occurred."),
+    ErrorCode.CUE_NOT_FOUND: E(404, False, "No subtitle cue with that id in this run."),
+    ErrorCode.CUE_TIMING_INVALID: E(
+        422, False, "The cue's timing leaves its shot or overlaps a neighbouring cue."
+    ),
+    ErrorCode.REVISION_NOT_READY: E(
+        409, False, "The run has not produced what this revision edits yet; wait for it."
+    ),
 }

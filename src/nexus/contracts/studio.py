@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -211,3 +211,30 @@ class TimelinePlan(StrictModel):
     audio: list[AudioTrack] = Field(default_factory=list[AudioTrack])
     subtitles: list[Subtitle] = Field(default_factory=list[Subtitle])
     duration_s: float = Field(gt=0)
+
+
+class EntityEdit(StrictModel):
+    """A human revision of one entity of a run; unset fields keep its values (ADR 0271)."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    aliases: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = Field(
+        default=None, max_length=50, description="Replaces the entity's aliases."
+    )
+    voice: str | None = Field(
+        default=None, min_length=1, max_length=100, description="Characters only."
+    )
+    merge_into: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="Another entity of the same kind: this one's shots, lines and names "
+        "become that entity's.",
+    )
+
+
+class CueEdit(StrictModel):
+    """A human revision of one subtitle cue: its text, optionally its timing within its shot."""
+
+    text: str = Field(min_length=1, max_length=500)
+    start_s: float | None = Field(default=None, ge=0, description="Relative to the shot.")
+    end_s: float | None = Field(default=None, gt=0, description="Relative to the shot.")

@@ -27,6 +27,7 @@ from nexus.gateway.routes import (
     auth,
     budgets,
     entities,
+    entity_edits,
     events,
     graph,
     jobs,
@@ -45,8 +46,10 @@ from nexus.gateway.routes import (
     shots,
     skills,
     stories,
+    subtitles,
     traces,
     user_skills,
+    waveform,
 )
 from nexus.gateway.security import Passwords, TokenIssuer, resolve_jwt_secret
 from nexus.gateway.state import Gateway
@@ -83,6 +86,9 @@ RESOURCE_ROUTERS = (
     approvals,
     assets,
     traces,
+    entity_edits,
+    subtitles,
+    waveform,
 )
 
 

@@ -11,12 +11,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from nexus.composer.skills import FinalIn, MixIn, MixOut, compose_final_skill, mix_audio_skill
-from nexus.contracts.studio import AudioTrack, TimelinePlan
+from nexus.contracts.studio import AudioTrack, CueEdit, EntityEdit, TimelinePlan
 from nexus.core.registry import SkillContext
 from nexus.studio import asset_report
 from nexus.studio.cast import cast_pack
 from nexus.studio.plan import PlanOut
 from nexus.studio.render import ClipOut, SegmentGlueOut, ShotSpeechOut
+from nexus.studio.revisions import apply_cue_edits, edit_pack, split_cue_id
 from nexus.studio.user_subtitles import final_subtitles
 
 MUSIC_GAIN_DB = -18.0
@@ -34,6 +35,10 @@ class FinalGlueIn(BaseModel):
 
     mix_key: str = "mix"
     cast: dict[str, str] = Field(default_factory=dict, description="Name -> voice (ADR 0243).")
+    entity_edits: dict[str, EntityEdit] = Field(default_factory=dict)
+    cue_edits: dict[str, CueEdit] = Field(
+        default_factory=dict, description="By cue id: <shot_id>.<shot-local index>."
+    )
 
 
 class FinalGlueOut(BaseModel):
@@ -86,13 +91,24 @@ def _keep_json(ctx: SkillContext, name: str, value: Any) -> str:
     return ctx.keep(path, media_type="application/json", name=name)
 
 
-def _clips(upstream: dict[str, dict[str, Any]]) -> list[ClipOut]:
-    """The shots' clips, with the cues of their last user subtitle transform, if any."""
+def _clips(upstream: dict[str, dict[str, Any]], cue_edits: dict[str, CueEdit]) -> list[ClipOut]:
+    """The shots' clips with their final cues: a user subtitle transform's (its last), then
+    the person's own cue edits on top (ADR 0272)."""
+    by_shot: dict[str, dict[int, CueEdit]] = {}
+    for cue, edit in cue_edits.items():
+        split = split_cue_id(cue)
+        if split is not None:
+            by_shot.setdefault(split[0], {})[split[1]] = edit
     clips: list[ClipOut] = []
     for raw in _ordered(upstream, ".clip"):
         clip = ClipOut.model_validate(raw)
         subs = final_subtitles(upstream, clip.shot.shot_id)
-        clips.append(clip if subs is None else clip.model_copy(update={"subtitles": subs}))
+        if subs is not None:
+            clip = clip.model_copy(update={"subtitles": subs})
+        if clip.shot.shot_id in by_shot:
+            edited = apply_cue_edits(clip.subtitles, by_shot[clip.shot.shot_id])
+            clip = clip.model_copy(update={"subtitles": edited})
+        clips.append(clip)
     return sorted(clips, key=lambda c: c.shot.index)
 
 
@@ -123,7 +139,10 @@ def mix_film_audio(inp: MixGlueIn, ctx: SkillContext) -> MixOut:
 
 def compose_film(inp: FinalGlueIn, ctx: SkillContext) -> FinalGlueOut:
     plan = PlanOut.model_validate(ctx.upstream["plan"])
-    clips = _clips(ctx.upstream)
+    clips = _clips(ctx.upstream, inp.cue_edits)
+    pack = plan.pack
+    if inp.entity_edits:
+        pack = edit_pack(plan.pack, inp.entity_edits)
     segments = {
         s.shot_id: s
         for s in (SegmentGlueOut.model_validate(v) for v in _ordered(ctx.upstream, ".segment"))
@@ -131,7 +150,7 @@ def compose_film(inp: FinalGlueIn, ctx: SkillContext) -> FinalGlueOut:
     timeline = assemble_timeline(clips, width=plan.width, height=plan.height, fps=plan.fps)
     audio = MixOut.model_validate(ctx.upstream[inp.mix_key])
     matches = asset_report.matches_of(ctx.upstream)
-    shot_rows = asset_report.shot_rows([c.shot for c in clips], plan.pack, matches)
+    shot_rows = asset_report.shot_rows([c.shot for c in clips], pack, matches)
     ctx.progress(0.1, "muxing the film")
     out = compose_final_skill(
         FinalIn(
@@ -148,7 +167,7 @@ def compose_film(inp: FinalGlueIn, ctx: SkillContext) -> FinalGlueOut:
         poster_sha256=out.poster_sha256,
         timeline_sha256=_keep_json(ctx, "timeline.json", timeline.model_dump(mode="json")),
         entities_sha256=_keep_json(
-            ctx, "entities.json", asset_report.entity_doc(cast_pack(plan.pack, inp.cast), matches)
+            ctx, "entities.json", asset_report.entity_doc(cast_pack(pack, inp.cast), matches)
         ),
         shots_sha256=_keep_json(ctx, "shots.json", shot_rows),
         duration_s=out.duration_s,

@@ -15,13 +15,14 @@ use a real model: LLM-assisted planning replaces the ``plan`` skill by the chunk
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from nexus.contracts.governance import SkillCategory, SkillPermissions
 from nexus.contracts.graph import NodeSpec
-from nexus.contracts.studio import ShotEdit
+from nexus.contracts.studio import CueEdit, EntityEdit, ShotEdit
 from nexus.core.registry import Pipeline, Registry, RetryPolicy, Skill, media_permissions
 from nexus.planner import apply_shot_edits
 from nexus.planner.chunks import DEFAULT_CHUNK_UNITS
@@ -35,6 +36,7 @@ from nexus.studio import (
     media,
     plan,
     render,
+    revisions,
     user_subtitles,
 )
 from nexus.studio.asset_skills import register_asset_skills
@@ -55,6 +57,12 @@ class StudioParams(BaseModel):
     narrator: str | None = None
     max_shots: int = Field(default=40, ge=1, le=200)
     edits: dict[int, ShotEdit] = Field(default_factory=dict, description="By shot index.")
+    entity_edits: dict[str, EntityEdit] = Field(
+        default_factory=dict, description="By entity id: rename, aliases, voice, merge."
+    )
+    subtitle_edits: dict[str, CueEdit] = Field(
+        default_factory=dict, description="By cue id (<shot_id>.<n>): text and timing."
+    )
     engines: dict[Stage, str] = Field(
         default_factory=dict,
         description="Per stage, 'provider/model' or 'offline' (absent: offline).",
@@ -104,6 +112,8 @@ class StudioParams(BaseModel):
 
 RUN_ONLY = {
     "edits",
+    "entity_edits",
+    "subtitle_edits",
     "engines",
     "budget_usd",
     "degrade",
@@ -121,12 +131,24 @@ def uses_model(p: StudioParams | dict[str, Any], stage: Stage) -> bool:
     return engines.get(stage, OFFLINE) != OFFLINE
 
 
+def final_params(p: StudioParams) -> dict[str, Any]:
+    """Only revisions add keys, so an unrevised run's final keeps its cache key."""
+    params: dict[str, Any] = {}
+    if p.entity_edits:
+        params["entity_edits"] = {
+            k: v.model_dump(mode="json", exclude_none=True) for k, v in p.entity_edits.items()
+        }
+    if p.subtitle_edits:
+        params["cue_edits"] = {k: v.model_dump(mode="json") for k, v in p.subtitle_edits.items()}
+    return params
+
+
 def build_studio(p: StudioParams) -> list[NodeSpec]:
     plan_params = p.model_dump(mode="json", exclude=RUN_ONLY)
     final_node = NodeSpec(
         key="final",
         skill="studio.final",
-        params={"cast": p.cast} if p.cast else {},
+        params={**({"cast": p.cast} if p.cast else {}), **final_params(p)},
         after=["plan"],
         gather="plan",
     )
@@ -159,7 +181,12 @@ def _engine(run: dict[str, Any], stage: Stage) -> dict[str, Any]:
 
 
 def _shot_nodes(
-    shot: Any, prev: Any | None, nxt: Any | None, out: plan.PlanOut, run: dict[str, Any]
+    shot: Any,
+    prev: Any | None,
+    nxt: Any | None,
+    out: plan.PlanOut,
+    run: dict[str, Any],
+    look: ShotLook,
 ) -> list[NodeSpec]:
     sid = shot.shot_id
     tts = [
@@ -192,8 +219,8 @@ def _shot_nodes(
         key=f"{sid}.frame",
         skill="studio.frame" if uses_model(run, "images") else "video.storyboard",
         params={
-            "shot": shot.model_dump(mode="json"),
-            "pack": out.pack.model_dump(mode="json"),
+            "shot": look.shot.model_dump(mode="json"),
+            "pack": look.pack.model_dump(mode="json"),
             **size,
             **_engine(run, "images"),
         },
@@ -226,6 +253,7 @@ def _shot_nodes(
             "fps": out.fps,
             **size,
             **({"subs_key": subs[-1].key} if subs else {}),
+            **({"cue_edits": look.cues} if look.cues else {}),
         },
         after=after,
     )
@@ -252,16 +280,67 @@ def _subtitle_nodes(
     return nodes
 
 
+@dataclass(frozen=True)
+class ShotLook:
+    """What a shot's frame is drawn from, and its subtitle cue edits (by local index)."""
+
+    shot: Any
+    pack: Any
+    cues: dict[str, Any]
+
+
+def revised_shots(out: plan.PlanOut, run: dict[str, Any]) -> tuple[list[Any], list[ShotLook]]:
+    """The shots a run renders (entity edits, then shot edits, voices localised), and per
+    shot what its frame is drawn from: a change of voice alone never changes a picture, and a
+    frame sees the edited entities only when its shot was touched by them (ADR 0271)."""
+    edits = {int(k): ShotEdit.model_validate(v) for k, v in (run.get("edits") or {}).items()}
+    entity_edits = {
+        k: EntityEdit.model_validate(v) for k, v in (run.get("entity_edits") or {}).items()
+    }
+    narrator = out.pack.narrator_voice
+    cast = dict(run.get("cast") or {})  # a series' voices (ADR 0243), before entity edits
+    base = plan.localise_voices(
+        apply_cast(apply_shot_edits(out.shots, edits, narrator_voice=narrator), out.pack, cast)
+    )
+    edited, pack = revisions.apply_entity_edits(out.shots, out.pack, entity_edits)
+    shots = plan.localise_voices(
+        apply_cast(apply_shot_edits(edited, edits, narrator_voice=narrator), pack, cast)
+    )
+    cue_edits: dict[str, dict[str, Any]] = {}
+    for cue, edit in (run.get("subtitle_edits") or {}).items():
+        split = revisions.split_cue_id(cue)
+        if split is not None:
+            cue_edits.setdefault(split[0], {})[str(split[1])] = CueEdit.model_validate(
+                edit
+            ).model_dump(mode="json")
+    looks: list[ShotLook] = []
+    for before, after, raw in zip(base, shots, out.shots, strict=True):
+        touched = after is not before and _drawn(after) != _drawn(before)
+        looks.append(
+            ShotLook(
+                shot=after if touched else before,
+                pack=pack if touched else out.pack,
+                cues=cue_edits.get(raw.shot_id, {}),
+            )
+        )
+    return shots, looks
+
+
+def _drawn(shot: Any) -> tuple[Any, ...]:
+    """What of a shot its frame depends on beyond the lines' voices."""
+    lines = tuple((ln.text, ln.speaker_id, ln.kind) for ln in shot.lines)
+    ids = (shot.speaker_id, tuple(shot.character_ids), shot.place_id, tuple(shot.prop_ids))
+    return (shot.model_dump(exclude={"lines"}), lines, ids)
+
+
 def expand_shots(parent: NodeSpec, output: dict[str, Any], run: dict[str, Any]) -> list[NodeSpec]:
     out = plan.PlanOut.model_validate(output)
-    edits = {int(k): ShotEdit.model_validate(v) for k, v in (run.get("edits") or {}).items()}
-    edited = apply_shot_edits(out.shots, edits, narrator_voice=out.pack.narrator_voice)
-    shots = plan.localise_voices(apply_cast(edited, out.pack, dict(run.get("cast") or {})))
+    shots, looks = revised_shots(out, run)
     nodes: list[NodeSpec] = []
     for i, shot in enumerate(shots):
         prev = shots[i - 1] if i else None
         nxt = shots[i + 1] if i + 1 < len(shots) else None
-        nodes.extend(_shot_nodes(shot, prev, nxt, out, run))
+        nodes.extend(_shot_nodes(shot, prev, nxt, out, run, looks[i]))
     nodes.append(
         NodeSpec(
             key="music",

@@ -18,9 +18,10 @@ from nexus.composer.skills import (
     render_speech_skill,
 )
 from nexus.composer.specs import Cue
-from nexus.contracts.studio import AudioTrack, ShotPlan, Subtitle, TimelineClip
+from nexus.contracts.studio import AudioTrack, CueEdit, ShotPlan, Subtitle, TimelineClip
 from nexus.core.registry import SkillContext
 from nexus.planner import build_timeline
+from nexus.studio.revisions import apply_cue_edits
 from nexus.workers.lipsync.handlers import AudioPlacement, LipsyncInput, animate_mouth
 from nexus.workers.video.shot import MouthAnchor
 
@@ -227,6 +228,9 @@ class SegmentGlueIn(Strict):
     height: int
     fps: int = 25
     font: str = "Noto Sans CJK SC"
+    cue_edits: dict[int, CueEdit] = Field(
+        default_factory=dict, description="Subtitle edits by the shot's cue index."
+    )
 
 
 class SegmentGlueOut(Strict):
@@ -257,7 +261,10 @@ def render_shot_segment(inp: SegmentGlueIn, ctx: SkillContext) -> SegmentGlueOut
         "width": inp.width,
         "height": inp.height,
         "fps": inp.fps,
-        "cues": [Cue(start_s=c.start_s, end_s=c.end_s, text=c.text) for c in _cues(inp, clip, ctx)],
+        "cues": [
+            Cue(start_s=c.start_s, end_s=c.end_s, text=c.text)
+            for c in apply_cue_edits(_cues(inp, clip, ctx), inp.cue_edits)
+        ],
         "transition_in": transition,
         "fade_out": inp.fade_out,
         "font": inp.font,

@@ -58,6 +58,17 @@ export function endpoints(c: ApiClient) {
       }),
     readEntities: (runId: string) =>
       c.request<T.RunEntities>('GET', `/api/v1/runs/${enc(runId)}/entities`),
+    previewEntityRevision: (runId: string, entityId: string, edit: T.EntityEdit) =>
+      c.request<T.RevisionPreview>('POST', `/api/v1/runs/${enc(runId)}/entities/${enc(entityId)}/revise/preview`, { json: edit }),
+    reviseEntity: (runId: string, entityId: string, edit: T.EntityEdit) =>
+      c.request<T.EntityRevision>('POST', `/api/v1/runs/${enc(runId)}/entities/${enc(entityId)}/revise`, { json: edit }),
+    listCues: (runId: string) => c.request<T.CuePage>('GET', `/api/v1/runs/${enc(runId)}/subtitles`),
+    previewCueEdit: (runId: string, cueId: string, edit: T.CueEdit) =>
+      c.request<T.RevisionPreview>('POST', `/api/v1/runs/${enc(runId)}/subtitles/${enc(cueId)}/preview`, { json: edit }),
+    editCue: (runId: string, cueId: string, edit: T.CueEdit) =>
+      c.request<T.CueRevision>('PATCH', `/api/v1/runs/${enc(runId)}/subtitles/${enc(cueId)}`, { json: edit }),
+    readWaveform: (runId: string, track: T.WaveTrack, points: number) =>
+      c.request<T.Waveform>('GET', `/api/v1/runs/${enc(runId)}/waveform?track=${track}&points=${points}`),
 
     listMembers: () => c.request<{ items: T.Member[] }>('GET', '/api/v1/members'),
     addMember: (body: T.MemberCreate) => c.request<T.Member>('POST', '/api/v1/members', { json: body }),
@@ -72,6 +83,24 @@ export function endpoints(c: ApiClient) {
       if (cursor) q.set('cursor', cursor)
       return c.request<T.AuditPage>('GET', `/api/v1/audit?${q.toString()}`)
     },
+
+    readCosts: (filter: { by?: T.CostBy; runId?: string; projectId?: string } = {}) => {
+      const q = new URLSearchParams()
+      if (filter.by) q.set('by', filter.by)
+      if (filter.runId) q.set('run_id', filter.runId)
+      if (filter.projectId) q.set('project_id', filter.projectId)
+      return c.request<T.CostReport>('GET', `/api/v1/costs?${q.toString()}`)
+    },
+    listProviders: () => c.request<T.ProviderPage>('GET', '/api/v1/providers'),
+    addProvider: (body: T.ProviderSettings) => c.request<T.Provider>('POST', '/api/v1/providers', { json: body }),
+    setProviderEnabled: (name: string, enabled: boolean) =>
+      c.request<T.Provider>('POST', `/api/v1/providers/${enc(name)}/${enabled ? 'enable' : 'disable'}`),
+    testProvider: (name: string) => c.request<T.ProviderProbe>('POST', `/api/v1/providers/${enc(name)}/test`),
+    listBudgets: (scope?: T.BudgetScope) =>
+      c.request<{ items: T.Budget[] }>('GET', `/api/v1/budgets${scope ? `?scope=${scope}` : ''}`),
+    readBudget: (scope: T.BudgetScope, scopeId: string) =>
+      c.request<T.Budget>('GET', `/api/v1/budgets/${scope}/${enc(scopeId)}`),
+    setBudget: (body: T.BudgetSet) => c.request<T.Budget>('PUT', '/api/v1/budgets', { json: body }),
   }
 }
 

@@ -32,6 +32,27 @@ export type ApiKeyCreate = S['ApiKeyCreate']
 export type ApiKeyCreated = S['ApiKeyCreated']
 export type AuditEntry = S['AuditEntry']
 export type AuditPage = S['AuditPage']
+export type CostGroup = S['CostGroup']
+export type CostReport = S['CostReport']
+export type CostBy = 'provider' | 'model' | 'run' | 'project' | 'capability' | 'day'
+export type Provider = S['Provider']
+export type ProviderPage = S['ProviderPage']
+export type ProviderProbe = S['ProviderProbe']
+export type ProviderSettings = S['ProviderSettings']
+export type ModelProfileSettings = S['ModelProfileSettings']
+export type Budget = S['Budget']
+export type BudgetDimension = S['BudgetDimension']
+export type BudgetSet = S['TenantBudgetSet'] | S['ScopedBudgetSet']
+export type BudgetScope = 'tenant' | 'project' | 'run'
+export type EntityEdit = S['EntityEdit']
+export type EntityRevision = S['EntityRevision']
+export type RevisionPreview = S['RevisionPreview']
+export type CueEdit = S['CueEdit']
+export type CueView = S['CueView']
+export type CuePage = S['CuePage']
+export type CueRevision = S['CueRevision']
+export type Waveform = S['Waveform']
+export type WaveTrack = Waveform['track']
 
 /** One SSE message of /runs/{run_id}/events (EventEnvelope; not in the document's schemas). */
 export interface EventEnvelope {

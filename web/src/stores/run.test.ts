@@ -66,3 +66,14 @@ describe('run store bursts', () => {
     expect(store.jobs.get('a')?.status).toBe('succeeded')
   })
 })
+
+describe('the per-frame event budget', () => {
+  it('halves after a slow frame, grows back after fast ones, within bounds', async () => {
+    const { nextBudget, EVENTS_PER_FRAME, MIN_EVENTS_PER_FRAME } = await import('./run')
+    expect(nextBudget(EVENTS_PER_FRAME, 120)).toBe(Math.floor(EVENTS_PER_FRAME / 2))
+    expect(nextBudget(MIN_EVENTS_PER_FRAME, 500)).toBe(MIN_EVENTS_PER_FRAME)
+    expect(nextBudget(20, 16)).toBe(28)
+    expect(nextBudget(EVENTS_PER_FRAME, 16)).toBe(EVENTS_PER_FRAME)
+    expect(nextBudget(30, 35)).toBe(30)
+  })
+})

@@ -11,8 +11,20 @@ import { foldEvents, stageProgress } from '@/lib/events'
 
 export const LOG_LIMIT = 400
 // A burst (a resumed or finished run replays hundreds of events at once) is spread over
-// frames: each frame folds at most this many, so no frame re-renders the whole graph twice.
+// frames: each frame folds at most `budget` events, so no frame re-renders the whole graph
+// twice. The budget adapts to the machine (ADR 0274): it halves when the previous frame took
+// longer than SLOW_FRAME_MS and grows again by a few events per fast frame.
 export const EVENTS_PER_FRAME = 75
+export const MIN_EVENTS_PER_FRAME = 8
+const SLOW_FRAME_MS = 50
+const FAST_FRAME_MS = 24
+
+/** The next batch size from the last one and how long the last frame took (AIMD). */
+export function nextBudget(budget: number, frameMs: number): number {
+  if (frameMs > SLOW_FRAME_MS) return Math.max(MIN_EVENTS_PER_FRAME, Math.floor(budget / 2))
+  if (frameMs < FAST_FRAME_MS) return Math.min(EVENTS_PER_FRAME, budget + 8)
+  return budget
+}
 
 type StreamState = 'idle' | 'connecting' | 'live' | 'reconnecting' | 'ended'
 
@@ -33,6 +45,8 @@ export const useRunStore = defineStore('run', () => {
   let pending: EventEnvelope[] = []
   let lastSeen = 0 // a plain number per event; the ref is written once per frame
   let scheduled = false
+  let budget = EVENTS_PER_FRAME
+  let lastFrameAt = 0
   let abort: AbortController | null = null
   let refetching: Promise<void> | null = null
 
@@ -72,7 +86,12 @@ export const useRunStore = defineStore('run', () => {
   function schedule(): void {
     if (scheduled) return
     scheduled = true
-    nextFrame(() => flush(EVENTS_PER_FRAME))
+    nextFrame(() => {
+      const now = typeof performance === 'object' ? performance.now() : Date.now()
+      if (lastFrameAt) budget = nextBudget(budget, now - lastFrameAt)
+      lastFrameAt = pending.length > budget ? now : 0 // measure only frames inside a burst
+      flush(budget)
+    })
   }
 
   /** Apply queued events now, at most ``limit`` (the rest in the next frame). */
@@ -92,6 +111,13 @@ export const useRunStore = defineStore('run', () => {
       run.value = { ...run.value, status: result.runStatus, terminal: ['succeeded', 'failed', 'cancelled'].includes(result.runStatus) }
     }
     if (result.unknownJobs > 0) refetchGraph()
+  }
+
+  function drained(): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => (pending.length ? nextFrame(check) : resolve())
+      check()
+    })
   }
 
   function receive(event: EventEnvelope): void {
@@ -116,7 +142,9 @@ export const useRunStore = defineStore('run', () => {
       if (abort === controller) abort = null
     }
     if (controller.signal.aborted) return
-    flush()
+    // Let the frames drain what the stream delivered faster than they apply it: flushing the
+    // rest at once here was the burst's one long frame (ADR 0274).
+    await drained()
     // the events carried every job's final state; the run row adds its error, if any
     run.value = toRunView(await api.readRun(runId))
   }

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 
 from nexus.gateway import schemas_studio
 from nexus.gateway.deps import GatewayDep, RunsRead
-from nexus.gateway.services import runs, studio
+from nexus.gateway.services import entity_edits, runs, studio
 
 router = APIRouter(tags=["shots"])
 
@@ -17,6 +17,8 @@ async def read_entities(
     run_id: str, principal: RunsRead, gw: GatewayDep
 ) -> schemas_studio.RunEntities:
     async with gw.platform.db.read() as conn:
-        await runs.read_run(conn, principal.tenant_id, run_id)
+        run = await runs.read_run(conn, principal.tenant_id, run_id)
         pack = await studio.read_entities(conn, run_id)
+    if pack is not None:
+        pack = entity_edits.edited_pack(pack, run.params)  # a revision shows its edits
     return schemas_studio.RunEntities(run_id=run_id, ready=pack is not None, pack=pack)

@@ -22,6 +22,7 @@ from nexus.core.errors import NexusError
 from nexus.orchestrator import queries
 from nexus.planner import apply_shot_edits, ingest_story
 from nexus.planner.length import require_min_length
+from nexus.studio.revisions import apply_entity_edits
 
 RESOLUTIONS = {"480p": "854x480", "720p": "1280x720", "1080p": "1920x1080"}
 
@@ -105,6 +106,13 @@ async def read_shots(
         edits = _edits_of(run_params, binding)
     except ValidationError as exc:
         raise NexusError(ErrorCode.INTERNAL, f"the plan output is not a shot list: {exc}") from exc
+    entity_edits = {
+        k: studio.EntityEdit.model_validate(v)
+        for k, v in ((run_params or {}).get("entity_edits") or {}).items()
+    }
+    if entity_edits:
+        pack = studio.EntityPack.model_validate(output["pack"])
+        shots, _ = apply_entity_edits(shots, pack, entity_edits)
     if edits:
         shots = apply_shot_edits(shots, edits, narrator_voice=narrator)
     return True, shots
