@@ -35,11 +35,19 @@ CASES: list[Any] = [(label, GenerationMode.POSITIVE) for label in sorted(OPERATI
 # Known gap: a schema-violating preview whose JSON body (12 bytes per escaped astral
 # character) exceeds gateway.max_body_bytes is refused with 413 before validation, which
 # negative_data_rejection does not count as a rejection. Not strict: other examples pass.
-KNOWN_GAPS = {("POST /api/v1/stories/preview", GenerationMode.NEGATIVE)}
+# Known gaps, each with why the document cannot say it (non-strict: a fix shows as XPASS).
+KNOWN_GAPS = {
+    ("POST /api/v1/stories/preview", GenerationMode.NEGATIVE): "413 before validation",
+    # Rego source text is a string to JSON Schema: whether it compiles is the engine's answer
+    ("PUT /api/v1/policies", GenerationMode.POSITIVE): "policy text compiles or not",
+    ("POST /api/v1/policies/evaluate", GenerationMode.POSITIVE): "policy text compiles or not",
+    # the manifest may be a file part or a form field (one of two shapes the generator mixes)
+    ("POST /api/v1/skills/user", GenerationMode.POSITIVE): "manifest as a file or a field",
+}
 CASES = [
     pytest.param(
         *case,
-        marks=pytest.mark.xfail(reason="413 before validation (see KNOWN_GAPS)", strict=False),
+        marks=pytest.mark.xfail(reason=f"{KNOWN_GAPS[case]} (see KNOWN_GAPS)", strict=False),
     )
     if case in KNOWN_GAPS
     else case

@@ -112,6 +112,7 @@ class _Row:
     pool: str = "cpu"
     tenant_id: str = "t"
     project_id: str = "p"
+    params: dict[str, Any] = field(default_factory=dict[str, Any])
 
 
 @dataclass

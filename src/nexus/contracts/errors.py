@@ -157,7 +157,7 @@ REGISTRY: dict[ErrorCode, ErrorSpec] = {
         422, False, "The story is too short to make a video (about 2 s of speech at least)."
     ),
     ErrorCode.PIPELINE_NOT_FOUND: E(404, False, "No pipeline with that name is registered."),
-    ErrorCode.SKILL_NOT_FOUND: E(500, False, "No skill with that name and version is registered."),
+    ErrorCode.SKILL_NOT_FOUND: E(404, False, "No skill with that name and version is registered."),
     ErrorCode.RUN_NOT_FOUND: E(404, False, "No such run."),
     ErrorCode.TRACE_NOT_FOUND: E(
         404, False, "No spans of this run were recorded (tracing off, or not the file exporter)."

@@ -16,6 +16,8 @@ from nexus.core.ids import utcnow
 from nexus.core.redaction import redact_value
 from nexus.observer import tables
 
+IDENTITY_KEYS = frozenset({"email"})
+
 AUDIT = cast(Table, tables.AuditEntry.__table__)
 ActorType = Literal["user", "api_key", "anonymous", "system"]
 Outcome = Literal["success", "failure"]
@@ -47,7 +49,12 @@ def _row(record: AuditRecord) -> dict[str, Any]:
     for key, limit in MAX_TEXT.items():
         if row[key] is not None:
             row[key] = row[key][:limit]
-    row["detail"] = redact_value(row["detail"])
+    # The account an action names (a sign-in's email) is what the audit is for: kept; every
+    # other value is redacted (secrets, personal data inside free text).
+    row["detail"] = {
+        k: v if k in IDENTITY_KEYS and isinstance(v, str) else redact_value(v)
+        for k, v in row["detail"].items()
+    }
     row["occurred_at"] = utcnow()
     return row
 

@@ -12,8 +12,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from nexus.contracts.errors import ErrorCode
+from nexus.contracts.governance import SkillPermissions
 from nexus.core.errors import NexusError
-from nexus.core.registry import Registry, RetryPolicy, Skill, SkillContext
+from nexus.core.registry import WORKDIR, Registry, RetryPolicy, Skill, SkillContext
 from nexus.sandbox.runner import SandboxRunner
 from nexus.sandbox.schemas import StoredSkill
 from nexus.sandbox.store import UserSkillStore, parse_ref
@@ -78,7 +79,10 @@ def register_sandbox(registry: Registry) -> UserSkillExecutor:
     registry.add_skill(
         Skill(
             SKILL_NAME, "1", RunUserSkillIn, RunUserSkillOut, executor.run_user_skill,
-            executor="async", timeout_s=120, retry=RETRY,
+            executor="async", timeout_s=120, retry=RETRY, category="data",
+            # The host side: no network, its scratch folder; the guest gets less (its manifest).
+            permissions=SkillPermissions(read_paths=[WORKDIR], write_paths=[WORKDIR],
+                                         cpu_time_s=120, memory_mb=1024),
             description="Run a tenant's uploaded skill in the sandbox.",
         )
     )  # fmt: skip
