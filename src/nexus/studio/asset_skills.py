@@ -23,9 +23,17 @@ from pydantic import BaseModel, Field
 from nexus.asset_knowledge.library import AssetLibrary
 from nexus.contracts.base import StrictModel
 from nexus.contracts.errors import ErrorCode
+from nexus.contracts.governance import SkillCategory
 from nexus.contracts.studio import AssetCandidate, AssetKind
 from nexus.core.errors import NexusError
-from nexus.core.registry import Executor, Registry, RetryPolicy, Skill, SkillContext
+from nexus.core.registry import (
+    Executor,
+    Registry,
+    RetryPolicy,
+    Skill,
+    SkillContext,
+    media_permissions,
+)
 from nexus.studio import asset_art
 from nexus.studio.matching import EntityMatch, MatchQuery, MatchRule, decide, queries_for
 from nexus.studio.plan import PlanOut
@@ -205,17 +213,37 @@ def render_asset_music(inp: MusicAssetIn, ctx: SkillContext) -> MusicBedOutput:
     )
 
 
+Row = tuple[str, str, type[BaseModel], type[BaseModel], Any, Executor, SkillCategory]
+
+
 def register_asset_skills(registry: Registry) -> None:
     lib = AssetSkills(registry)
     retry = RetryPolicy(max_attempts=3, base_s=0.5, max_s=10)
-    skills: list[tuple[str, str, type[BaseModel], type[BaseModel], Any, Executor]] = [
-        ("studio.match_assets", "1", MatchIn, MatchOut, lib.match, "async"),
-        ("studio.asset", "1", AssetIn, AssetOut, lib.fetch, "async"),
-        ("studio.frame_assets", "1", AssetFrameIn, StoryboardOutput, render_asset_frame, "thread"),
-        ("studio.music_asset", "1", MusicAssetIn, MusicBedOutput, render_asset_music, "thread"),
+    skills: list[Row] = [
+        ("studio.match_assets", "1", MatchIn, MatchOut, lib.match, "async", "data"),
+        ("studio.asset", "1", AssetIn, AssetOut, lib.fetch, "async", "data"),
+        (
+            "studio.frame_assets",
+            "1",
+            AssetFrameIn,
+            StoryboardOutput,
+            render_asset_frame,
+            "thread",
+            "image",
+        ),
+        (
+            "studio.music_asset",
+            "1",
+            MusicAssetIn,
+            MusicBedOutput,
+            render_asset_music,
+            "thread",
+            "music",
+        ),
     ]
-    for name, version, input_model, output_model, handler, executor in skills:
+    for name, version, input_model, output_model, handler, executor, category in skills:
         registry.add_skill(
             Skill(name, version, input_model, output_model, handler, executor=executor,
-                  timeout_s=300, retry=retry)
+                  timeout_s=300, retry=retry, category=category,
+                  permissions=media_permissions(assets=True))
         )  # fmt: skip

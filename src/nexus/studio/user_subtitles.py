@@ -10,9 +10,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from nexus.contracts.errors import ErrorCode
+from nexus.contracts.governance import SkillPermissions
 from nexus.contracts.studio import Subtitle
 from nexus.core.errors import NexusError
-from nexus.core.registry import Registry, RetryPolicy, Skill, SkillContext
+from nexus.core.registry import WORKDIR, Registry, RetryPolicy, Skill, SkillContext
 from nexus.sandbox.node import UserSkillExecutor, register_sandbox
 
 SKILL_NAME = "studio.subtitle_transform"
@@ -88,6 +89,10 @@ def register_user_subtitles(registry: Registry) -> None:
         Skill(
             SKILL_NAME, "1", SubtitleTransformIn, SubtitleTransformOut, make_transform(executor),
             executor="async", timeout_s=120, retry=RetryPolicy(max_attempts=2, base_s=0.5),
+            category="text",
+            # The host side reads upstream cues; the guest runs in the sandbox with its manifest's.
+            permissions=SkillPermissions(read_paths=[WORKDIR], write_paths=[WORKDIR],
+                                         cpu_time_s=120, memory_mb=1024),
             description="A tenant's subtitle-transform skill, sandboxed.",
         )
     )  # fmt: skip
