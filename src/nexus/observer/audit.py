@@ -51,9 +51,10 @@ def _row(record: AuditRecord) -> dict[str, Any]:
             row[key] = row[key][:limit]
     # The account an action names (a sign-in's email) is what the audit is for: kept; every
     # other value is redacted (secrets, personal data inside free text).
+    detail = row["detail"]
     row["detail"] = {
-        k: v if k in IDENTITY_KEYS and isinstance(v, str) else redact_value(v)
-        for k, v in row["detail"].items()
+        k: v if k in IDENTITY_KEYS and isinstance(v, str) else redact_value({k: v})[k]
+        for k, v in detail.items()
     }
     row["occurred_at"] = utcnow()
     return row
