@@ -95,6 +95,13 @@ class ErrorCode(StrEnum):
     ASSET_LIBRARY_UNAVAILABLE = "asset_library_unavailable"
     ASSET_UNUSABLE = "asset_unusable"
     BIBLE_INVALID = "bible_invalid"
+    # agent sessions (issue 15)
+    SESSION_NOT_FOUND = "session_not_found"
+    SESSION_BUSY = "session_busy"  # a message while the session's agent run is still going
+    AGENT_STEP_LIMIT = "agent_step_limit"
+    TOOL_NOT_FOUND = "tool_not_found"
+    TOOL_DENIED = "tool_denied"
+    TOOL_INPUT_INVALID = "tool_input_invalid"
     # infrastructure
     STORAGE_ERROR = "storage_error"
     ARTIFACT_CORRUPT = "artifact_corrupt"
@@ -244,6 +251,18 @@ REGISTRY: dict[ErrorCode, ErrorSpec] = {
     ),
     ErrorCode.BIBLE_INVALID: E(
         422, False, "The entity bible is not a valid bible zip (manifest or checksums)."
+    ),
+    ErrorCode.SESSION_NOT_FOUND: E(404, False, "No agent session with that id in this tenant."),
+    ErrorCode.SESSION_BUSY: E(
+        409, True, "The session's previous message is still being answered; wait for it."
+    ),
+    ErrorCode.AGENT_STEP_LIMIT: E(
+        422, False, "The agent took its step limit of model turns without answering."
+    ),
+    ErrorCode.TOOL_NOT_FOUND: E(404, False, "The model asked for a tool this session lacks."),
+    ErrorCode.TOOL_DENIED: E(403, False, "The policy refuses this tool call."),
+    ErrorCode.TOOL_INPUT_INVALID: E(
+        422, False, "The tool call's arguments do not match the tool's input schema."
     ),
     ErrorCode.STORAGE_ERROR: E(503, True, "The artifact store could not be reached or written."),
     ErrorCode.ARTIFACT_CORRUPT: E(500, False, "An artifact's content does not match its checksum."),

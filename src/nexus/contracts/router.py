@@ -12,7 +12,9 @@ from pydantic import Field
 
 from nexus.contracts.base import StrictModel
 
-Capability = Literal["chat", "json", "embeddings", "image", "speech", "video", "lipsync"]
+# "tools": chat with tool calling (agent sessions, issue 15); "chat" models without it never
+# get an agent turn, and the offline command engine serves only "tools".
+Capability = Literal["chat", "json", "tools", "embeddings", "image", "speech", "video", "lipsync"]
 BudgetScope = Literal["tenant", "project", "run"]
 
 

@@ -114,7 +114,9 @@ class GatewaySettings(BaseModel):
 
 
 ProviderKind = Literal["openai", "comfyui", "lipsync_http", "offline"]
-CapabilityName = Literal["chat", "json", "embeddings", "image", "speech", "video", "lipsync"]
+CapabilityName = Literal[
+    "chat", "json", "tools", "embeddings", "image", "speech", "video", "lipsync"
+]
 
 
 class PriceSettings(BaseModel):

@@ -20,6 +20,7 @@ from nexus.model_router.decide import Candidate
 OPERATIONS: dict[str, str] = {
     "chat": "chat",
     "json": "chat",
+    "tools": "chat",
     "embeddings": "embeddings",
     "image": "generate_content",
     "speech": "generate_content",

@@ -84,7 +84,7 @@ def estimate_usage(capability: Capability, size: float, max_output: int | None =
     Chat reserves the prompt plus ``max_output`` tokens (or as many again as the prompt):
     the budget must hold the worst case it will settle, never less.
     """
-    if capability in ("chat", "json", "embeddings"):
+    if capability in ("chat", "json", "tools", "embeddings"):
         tokens = int(size)
         out = 0 if capability == "embeddings" else (max_output or max(256, tokens))
         return Usage(input_tokens=tokens, output_tokens=out)

