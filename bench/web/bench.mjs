@@ -135,7 +135,8 @@ async function runPage(browser, url, pair, runId, nodes, expected, after = 0) {
       await page.locator('.stream[data-stream="ended"]').waitFor({ timeout: 120_000 })
       // ...and the page has applied every event (it drains its queue frame by frame)
       const countOf = () => Number(document.querySelector('[data-test="event-count"]').textContent.match(/\d+/)[0])
-      await page.waitForFunction(`(${countOf})() >= ${expected}`, null, { timeout: 120_000 })
+      // a function, not a string: the studio's CSP (script-src 'self') refuses eval
+      await page.waitForFunction((n) => Number(document.querySelector('[data-test="event-count"]').textContent.match(/\d+/)[0]) >= n, expected, { timeout: 120_000 })
       const appliedAt = await page.evaluate(() => performance.now())
       const seen = await page.evaluate(countOf)
       const sse = await page.evaluate(() => {
