@@ -1,8 +1,10 @@
 """The policies in force, compiled once per (tenant, version) and kept in memory.
 
 ``evaluate`` is the hot path (every dispatch): a dict lookup, ``model_dump_json`` and one
-engine evaluation, no I/O. ``install`` puts a tenant's current version in place (on load,
-after a PUT, when a refresh sees a newer version).
+engine evaluation, no I/O; a policy that provably reads no ``input.context`` answers again
+from its memo, keyed on the action, principal and resource exactly (ADR 0207).
+``install`` puts a tenant's current version in place (on load, after a PUT, when a refresh
+sees a newer version).
 """
 
 from __future__ import annotations
@@ -51,4 +53,16 @@ class PolicyBook:
 
     def evaluate(self, request: PolicyInput) -> PolicyDecision:
         policy = self.current.get(request.principal.tenant_id) or self.default
-        return policy.evaluate_json(request.model_dump_json())
+        if not policy.context_free:
+            return policy.evaluate_json(request.model_dump_json())
+        key = memo_key(request)
+        found = policy.remembered(key)
+        if found is None:
+            found = policy.evaluate_json(request.model_dump_json())
+            policy.remember(key, found)
+        return found
+
+
+def memo_key(request: PolicyInput) -> str:
+    """Everything a context-free policy can read: the input without its context."""
+    return request.model_dump_json(exclude={"context"})

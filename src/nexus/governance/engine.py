@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import importlib
 import re
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from nexus.contracts.errors import ErrorCode
@@ -30,6 +31,13 @@ _FUTURE = "import future.keywords"
 RULES = ("deny", "needs_approval", "allow", "approval_ttl_s")  # in the order they decide
 _ABSENT = "not a valid rule path"
 NO_RULE_ALLOWS = "no rule allows it"
+# What a decision may be memoised on (``context_free``): every reference to ``input`` is one
+# of these members; ``input.context`` (run, job, cost...) and ``input`` whole are not.
+_INPUT = re.compile(r"\binput\b")
+_KEYED = re.compile(r"\s*\.\s*(action|principal|resource)\b")
+# Built-ins whose answer is not a function of the input: a memo would freeze them.
+_IMPURE = re.compile(r"\b(time\.now_ns|rand\.|uuid\.|http\.send|opa\.runtime|net\.lookup)")
+MEMO_SIZE = 4096  # decisions kept per compiled policy (an LRU)
 
 
 def _first_line(message: str) -> str:
@@ -72,6 +80,8 @@ class CompiledPolicy:
     version: int
     engine: Any
     rules: dict[str, str]  # rule name -> its path, for the rules the policy defines
+    context_free: bool = False  # its decision is a function of action, principal, resource
+    memo: OrderedDict[str, PolicyDecision] = field(default_factory=OrderedDict, repr=False)
 
     def evaluate_json(self, input_json: str) -> PolicyDecision:
         """Only the rules the module defines are evaluated (one engine call each)."""
@@ -82,6 +92,30 @@ class CompiledPolicy:
             reason = f"policy error: {_first_line(str(exc))[:300]}"
             return PolicyDecision(verdict="deny", reasons=[reason], policy_version=self.version)
         return decision_of(raw, self.version)
+
+    def remembered(self, key: str) -> PolicyDecision | None:
+        """The memoised decision for ``key`` (only a ``context_free`` policy keeps any)."""
+        found = self.memo.get(key)
+        if found is not None:
+            self.memo.move_to_end(key)
+        return found
+
+    def remember(self, key: str, decision: PolicyDecision) -> None:
+        if not self.context_free:
+            return
+        self.memo[key] = decision
+        if len(self.memo) > MEMO_SIZE:
+            self.memo.popitem(last=False)
+
+
+def context_free(source: str) -> bool:
+    """True when the module provably reads only ``input.action``, ``input.principal`` and
+    ``input.resource`` and calls no built-in whose answer changes by itself. Textual and
+    conservative: any other mention of ``input`` (``input.context``, ``input[...]``,
+    ``walk(input, ...)``, ``with input as``, even in a comment or a string) says no."""
+    if _IMPURE.search(source):
+        return False
+    return all(_KEYED.match(source, m.end()) for m in _INPUT.finditer(source))
 
 
 def decision_of(raw: dict[str, Any], version: int) -> PolicyDecision:
@@ -114,7 +148,10 @@ def compile_policy(source: str, version: int = 0) -> CompiledPolicy:
         except RuntimeError as exc:
             errors.append(f"as Rego {syntax}: {_first_line(str(exc))}")
             continue
-        return CompiledPolicy(source, package, syntax, version, engine, _rules(engine, package))
+        rules = _rules(engine, package)
+        return CompiledPolicy(
+            source, package, syntax, version, engine, rules, context_free=context_free(source)
+        )
     raise NexusError(ErrorCode.POLICY_INVALID, "\n".join(errors)[:2000])
 
 
