@@ -12,6 +12,7 @@ dispatch is the normal case, already visible in the job's events (ADR 0206, amen
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,11 +33,30 @@ class GateDecision:
     decision: PolicyDecision
 
 
-def resource_of(registry: Registry, skill: str, version: str) -> PolicyResource:
+def resource_of(
+    registry: Registry,
+    skill: str,
+    version: str,
+    params: Mapping[str, Any] | None = None,
+    run_tenant_id: str | None = None,
+) -> PolicyResource:
     """The skill as the policy sees it: its origin, category and owner when the registry
-    knows them (a ``SkillSpec`` on the skill, or the same attributes on it)."""
+    knows them (a ``SkillSpec`` on the skill, or the same attributes on it). A node that
+    runs a tenant's uploaded skill (``user_skill_param``) is that skill: origin "user", owned
+    by the run's tenant (the sandbox loads it from there), ADR 0208."""
     found: Any = registry.skills.get(skill)
     spec: Any = getattr(found, "spec", None) or found
+    ref = user_skill_ref(found, params)
+    if ref is not None:
+        name, _, ref_version = ref.rpartition("@")
+        return PolicyResource(
+            kind="skill",
+            name=name or ref,
+            version=ref_version if name else None,
+            category=getattr(spec, "category", None),
+            origin="user",
+            tenant_id=run_tenant_id,
+        )
     return PolicyResource(
         kind="skill",
         name=skill,
@@ -47,11 +67,22 @@ def resource_of(registry: Registry, skill: str, version: str) -> PolicyResource:
     )
 
 
+def user_skill_ref(entry: Any, params: Mapping[str, Any] | None) -> str | None:
+    param = getattr(entry, "user_skill_param", "")
+    if not param or params is None:
+        return None
+    ref = params.get(param)
+    return ref if isinstance(ref, str) and ref else None
+
+
 def dispatch_input(registry: Registry, request: GateRequest) -> PolicyInput:
+    resource = resource_of(
+        registry, request.skill, request.skill_version, request.params, request.tenant_id
+    )
     return PolicyInput(
         action="job.dispatch",
         principal=Principal(tenant_id=request.tenant_id, via="system"),
-        resource=resource_of(registry, request.skill, request.skill_version),
+        resource=resource,
         context=dispatch_context(request),
     )
 
@@ -86,6 +117,8 @@ class DispatchInputs:
                 self._principals.clear()
             self._principals[request.tenant_id] = principal
         entry = self.registry.skills.get(request.skill)
+        if getattr(entry, "user_skill_param", ""):  # the resource is in the job's params
+            return dispatch_input(self.registry, request)
         key = (request.skill, request.skill_version)
         known = self._resources.get(key)
         if known is None or known[0] is not entry:
