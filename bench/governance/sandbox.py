@@ -72,12 +72,15 @@ NOTE = (
     "(ADR 0225). Compare the host CPython reference row for the machine's load."
 )
 E2B_CLAIM = (
-    "E2B (Firecracker microVMs) is described as starting a sandbox in about 150 ms; this is "
-    "a claim from E2B's marketing as repeated by third parties (e.g. "
+    "E2B (Firecracker microVMs) is described as starting a sandbox in about 150 ms (under "
+    "200 ms from the API call to ready); Firecracker itself is quoted at ~125 ms per microVM "
+    "boot. These are claims as published and repeated by third parties (e.g. "
     'https://juejin.cn/post/7598103558886883374: "约 150ms 启动时间"; '
     'https://usetransactional.com/docs/sandboxes/overview: "sub-200ms cold start"), '
-    "not a figure we measured or found on e2b.dev itself. It is a network service: add a "
-    "round trip per call."
+    "not figures we measured or found on e2b.dev itself. E2B's figure is a cold start of a "
+    "whole VM reached over the network (add a round trip per call, and its interpreter's "
+    "own start for a fresh Python); ours are a local call: compare E2B's ~150 ms with our "
+    "warm rows (a fresh interpreter per call) and with the native tier's row."
 )
 
 

@@ -104,3 +104,19 @@ def test_allows_are_counted_and_holds_kept_for_the_audit(origin: str) -> None:
     assert metric._value.get() == before + 5  # pyright: ignore[reportPrivateUsage]
     assert gate.counted[verdict] == 5
     assert len(gate.buffer) == (0 if verdict == "allow" else 5)
+
+
+def test_a_node_running_an_uploaded_skill_is_that_skill_to_the_policy() -> None:
+    reg = build_registry()
+    request = GateRequest(
+        "run_1", "job_1", "shot-1.subs.0", "studio.subtitle_transform", "1", "io", "cpu",
+        "tenant-a", "p", {"source_key": "shot-1.clip", "skill": "upper@1.0.0", "digest": "d"},
+    )  # fmt: skip
+    resource = DispatchInputs(reg)(request).resource
+    assert (resource.name, resource.version, resource.origin) == ("upper", "1.0.0", "user")
+    assert resource.tenant_id == "tenant-a"  # the sandbox loads it from the run's tenant
+    book = PolicyBook()
+    book.install("tenant-a", 1, (HERE / "done_when.rego").read_text())
+    gate = PolicyGate(PassThroughGate(), book, reg)
+    verdict = gate.review(request)
+    assert verdict.action == "hold" and "user-uploaded skill upper" in verdict.reason
