@@ -1,6 +1,7 @@
 """The dispatch path's shortcuts are exact: a decision is memoised only for a policy that
-provably reads no ``input.context`` (keyed on action, principal and resource whole), the
-gate's cached input parts equal a freshly built input, and allows are counted, not kept."""
+provably reads of the input its action, principal, resource and named context fields (keyed
+on exactly those), the gate's cached input parts equal a freshly built input, and allows are
+counted, not kept."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from nexus.contracts.governance import PolicyInput
 from nexus.core.metrics import POLICY_DECISIONS
 from nexus.governance.book import PolicyBook
 from nexus.governance.defaults import DEFAULT_POLICY
-from nexus.governance.engine import compile_policy, context_free
+from nexus.governance.engine import compile_policy, context_free, memo_fields
 from nexus.orchestrator.gate import GateRequest, PassThroughGate
 from nexus.orchestrator.policy_gate import DispatchInputs, PolicyGate, dispatch_input
 from nexus.platform import build_registry
@@ -24,11 +25,15 @@ HERE = Path(__file__).parent
 HEAD = "package nexus.policy\nimport rego.v1\ndefault allow := false\n"
 
 
-def test_only_a_policy_reading_no_context_is_memoised() -> None:
+def test_what_a_policy_can_read_decides_what_is_memoised() -> None:
     assert context_free(DEFAULT_POLICY)
-    assert not context_free((HERE / "done_when.rego").read_text())  # estimated_cost_usd
+    assert memo_fields((HERE / "done_when.rego").read_text()) == ("estimated_cost_usd",)
+    assert memo_fields(HEAD + "allow if input.context.b > input.context.a") == ("a", "b")
+    assert memo_fields((HERE / "seed.rego").read_text()) is None  # input.user, input.tool
     for body in (
-        "allow if input.context.run_id == 1",
+        'allow if input.context["run_id"] == 1',
+        "allow if count(input.context) > 1",
+        "allow if { some k; input.context[k] }",
         'allow if input["context"]',
         "allow if { some k, _ in input; k == 1 }",
         "allow if walk(input, [_, _])",
@@ -37,7 +42,7 @@ def test_only_a_policy_reading_no_context_is_memoised() -> None:
         "allow if { x := input; x.action }",
         'allow if { data.nexus.policy.p with input as {"action": 1} }',
     ):
-        assert not context_free(HEAD + body), body
+        assert memo_fields(HEAD + body) is None, body
     assert context_free(HEAD + 'allow if { input.resource.origin == "builtin"; input.action }')
 
 
@@ -63,13 +68,21 @@ def test_a_memoised_policy_answers_as_the_engine_does() -> None:
     assert len(book.default.memo) == 3  # one per principal; the context is not in the key
 
 
-def test_a_policy_reading_the_context_is_evaluated_every_time() -> None:
+def test_a_policy_reading_a_context_field_is_keyed_on_it() -> None:
     book = PolicyBook()
     book.install("t", 1, (HERE / "done_when.rego").read_text())
+    engine = compile_policy((HERE / "done_when.rego").read_text(), 1)
+    costs = [0.1, 9.0, 0.5, 0.51, 0.1, 9.0]
+    for cost in costs * 2:
+        request = _create("editor", cost)
+        assert book.evaluate(request) == engine.evaluate_json(request.model_dump_json())
     assert book.evaluate(_create("editor", 0.1)).verdict == "allow"
     assert book.evaluate(_create("editor", 9.0)).verdict == "needs_approval"
-    assert book.evaluate(_create("editor", 0.1)).verdict == "allow"
-    assert not book.policy_for("t").memo
+    assert len(book.policy_for("t").memo) == 4  # one per distinct cost
+    no_cost = _create("editor", 0).model_copy(update={"context": {"run_id": "r1"}})
+    other_run = _create("editor", 0).model_copy(update={"context": {"run_id": "r2"}})
+    assert book.evaluate(no_cost) == book.evaluate(other_run)
+    assert len(book.policy_for("t").memo) == 5  # run ids are not read: one more key
 
 
 def _request(skill: str) -> GateRequest:
