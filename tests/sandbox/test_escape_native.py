@@ -142,3 +142,26 @@ def test_the_command_drops_privileges_and_namespaces(tmp_path: Path) -> None:
     assert f"--nproc={LIMITS.pids}" in cmd and cmd[-1] == "/skill/main"
     assert ("--reuid=65534" in cmd) == (os.geteuid() == 0)
     assert "/work" not in cmd and "/root" not in cmd
+
+
+def _processes_of(uid: int) -> list[str]:
+    found: list[str] = []
+    for p in Path("/proc").iterdir():
+        try:
+            if p.name.isdigit() and p.stat().st_uid == uid:
+                found.append((p / "stat").read_text())
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a dedicated uid needs root to switch to it")
+def test_many_runs_in_a_row_leave_no_process_behind() -> None:
+    """Each run's processes are reaped by the run itself: none is orphaned to the host's init
+    (which may reap late, or never), so RLIMIT_NPROC's budget never fills across runs. A uid
+    of this test's own, so nothing else on the machine shares its count."""
+    uid = 61_234
+    script = b"#!/bin/sh\nread line\necho '{\"output\": 1}'\n"
+    for _ in range(LIMITS.pids * 3):
+        assert run_native(script, {}, LIMITS, uid=uid).output == 1
+    assert _processes_of(uid) == []

@@ -205,3 +205,39 @@ def test_scratch_is_usable_and_private(wasm_engine: WasmEngine) -> None:
 def test_the_host_still_works_after_the_suite(wasm_engine: WasmEngine) -> None:
     out = run_wasm(wasm_engine, "python", py("return data['n'] * 2"), {"n": 21}, LIMITS)
     assert out.output == 42
+
+
+@pytest.mark.parametrize(
+    ("lang", "src"),
+    [
+        (
+            "python",
+            "import sys\nSEEN = []\n"
+            "def main(data):\n"
+            "    SEEN.append(data['n'])\n"
+            "    sys.modules.setdefault('nexus_leak', type(sys)('nexus_leak')).n = data['n']\n"
+            "    import builtins\n"
+            "    before = getattr(builtins, 'nexus_leak', None)\n"
+            "    builtins.nexus_leak = data['n']\n"
+            "    return {'seen': SEEN, 'before': before}\n",
+        ),
+        (
+            "javascript",
+            "export function main(data) {\n"
+            "  const before = globalThis.nexusLeak === undefined ? null : globalThis.nexusLeak;\n"
+            "  globalThis.nexusLeak = data.n;\n"
+            "  globalThis.seen = (globalThis.seen || []).concat([data.n]);\n"
+            "  return { seen: globalThis.seen, before };\n"
+            "}",
+        ),
+    ],
+    ids=["python", "javascript"],
+)
+def test_no_state_survives_from_one_call_to_the_next(
+    wasm_engine: WasmEngine, lang: WasmLanguage, src: str
+) -> None:
+    """Module globals, interpreter-wide state (builtins, sys.modules, globalThis): each call
+    starts from the pristine module, the same skill of the same tenant included."""
+    for n in (1, 2, 3):
+        out = run_wasm(wasm_engine, lang, src, {"n": n}, LIMITS).output
+        assert out == {"seen": [n], "before": None}

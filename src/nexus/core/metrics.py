@@ -111,6 +111,12 @@ SLA_BREACHED = Gauge(
     ["pipeline", "objective"],
     registry=REGISTRY,
 )
+POLICY_DECISIONS = Counter(
+    "nexus_policy_decisions",
+    "Policy decisions by action and verdict (allows are counted, not audited).",
+    ["action", "verdict"],
+    registry=REGISTRY,
+)
 
 
 def pool_of(queue: str) -> str:

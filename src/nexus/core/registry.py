@@ -145,6 +145,9 @@ class Skill:
     category: SkillCategory = "other"
     # Default: no network, no files, the contract's CPU, memory and output bounds.
     permissions: SkillPermissions = field(default_factory=SkillPermissions)
+    # The param (if any) naming a tenant's uploaded skill (``name@version``) the job runs in
+    # the sandbox: the policy is asked about that skill, origin "user" (ADR 0208).
+    user_skill_param: str = ""
 
     @property
     def queue_pool(self) -> str:

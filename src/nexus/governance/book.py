@@ -1,12 +1,16 @@
 """The policies in force, compiled once per (tenant, version) and kept in memory.
 
 ``evaluate`` is the hot path (every dispatch): a dict lookup, ``model_dump_json`` and one
-engine evaluation, no I/O. ``install`` puts a tenant's current version in place (on load,
-after a PUT, when a refresh sees a newer version).
+engine evaluation, no I/O; a policy that provably reads of the input only its action,
+principal, resource and some named context fields answers again from its memo, keyed on
+exactly those (ADR 0207).
+``install`` puts a tenant's current version in place (on load, after a PUT, when a refresh
+sees a newer version).
 """
 
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
 
 from nexus.contracts.governance import PolicyDecision, PolicyInput
@@ -51,4 +55,28 @@ class PolicyBook:
 
     def evaluate(self, request: PolicyInput) -> PolicyDecision:
         policy = self.current.get(request.principal.tenant_id) or self.default
-        return policy.evaluate_json(request.model_dump_json())
+        if policy.memo_context is None:
+            return policy.evaluate_json(request.model_dump_json())
+        key = memo_key(request, policy.memo_context)
+        if key is None:
+            return policy.evaluate_json(request.model_dump_json())
+        found = policy.remembered(key)
+        if found is None:
+            found = policy.evaluate_json(request.model_dump_json())
+            policy.remember(key, found)
+        return found
+
+
+def memo_key(request: PolicyInput, fields: tuple[str, ...]) -> str | None:
+    """Everything such a policy can read: the input without its context, and the context's
+    ``fields`` that are present (an absent field and a null one differ); None when a field's
+    value is not plain JSON (then nothing is memoised for it)."""
+    base = request.model_dump_json(exclude={"context"})
+    if not fields:
+        return base
+    ctx = request.context
+    picked = {f: ctx[f] for f in fields if f in ctx}
+    try:
+        return base + json.dumps(picked, sort_keys=True, separators=(",", ":"))
+    except (TypeError, ValueError):
+        return None

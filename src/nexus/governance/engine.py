@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import importlib
 import re
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from nexus.contracts.errors import ErrorCode
@@ -30,6 +31,15 @@ _FUTURE = "import future.keywords"
 RULES = ("deny", "needs_approval", "allow", "approval_ttl_s")  # in the order they decide
 _ABSENT = "not a valid rule path"
 NO_RULE_ALLOWS = "no rule allows it"
+# What a decision may be memoised on (``memo_fields``): every reference to ``input`` is one of
+# these members, or a named field of ``input.context``; ``input`` whole, ``input.context``
+# whole or indexed (``input.context[k]``) are not.
+_INPUT = re.compile(r"\binput\b")
+_KEYED = re.compile(r"\s*\.\s*(action|principal|resource)\b")
+_CONTEXT_FIELD = re.compile(r"\s*\.\s*context\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)\b(?!\s*\()")
+# Built-ins whose answer is not a function of the input: a memo would freeze them.
+_IMPURE = re.compile(r"\b(time\.now_ns|rand\.|uuid\.|http\.send|opa\.runtime|net\.lookup)")
+MEMO_SIZE = 4096  # decisions kept per compiled policy (an LRU)
 
 
 def _first_line(message: str) -> str:
@@ -72,6 +82,10 @@ class CompiledPolicy:
     version: int
     engine: Any
     rules: dict[str, str]  # rule name -> its path, for the rules the policy defines
+    # The context fields its decision can depend on (besides action, principal, resource);
+    # None: it may read more than that, so nothing is memoised.
+    memo_context: tuple[str, ...] | None = None
+    memo: OrderedDict[str, PolicyDecision] = field(default_factory=OrderedDict, repr=False)
 
     def evaluate_json(self, input_json: str) -> PolicyDecision:
         """Only the rules the module defines are evaluated (one engine call each)."""
@@ -82,6 +96,49 @@ class CompiledPolicy:
             reason = f"policy error: {_first_line(str(exc))[:300]}"
             return PolicyDecision(verdict="deny", reasons=[reason], policy_version=self.version)
         return decision_of(raw, self.version)
+
+    def remembered(self, key: str) -> PolicyDecision | None:
+        """The memoised decision for ``key`` (a policy with ``memo_context`` None keeps none)."""
+        found = self.memo.get(key)
+        if found is not None:
+            self.memo.move_to_end(key)
+        return found
+
+    @property
+    def context_free(self) -> bool:
+        return self.memo_context == ()
+
+    def remember(self, key: str, decision: PolicyDecision) -> None:
+        if self.memo_context is None:
+            return
+        self.memo[key] = decision
+        if len(self.memo) > MEMO_SIZE:
+            self.memo.popitem(last=False)
+
+
+def memo_fields(source: str) -> tuple[str, ...] | None:
+    """The ``input.context`` fields the module can read, when it provably reads nothing else
+    of the input than ``input.action``, ``input.principal``, ``input.resource`` and those
+    named fields, and calls no built-in whose answer changes by itself; else None. Textual
+    and conservative: any other mention of ``input`` (``input`` whole, ``input.context``
+    whole or indexed, ``walk(input, ...)``, ``with input as``, even in a comment or a
+    string) says None. ``()``: the module reads no context at all."""
+    if _IMPURE.search(source):
+        return None
+    fields: set[str] = set()
+    for m in _INPUT.finditer(source):
+        if _KEYED.match(source, m.end()):
+            continue
+        field = _CONTEXT_FIELD.match(source, m.end())
+        if field is None:
+            return None
+        fields.add(field.group(1))
+    return tuple(sorted(fields))
+
+
+def context_free(source: str) -> bool:
+    """The module's decision depends on action, principal and resource only."""
+    return memo_fields(source) == ()
 
 
 def decision_of(raw: dict[str, Any], version: int) -> PolicyDecision:
@@ -114,7 +171,10 @@ def compile_policy(source: str, version: int = 0) -> CompiledPolicy:
         except RuntimeError as exc:
             errors.append(f"as Rego {syntax}: {_first_line(str(exc))}")
             continue
-        return CompiledPolicy(source, package, syntax, version, engine, _rules(engine, package))
+        rules = _rules(engine, package)
+        return CompiledPolicy(
+            source, package, syntax, version, engine, rules, memo_context=memo_fields(source)
+        )
     raise NexusError(ErrorCode.POLICY_INVALID, "\n".join(errors)[:2000])
 
 

@@ -197,6 +197,14 @@ CATALOGUE: tuple[MetricDef, ...] = (
         "1 while an SLA objective is breached (the observer).",
         ("api", "orchestrator"),
     ),
+    # governance
+    MetricDef(
+        "nexus_policy_decisions_total",
+        "counter",
+        ("action", "verdict"),
+        "Policy decisions by action and verdict (allows are counted, not audited).",
+        ("api", "orchestrator"),
+    ),
 )
 
 BY_NAME = {m.name: m for m in CATALOGUE}

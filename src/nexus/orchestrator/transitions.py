@@ -20,8 +20,10 @@ from nexus.contracts.errors import ErrorCode
 from nexus.core.db import Conn
 from nexus.core.ids import utcnow
 from nexus.core.prepared import Prepared
+from nexus.observer.audit import insert_audit
 from nexus.orchestrator import events, fused, rules, tables
 from nexus.orchestrator.rows import CommittedRow, DependentRow, JobRow, RunRow, as_job
+from nexus.orchestrator.run_audit import finish_audit
 from nexus.orchestrator.statements import (
     SUCCEED_CLAIMED,
     OutputRow,
@@ -306,6 +308,7 @@ async def transition_run(
     if to in RUN_TERMINAL:
         conn.info.setdefault(FINISHED_RUNS, []).append(run.run_id)
         conn.info.setdefault(FINISHED_STATES, {})[run.run_id] = to.value
+        await insert_audit(conn, finish_audit(run, to, (values or {}).get("error_code")))
     await append_events(
         conn, [events.run_event(run, events.RUN_EVENT_BY_STATE[to.value], **(payload or {}))]
     )

@@ -77,6 +77,7 @@ def build_command(root: Path, limits: Limits, uid: int) -> list[str]:
         "--bind", str(root / "scratch"), "/scratch",
         "--ro-bind", str(root / "skill"), "/skill",
         "--unshare-all",
+        "--as-pid-1",
         "--die-with-parent",
         "--new-session",
         "--cap-drop", "ALL",

@@ -84,6 +84,7 @@ def register_sandbox(registry: Registry) -> UserSkillExecutor:
             permissions=SkillPermissions(read_paths=[WORKDIR], write_paths=[WORKDIR],
                                          cpu_time_s=120, memory_mb=1024),
             description="Run a tenant's uploaded skill in the sandbox.",
+            user_skill_param="skill",
         )
     )  # fmt: skip
     return executor

@@ -94,6 +94,7 @@ def register_user_subtitles(registry: Registry) -> None:
             permissions=SkillPermissions(read_paths=[WORKDIR], write_paths=[WORKDIR],
                                          cpu_time_s=120, memory_mb=1024),
             description="A tenant's subtitle-transform skill, sandboxed.",
+            user_skill_param="skill",
         )
     )  # fmt: skip
 

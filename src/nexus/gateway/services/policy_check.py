@@ -10,6 +10,7 @@ from typing import Any
 from nexus.contracts.errors import ErrorCode
 from nexus.contracts.governance import PolicyDecision, PolicyInput, PolicyResource, Principal
 from nexus.core.errors import NexusError
+from nexus.core.metrics import POLICY_DECISIONS
 from nexus.core.redaction import redact_value
 from nexus.orchestrator.policy_approvals import RunHold
 from nexus.platform import Platform
@@ -64,6 +65,7 @@ async def check_run_create(
         return PolicyDecision(verdict="allow", reasons=["governance disabled"]), None
     await fresh_policies(platform)
     decision = platform.policies.evaluate(request)
+    POLICY_DECISIONS.labels(request.action, decision.verdict).inc()
     if decision.verdict == "needs_approval":
         hold = RunHold(request, decision, platform.settings.governance.approval_ttl_s)
         return decision, hold
