@@ -17,7 +17,8 @@ OnDelta = Callable[[str], None]
 
 
 class DeltaSink:
-    """Passes non-empty text deltas to ``downstream`` and counts them."""
+    """Passes non-empty text deltas to ``downstream`` and counts them. Without a
+    downstream (nobody listens, or the outputs are redacted) nothing is committed."""
 
     def __init__(self, downstream: OnDelta | None) -> None:
         self.downstream = downstream
@@ -25,12 +26,11 @@ class DeltaSink:
         self.deltas = 0
 
     def __call__(self, text: str) -> None:
-        if not text:
+        if not text or self.downstream is None:
             return
         self.chars += len(text)
         self.deltas += 1
-        if self.downstream is not None:
-            self.downstream(text)
+        self.downstream(text)
 
     @property
     def committed(self) -> bool:
