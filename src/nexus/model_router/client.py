@@ -142,8 +142,9 @@ class ModelClient:
 
         ``on_delta`` (streams the answer): each text delta as it arrives, in order; they
         add up to ``result.text``. Tool-call deltas are not passed on (they are in the
-        result, whole). Failover happens only before the first delta (ADR 0310); when the
-        scope's outputs are redacted the text arrives as one redacted delta at the end."""
+        result, whole). Failover happens only before the first delta (ADR 0128); when the
+        scope's outputs are redacted the text arrives as one redacted delta at the end
+        (ADR 0129)."""
         capability: Capability = (
             "tools" if tools else ("json" if json_schema is not None else "chat")
         )

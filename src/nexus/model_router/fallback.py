@@ -3,7 +3,7 @@
 A provider error (down, rate limited past its Retry-After, 5xx, invalid answers) moves on
 to the next candidate and reports the hop; a budget refusal moves on only to a cheaper
 candidate (the offline engine is free). Anything else is the caller's problem and stops,
-and so does any error after part of a streamed answer reached the caller (ADR 0310).
+and so does any error after part of a streamed answer reached the caller (ADR 0128).
 """
 
 from __future__ import annotations

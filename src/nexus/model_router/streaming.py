@@ -3,7 +3,7 @@
 ``ModelClient.chat(..., stream=True, on_delta=cb)`` wraps ``cb`` in a ``DeltaSink`` for
 the whole call. The sink counts what it passed on: once a delta has reached the caller, the
 answer is committed to that provider. A failure after that point is marked
-``extra["streamed_chars"]`` and neither retried nor failed over (ADR 0310): a second
+``extra["streamed_chars"]`` and neither retried nor failed over (ADR 0128): a second
 provider would start the answer again under text the caller already showed.
 """
 

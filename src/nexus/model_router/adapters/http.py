@@ -123,7 +123,7 @@ def _retryable(exc: BaseException) -> bool:
     if not isinstance(exc, NexusError) or exc.code not in RETRIED:
         return False
     if after_output(exc):
-        return False  # the caller already has part of this answer (ADR 0310)
+        return False  # the caller already has part of this answer (ADR 0128)
     status = exc.extra.get("status")
     if isinstance(status, int) and 400 <= status < 500 and status not in (408, 409, 429):
         return False  # the request itself is wrong: asking again cannot help

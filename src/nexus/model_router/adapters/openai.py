@@ -140,7 +140,7 @@ class OpenAIAdapter:
         on_delta: DeltaSink | None = None,
     ) -> ChatResult:
         """``on_delta`` (with ``stream``): each text delta as it arrives; after the first one
-        a failure is not retried (ADR 0310)."""
+        a failure is not retried (ADR 0128)."""
         body = chat_body(
             model,
             messages,

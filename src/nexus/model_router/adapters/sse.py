@@ -3,7 +3,7 @@
 A stream that ends without ``data: [DONE]`` (the connection dropped, the server died) or
 carries a chunk that is not JSON is a truncated answer: ``provider_response_invalid``, so
 the call is retried as a whole rather than returning half a text (unless part of it was
-already passed on to the caller's ``on_delta``: then it is not retried, ADR 0310).
+already passed on to the caller's ``on_delta``: then it is not retried, ADR 0128).
 
 Text deltas go to ``on_delta`` as they arrive; tool-call deltas (``tool_calls[].index``
 slots whose ``function.arguments`` arrive in pieces, split anywhere in the JSON) are
