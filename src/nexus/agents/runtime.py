@@ -135,12 +135,15 @@ class AgentRuntime:
             tools=openai_tools(tools),
             prefer=session.engine,
             stream=True,
-            on_delta=on_delta,  # pyright: ignore[reportCallIssue]
+            on_delta=on_delta,
         )
 
     async def _fail(self, run: AgentRunRecord, code: ErrorCode, message: str) -> None:
         async with self.db.transaction() as conn:
-            await store.finish_run(conn, run, "failed", error_code=code.value, error_message=message)
+            await store.finish_run(
+                conn, run, "failed", error_code=code.value, error_message=message
+            )
+        self.hub.publish(run.agent_run_id, "")
         raise NexusError(code, message)
 
     async def _record(
@@ -180,7 +183,9 @@ class AgentRuntime:
                 tokens=result.usage.output_tokens,
                 trace_id=row.trace_id,
             )
-            await store.add_spend(conn, session.session_id, row.agent_run_id, result.cost_usd, tokens)
+            await store.add_spend(
+                conn, session.session_id, row.agent_run_id, result.cost_usd, tokens
+            )
             await store.add_event(
                 conn,
                 row.agent_run_id,
@@ -212,6 +217,7 @@ class AgentRuntime:
                 await store.finish_run(conn, run, "succeeded")
             elif waiting:
                 await store.update_run(conn, row.agent_run_id, status="waiting_approval")
+        self.hub.publish(row.agent_run_id, "")
         return output
 
     async def _admit(
@@ -310,7 +316,11 @@ class AgentRuntime:
             finished_at=utcnow(),
         )
         await store.add_event(
-            conn, row.agent_run_id, row.tenant_id, "tool_call", {"tool_call": record.model_dump(mode="json")}
+            conn,
+            row.agent_run_id,
+            row.tenant_id,
+            "tool_call",
+            {"tool_call": record.model_dump(mode="json")},
         )
         await self._answer(conn, row, session, record, {"error": message, "error_code": code.value})
         return {"tool_call_id": record.tool_call_id, "node": False, "approval": False}
@@ -333,10 +343,18 @@ class AgentRuntime:
             trace_id=row.trace_id,
         )
         await store.add_event(
-            conn, row.agent_run_id, row.tenant_id, "tool_result", {"tool_call": record.model_dump(mode="json")}
+            conn,
+            row.agent_run_id,
+            row.tenant_id,
+            "tool_result",
+            {"tool_call": record.model_dump(mode="json")},
         )
         await store.add_event(
-            conn, row.agent_run_id, row.tenant_id, "message", {"message": message.model_dump(mode="json")}
+            conn,
+            row.agent_run_id,
+            row.tenant_id,
+            "message",
+            {"message": message.model_dump(mode="json")},
         )
 
     # -- tool calls ---------------------------------------------------------------------
@@ -351,6 +369,7 @@ class AgentRuntime:
             await store.update_tool_call(conn, tool_call_id, status="running", job_id=ctx.job_id)
             if row.status == "waiting_approval":
                 await store.update_run(conn, agent_run_id, status="running")
+        self.hub.publish(agent_run_id, "")
         started = time.perf_counter()
         attributes = {
             "nexus.agent_run_id": agent_run_id,
@@ -378,15 +397,19 @@ class AgentRuntime:
             )
             content = output if error is None else {"error": error[1], "error_code": error[0]}
             await self._answer(conn, row, session, record, content or {})
+        self.hub.publish(agent_run_id, "")
         return status
 
-    async def _invoke(self, tc: Any, row: Any, session: SessionRecord, ctx: SkillContext) -> dict[str, Any]:
+    async def _invoke(
+        self, tc: Any, row: Any, session: SessionRecord, ctx: SkillContext
+    ) -> dict[str, Any]:
         skill = self.registry.skill(str(tc.skill))
         try:
             inp = skill.input_model.model_validate(tc.input or {})
         except ValidationError as exc:
             problems = "; ".join(
-                f"{'.'.join(str(x) for x in e['loc']) or 'arguments'}: {e['msg']}" for e in exc.errors()
+                f"{'.'.join(str(x) for x in e['loc']) or 'arguments'}: {e['msg']}"
+                for e in exc.errors()
             )
             raise NexusError(ErrorCode.TOOL_INPUT_INVALID, problems) from None
         fields = {f.name: getattr(ctx, f.name) for f in dataclasses.fields(SkillContext)}
