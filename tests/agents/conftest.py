@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.fakes.openai_server import OpenAIServer
 
 from nexus.contracts.agents import AgentEvent, SessionCreate, SessionRecord
 from nexus.contracts.governance import Principal
 from nexus.core.settings import Settings, load_settings
 from nexus.governance.policies import put_policy
 from nexus.platform import Platform
-from tests.fakes.openai_server import OpenAIServer
 
 ALICE = Principal(user_id="usr_alice", tenant_id="t1", roles=["editor"])
 BOB = Principal(user_id="usr_bob", tenant_id="t1", roles=["editor", "approver"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
+from tests.agents.conftest import ALICE, EVE, PlatformFactory, new_session, say
 
 from nexus.agents import store
 from nexus.contracts.agents import SessionCreate
@@ -13,7 +14,6 @@ from nexus.core.errors import NexusError
 from nexus.observer.audit import list_audit
 from nexus.orchestrator import queries
 from nexus.platform import Platform
-from tests.agents.conftest import ALICE, EVE, PlatformFactory, new_session, say
 
 
 async def test_a_message_streams_its_tool_call_and_answer(platform: Platform) -> None:

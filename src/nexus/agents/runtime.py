@@ -33,7 +33,8 @@ from nexus.core.errors import NexusError
 from nexus.core.ids import new_id, utcnow
 from nexus.core.logging import get_logger
 from nexus.core.registry import Registry, SkillContext
-from nexus.model_router import ModelClient
+from nexus.model_router import ModelClient, profiles
+from nexus.model_router.calls import ChatRequest, request_tokens
 from nexus.model_router.results import ChatResult
 from nexus.observer.audit import AuditRecord, insert_audit
 
@@ -42,6 +43,7 @@ BUDGET_CODES = frozenset(
     {ErrorCode.BUDGET_EXCEEDED, ErrorCode.BUDGET_EXHAUSTED, ErrorCode.BUDGET_INSUFFICIENT}
 )
 DONE = frozenset({"succeeded", "failed", "denied", "cancelled"})
+MAX_TOKENS = 1024  # an agent turn's answer: short (what the budget reserves per turn)
 
 
 @dataclasses.dataclass
@@ -110,6 +112,9 @@ class AgentRuntime:
         question = next((m.content for m in reversed(messages) if m.role == "user"), "")
         facts = await self.memory.recall(session, question, scope)
         chat = prompt.conversation(session, messages, model_ids, facts)
+        short = self._unaffordable(session, chat, tools)
+        if short is not None:
+            await self._fail(run, ErrorCode.BUDGET_EXCEEDED, short)
         try:
             result = await self._chat(scope, chat, tools, session, agent_run_id)
         except NexusError as exc:
@@ -134,9 +139,31 @@ class AgentRuntime:
             chat,
             tools=openai_tools(tools),
             prefer=session.engine,
+            max_tokens=MAX_TOKENS,
             stream=True,
             on_delta=on_delta,
         )
+
+    def _unaffordable(
+        self, session: SessionRecord, chat: list[dict[str, Any]], tools: list[Any]
+    ) -> str | None:
+        """With a session budget, the turn the router would reserve must fit what is left.
+        The router would otherwise fail over to the free offline engine: the session's money
+        is spent, and the conversation must stop, not quietly change models (ADR 0303)."""
+        if session.budget_usd is None:
+            return None
+        left = session.budget_usd - session.spent_usd
+        request = ChatRequest(messages=chat, tools=openai_tools(tools), max_tokens=MAX_TOKENS)
+        usage = profiles.estimate_usage("tools", request_tokens(request), MAX_TOKENS)
+        chosen, _ = self.models.candidates(
+            "tools", prefer=session.engine, project_id=session.project_id
+        )
+        paid = [c for c in chosen if not c.provider.offline]
+        if paid and paid[0] is chosen[0]:
+            need = paid[0].model.prices.cost(usage)
+            if need > left + 1e-12:
+                return f"the next turn needs ${need:.6f}; the session has ${left:.6f} left"
+        return None
 
     async def _fail(self, run: AgentRunRecord, code: ErrorCode, message: str) -> None:
         async with self.db.transaction() as conn:
