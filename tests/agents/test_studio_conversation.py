@@ -8,11 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from tests.agents.conftest import ALICE, new_session, say
 
 from nexus.agents import studio_ops
 from nexus.orchestrator import queries
 from nexus.platform import Platform
-from tests.agents.conftest import ALICE, new_session, say
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 STORY = (
