@@ -166,6 +166,11 @@ def context(stage: str) -> dict[str, Any]:
 
 
 def main(args: argparse.Namespace) -> None:
+    if args.report_only:  # re-render REPORT.md from results.json (e.g. after findings.md)
+        saved = json.loads(RESULTS.read_text())
+        args.n, args.repeats, args.warmup = saved["args"]
+        write_report(args, saved["rows"], saved["raw"], saved["facts"])
+        return
     if args.quick:
         args.n, args.repeats, args.warmup = 10, 1, 2
     facts: dict[str, Any] = context("start")
@@ -191,7 +196,8 @@ def main(args: argparse.Namespace) -> None:
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
     ).stdout.strip()
     facts["why_no_peer"] = why
-    RESULTS.write_text(json.dumps({"rows": rows, "raw": raw, "facts": facts}, indent=1))
+    saved = {"rows": rows, "raw": raw, "facts": facts, "args": [args.n, args.repeats, args.warmup]}
+    RESULTS.write_text(json.dumps(saved, indent=1))
     write_report(args, rows, raw, facts)
 
 
@@ -280,4 +286,5 @@ if __name__ == "__main__":
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--quick", action="store_true", help="n=10, 1 repeat: a smoke run.")
     p.add_argument("--only", default="", help="Comma-separated systems (default: all).")
+    p.add_argument("--report-only", action="store_true", help="REPORT.md from results.json.")
     main(p.parse_args())
