@@ -149,6 +149,10 @@ class FakeServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Streamed chunks are small writes: without TCP_NODELAY, Nagle's algorithm and
+            # the client's delayed ACK hold each for ~40 ms, a model "think time" no
+            # real provider has at this size.
+            disable_nagle_algorithm = True
 
             def log_message(self, format: str, *args: Any) -> None:
                 return

@@ -106,7 +106,13 @@ def add_provider(
     kind: Annotated[str | None, typer.Option(help="openai | comfyui | lipsync_http")] = None,
     base_url: Annotated[str | None, typer.Option()] = None,
     api_key_env: Annotated[str | None, typer.Option(help="Env var holding the key.")] = None,
-    model: Annotated[list[str], typer.Option(help="NAME=cap1,cap2 (repeatable).")] = [],  # noqa: B006
+    model: Annotated[
+        list[str],
+        typer.Option(
+            help="NAME=cap1,cap2 (repeatable), e.g. gpt-4o-mini=chat,json,tools; 'tools': the "
+            "model calls tools (agent sessions)."
+        ),
+    ] = [],  # noqa: B006
 ) -> None:
     """Add a provider (kept in the database; the settings file is never rewritten)."""
     data = _definition(name, file, kind, base_url, api_key_env, model)
@@ -123,6 +129,14 @@ def test_provider(name: str) -> None:
         console.print(f"error[{result.code}]: {result.detail}", markup=False, highlight=False)
         raise typer.Exit(1)
     console.print(f"{result.provider}: ok, {result.detail} in {result.latency_ms:.0f} ms")
+    if result.tool_models:
+        console.print(
+            f"  tool calling (agent turns): {', '.join(result.tool_models)}", markup=False
+        )
+    if result.unlisted:
+        console.print(
+            f"  not in the provider's model list: {', '.join(result.unlisted)}", markup=False
+        )
 
 
 @providers_app.command("disable")

@@ -99,6 +99,13 @@ def spec_of(settings: ProviderSettings, *, source: str = "settings") -> Provider
             ErrorCode.CONFIG_INVALID,
             f"provider {settings.name!r} needs an http(s) base_url, got {settings.base_url!r}",
         )
+    for model in settings.models:
+        if "tools" in model.capabilities and settings.kind != "openai":
+            raise NexusError(
+                ErrorCode.CONFIG_INVALID,
+                f"provider {settings.name!r}, model {model.name!r}: only an OpenAI-compatible "
+                f"provider calls tools, not a {settings.kind} one",
+            )
     return ProviderSpec(
         name=settings.name,
         kind=settings.kind,

@@ -15,7 +15,7 @@ from nexus.model_router.providers import ProviderSpec
 
 class ModelProfile(BaseModel):
     name: str
-    capabilities: list[str]
+    capabilities: list[CapabilityName]
     context: int
     languages: list[str]
     prices: dict[str, float]
@@ -46,6 +46,13 @@ class ProviderProbe(BaseModel):
     latency_ms: float
     detail: str
     code: str | None = None
+    tool_models: list[str] = Field(
+        default_factory=list, description="Its models that declare 'tools' (agent turns)."
+    )
+    unlisted: list[str] = Field(
+        default_factory=list,
+        description="Declared models the provider's model list leaves out (OpenAI-compatible).",
+    )
 
 
 def provider_view(spec: ProviderSpec, health: HealthBoard) -> Provider:

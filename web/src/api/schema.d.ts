@@ -2733,7 +2733,7 @@ export interface components {
         /** ModelProfile */
         ModelProfile: {
             /** Capabilities */
-            capabilities: string[];
+            capabilities: ("chat" | "json" | "tools" | "embeddings" | "image" | "speech" | "video" | "lipsync")[];
             /** Concurrency */
             concurrency: number;
             /** Context */
@@ -2757,7 +2757,7 @@ export interface components {
          */
         ModelProfileSettings: {
             /** Capabilities */
-            capabilities: ("chat" | "json" | "embeddings" | "image" | "speech" | "video" | "lipsync")[];
+            capabilities: ("chat" | "json" | "tools" | "embeddings" | "image" | "speech" | "video" | "lipsync")[];
             /**
              * Concurrency
              * @description Concurrent calls per process.
@@ -3190,6 +3190,16 @@ export interface components {
             ok: boolean;
             /** Provider */
             provider: string;
+            /**
+             * Tool Models
+             * @description Its models that declare 'tools' (agent turns).
+             */
+            tool_models?: string[];
+            /**
+             * Unlisted
+             * @description Declared models the provider's model list leaves out (OpenAI-compatible).
+             */
+            unlisted?: string[];
         };
         /**
          * ProviderSettings
