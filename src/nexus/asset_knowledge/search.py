@@ -3,13 +3,14 @@ chunks), then BM25 and vector rankings per asset, fused by reciprocal rank."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
 
-from nexus.asset_knowledge import queries
+from nexus.asset_knowledge import bilingual, queries
 from nexus.asset_knowledge.bm25 import ChunkDoc, ProjectIndex
 from nexus.asset_knowledge.embed import Embedder
 from nexus.asset_knowledge.fusion import Evidence, Ranked, candidate
@@ -26,13 +27,21 @@ Method = Literal["hybrid", "keyword", "vector"]
 
 class Searcher:
     def __init__(
-        self, db: Database, embedder: Embedder, vectors: VectorIndex, *, rrf_k: int, depth: int
+        self,
+        db: Database,
+        embedder: Embedder,
+        vectors: VectorIndex,
+        *,
+        rrf_k: int,
+        depth: int,
+        bilingual: bool = True,
     ) -> None:
         self.db = db
         self.embedder = embedder
         self.vectors = vectors
         self.rrf_k = rrf_k
         self.depth = depth
+        self.bilingual = bilingual
         self._indexes: dict[tuple[str, str], tuple[tuple[int, str], ProjectIndex]] = {}
 
     async def index(self, tenant_id: str, project_id: str) -> ProjectIndex:
@@ -84,6 +93,8 @@ class Searcher:
         query_terms = terms(query)
         evidence: dict[str, Evidence] = {}
         if method in ("hybrid", "keyword"):
+            if self.bilingual and not bilingual.loaded():
+                await asyncio.to_thread(bilingual.dictionary)  # once per process
             self._keyword(index, query_terms, mask, evidence)
         if method in ("hybrid", "vector") and query.strip():
             await self._vector(index, tenant_id, project_id, query, mask, evidence)
@@ -105,7 +116,8 @@ class Searcher:
         evidence: dict[str, Evidence],
     ) -> None:
         rank = 0
-        for hit in index.search(query_terms, mask, self.depth * 4):
+        extra = bilingual.translations(query_terms) if self.bilingual else None
+        for hit in index.search(query_terms, mask, self.depth * 4, extra):
             doc = index.docs[hit.doc]
             ev = evidence.setdefault(doc.asset_id, Evidence())
             if ev.keyword is not None:

@@ -53,7 +53,12 @@ class AssetService:
         self.settings = settings
         self.cache_dir = cache_dir
         self.searcher = Searcher(
-            db, embedder, vectors, rrf_k=settings.rrf_k, depth=settings.candidates
+            db,
+            embedder,
+            vectors,
+            rrf_k=settings.rrf_k,
+            depth=settings.candidates,
+            bilingual=settings.bilingual,
         )
 
     # -- AssetLibrary -------------------------------------------------------------------
