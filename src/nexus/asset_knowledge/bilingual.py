@@ -78,8 +78,12 @@ class Dictionary:
         return tuple(out)
 
     def chinese(self, term: str) -> tuple[str, ...]:
-        """Chinese words whose first glosses are exactly this English term."""
-        return self._en_zh.get(term, ())
+        """Chinese words whose first glosses are exactly this English term (the dictionary
+        spells American: ``harbour`` is looked up as ``harbor`` too)."""
+        found = self._en_zh.get(term)
+        if found is None and "our" in term:
+            found = self._en_zh.get(term.replace("our", "or"))
+        return found or ()
 
 
 def _glosses(raw: str) -> list[str]:
