@@ -1,6 +1,7 @@
 """The studio graph with an asset library (ADR 0240): ``plan -> assets`` and ``assets``
 expands into the shots. The ``assets`` node's params carry the library's fingerprint for the
-run's project (ADR 0244): an unchanged library is a cache hit, a changed one matches again. A shot showing a matched character or place renders with
+run's project (ADR 0244): an unchanged library is a cache hit, a changed one matches again.
+A shot showing a matched character or place renders with
 ``studio.frame_assets`` after the ``asset.<entity_id>`` nodes of exactly those assets (their
 content's sha256 is in its params), so a changed choice re-runs only those shots, their clips
 and segments, and the composition; a matched music track replaces the generated bed.
