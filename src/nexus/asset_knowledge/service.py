@@ -91,9 +91,13 @@ class AssetService:
         configuration. Equal fingerprints: every search answers the same."""
         async with self.db.read() as conn:
             state = await queries.library_state(conn, tenant_id, project_id)
+        try:
+            query_model = self.embedder.current_model()
+        except NexusError:
+            query_model = ""  # nothing can embed now: a run is still created (and keyed so)
         material = {
             "assets": state,
-            "query_model": self.embedder.current_model(),
+            "query_model": query_model,
             "ranking": self.searcher.config(),
         }
         return sha256_hex(canonical_json(material))
