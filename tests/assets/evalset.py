@@ -31,6 +31,18 @@ def load_queries() -> list[dict[str, Any]]:
     return json.loads((EVAL / "queries.json").read_text("utf-8"))
 
 
+def load_heldout() -> list[dict[str, Any]]:
+    """The second query set (heldout_queries.json), written after the first had been
+    measured and never used to choose anything: each query names one facet and every asset
+    carrying it is relevant (the first set's rule)."""
+    by_facet: dict[str, list[str]] = {}
+    for entry in load_assets():
+        for facet in entry["facets"]:
+            by_facet.setdefault(facet, []).append(entry["id"])
+    queries = json.loads((EVAL / "heldout_queries.json").read_text("utf-8"))
+    return [{**q, "relevant": by_facet[q["facet"]]} for q in queries]
+
+
 def _image(entry: dict[str, Any], path: Path) -> None:
     colour = entry["colour"]
     rgb = tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from nexus.asset_knowledge.ingest import AssetInput
 from nexus.asset_knowledge.library import AssetLibrary
 from nexus.contracts.assets import AssetAdded
+from nexus.contracts.router import CallScope
 from nexus.platform import Platform
 
 from .conftest import make_image, make_wav
@@ -83,3 +86,25 @@ async def test_methods_alone_and_isolation(platform: Platform, tmp_path: Path) -
     assert await lib.search("t1", "p2", "灯塔") == []  # another project
     stats = await lib.stats("t1", "p1")
     assert stats.assets == 5 and stats.by_kind["background"] == 2 and stats.stale_chunks == 0
+
+
+async def test_filtered_vectors_rank_like_the_index(platform: Platform, tmp_path: Path) -> None:
+    """A filtered search ranks the allowed chunks in memory (ADR 0246): the same chunks and
+    similarities as the vector index's exact search over the same allowed set."""
+    await _library(platform, tmp_path)
+    lib = platform.assets
+    searcher = lib.searcher
+    index = await searcher.index("t1", "p1")
+    mask = index.mask(["portrait", "background"], None, None)
+    assert mask is not None and 0 < mask.sum() < len(index)
+    allowed = [index.docs[i].chunk_id for i in range(len(index)) if mask[i]]
+    scope = CallScope(tenant_id="t1", project_id="p1")
+    for query in ("海边的灯塔", "a girl in red", "night street"):
+        model, vector = await lib.embedder.query(scope, query)
+        matrix = searcher._matrices[("t1", "p1")]  # pyright: ignore[reportPrivateUsage]
+        memory = matrix.search(index, model, vector, mask, 10)
+        stored = await lib.vectors.search(model, "t1", "p1", vector, 10, allowed)
+        assert [c for c, _ in memory] == [c for c, _ in stored], query
+        assert np.allclose([s for _, s in memory], [s for _, s in stored], atol=1e-5)
+        found = await lib.search("t1", "p1", query, kinds=["portrait", "background"])
+        assert {c.kind for c in found} <= {"portrait", "background"}

@@ -20,18 +20,9 @@ STORY = (
 )
 
 
-# The asset-matching node re-runs in every run (the library changes outside the graph; it
-# takes milliseconds and changes nothing downstream unless a choice changed: ADR 0240).
-ALWAYS_RUN = {"assets"}
-
-
 def executed(c: httpx.Client, run_id: str) -> list[str]:
     jobs = c.get(f"/api/v1/runs/{run_id}/graph").json()["nodes"]
-    return sorted(
-        j["node_key"]
-        for j in jobs
-        if j["status"] == "succeeded" and not j["cache_hit"] and j["node_key"] not in ALWAYS_RUN
-    )
+    return sorted(j["node_key"] for j in jobs if j["status"] == "succeeded" and not j["cache_hit"])
 
 
 @pytest.fixture(scope="module")

@@ -111,6 +111,12 @@ class TokenLibrary:
             for rank, (n, a, methods) in enumerate(scored[:limit], start=1)
         ]
 
+    async def fingerprint(self, tenant_id: str, project_id: str) -> str:
+        """The project's assets as the searches see them (ADR 0244)."""
+        seen = [(a.asset_id, a.sha256, a.kind, a.tags, a.entity) for a in self.assets
+                if (a.tenant_id, a.project_id) == (tenant_id, project_id)]  # fmt: skip
+        return hashlib.sha256(repr(seen).encode()).hexdigest()
+
     async def local_path(self, tenant_id: str, asset_id: str) -> Path:
         for a in self.assets:
             if a.asset_id == asset_id and a.tenant_id == tenant_id:

@@ -83,15 +83,36 @@ def test_pins_win_and_rejections_are_never_used() -> None:
     assert m.rejected == ["a"]
 
 
-def test_without_a_library_the_graph_is_todays() -> None:
+async def test_without_a_library_the_graph_is_todays() -> None:
     registry = build_registry()
     p = StudioParams(story=STORY, resolution="640x360")
-    assert registry.pipeline("studio").build(p) == build_studio(p)
+    studio = registry.pipeline("studio")
+    assert studio.build(p) == build_studio(p) == await studio.nodes(p, "t1", "p1")
     registry.services["assets"] = TokenLibrary()
-    nodes = registry.pipeline("studio").build(p)
+    nodes = await studio.nodes(p, "t1", "p1")
     assert [n.key for n in nodes] == ["plan", "assets", "final"]
     assert nodes[0].expand is None and nodes[1].expand == "studio.expand_matched"
     assert nodes[2].gather == "assets" and nodes[2].after == ["plan", "assets"]
+
+
+async def test_the_matching_node_is_keyed_on_the_projects_library(tmp_path: Path) -> None:
+    """ADR 0244: the same library gives the same params (a cache hit); an asset added to the
+    project changes them; another project's library does not."""
+    registry = build_registry()
+    library = TokenLibrary()
+    registry.services["assets"] = library
+    studio = registry.pipeline("studio")
+    p = StudioParams(story=STORY, resolution="640x360")
+
+    async def params(project: str) -> dict[str, object]:
+        return next(n for n in await studio.nodes(p, "t1", project) if n.key == "assets").params
+
+    first = await params("p1")
+    assert first == await params("p1") and first["library"]
+    library.add("t1", "p2", tune(tmp_path / "elsewhere.wav", 1.0), "music", [], None)
+    assert await params("p1") == first
+    library.add("t1", "p1", tune(tmp_path / "calm.wav", 1.0), "music", [], None)
+    assert (await params("p1"))["library"] != first["library"]
 
 
 def test_nothing_matched_expands_like_today(tmp_path: Path) -> None:

@@ -8,8 +8,6 @@ import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { launchBrowser, REPO, startServer } from './harness.mjs'
-// The asset-matching node re-runs in every run (the library changes outside the graph; ADR 0240).
-const ALWAYS_RUN = new Set(['assets'])
 
 const ARTIFACTS = join(REPO, 'web', 'e2e', 'artifacts')
 const STORY = readFileSync(join(REPO, 'examples', 'zh', 'lighthouse-zh.md'), 'utf8')
@@ -51,7 +49,7 @@ async function apiAs(path, init = {}) {
 
 async function executedKeys() {
   await page.waitForFunction(() => document.querySelector('[data-test="executed-summary"]')?.getAttribute('data-executed')?.includes('final'))
-  return (await page.getAttribute('[data-test="executed-summary"]', 'data-executed')).split(' ').filter((k) => k && !ALWAYS_RUN.has(k)).sort()
+  return (await page.getAttribute('[data-test="executed-summary"]', 'data-executed')).split(' ').filter(Boolean).sort()
 }
 
 async function waitRun(status, timeout = RUN_TIMEOUT) {
@@ -160,7 +158,7 @@ test('edit shot 2: the page names the nodes that re-run, and only those run', as
   state.revisionId = page.url().split('/').pop()
   await waitRun('succeeded')
   await page.waitForFunction(() => document.querySelector('[data-test="executed-summary"]')?.getAttribute('data-executed')?.includes('final'))
-  const executed = (await page.getAttribute('[data-test="executed-summary"]', 'data-executed')).split(' ').filter((k) => k && !ALWAYS_RUN.has(k))
+  const executed = (await page.getAttribute('[data-test="executed-summary"]', 'data-executed')).split(' ').filter(Boolean)
   const others = executed.filter((k) => !k.startsWith('shot-001.') && !predicted.includes(k))
   assert.deepEqual(others, [], `nodes outside shot 2's re-run: ${others.join(' ')}`)
   assert.ok(executed.some((k) => k.startsWith('shot-001.tts.')), executed.join(' '))

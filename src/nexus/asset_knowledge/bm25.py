@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -83,19 +83,27 @@ class ProjectIndex:
         return keep
 
     def search(
-        self, query_terms: Sequence[str], mask: npt.NDArray[np.bool_] | None, k: int
+        self,
+        query_terms: Sequence[str],
+        mask: npt.NDArray[np.bool_] | None,
+        k: int,
+        extra: Mapping[str, float] | None = None,
     ) -> list[KeywordHit]:
-        """The ``k`` best chunks with a positive score, best first (ties: chunk order)."""
+        """The ``k`` best chunks with a positive score, best first (ties: chunk order).
+        ``extra``: more terms with their weights (the query's translations, ADR 0245)."""
         if not self.docs:
             return []
         scores = np.zeros(len(self.docs), dtype=np.float32)
-        unique = list(dict.fromkeys(query_terms))
-        for term in unique:
+        weights = dict.fromkeys(query_terms, 1.0)
+        for term, weight in (extra or {}).items():
+            weights.setdefault(term, weight)
+        unique = list(weights)
+        for term, weight in weights.items():
             posting = self.postings.get(term)
             if posting is None:
                 continue
             ids, tfs = posting
-            scores[ids] += self.idf[term] * tfs * (K1 + 1) / (tfs + self._norm[ids])
+            scores[ids] += weight * self.idf[term] * tfs * (K1 + 1) / (tfs + self._norm[ids])
         if mask is not None:
             scores[~mask] = 0.0
         positive = np.flatnonzero(scores > 0)

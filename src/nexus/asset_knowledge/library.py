@@ -26,6 +26,11 @@ class AssetLibrary(Protocol):
         """Hybrid search within one project's library (soft-deleted assets never returned)."""
         ...
 
+    async def fingerprint(self, tenant_id: str, project_id: str) -> str:
+        """Changes exactly when a search of the project could answer differently (an asset
+        added, changed or deleted, another embedding model, another ranking): ADR 0244."""
+        ...
+
     async def local_path(self, tenant_id: str, asset_id: str) -> Path:
         """A local file with the asset's content (materialised from S3 in cluster mode)."""
         ...

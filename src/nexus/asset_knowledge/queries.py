@@ -121,6 +121,16 @@ async def revision(conn: Conn, tenant_id: str, project_id: str) -> tuple[int, st
     return int(row[0] or 0), str(row[1])
 
 
+async def library_state(conn: Conn, tenant_id: str, project_id: str) -> list[tuple[str, int, str]]:
+    """(asset id, version, embedding model) of the project's live assets, by id."""
+    rows = await conn.execute(
+        select(A.c.asset_id, A.c.version, A.c.embed_model)
+        .where(A.c.tenant_id == tenant_id, A.c.project_id == project_id, A.c.deleted_at.is_(None))
+        .order_by(A.c.asset_id)
+    )
+    return [(r.asset_id, int(r.version), r.embed_model or "") for r in rows]
+
+
 async def live_chunks(conn: Conn, tenant_id: str, project_id: str) -> Sequence[Any]:
     """The project's searchable chunks with their asset's facts, in a stable order."""
     query = (
@@ -131,6 +141,7 @@ async def live_chunks(conn: Conn, tenant_id: str, project_id: str) -> Sequence[A
             C.c.text,
             C.c.terms,
             C.c.embed_model,
+            C.c.vector,
             A.c.kind,
             A.c.tags,
             A.c.entity,

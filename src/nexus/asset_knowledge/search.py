@@ -3,13 +3,16 @@ chunks), then BM25 and vector rankings per asset, fused by reciprocal rank."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
-from typing import Literal
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 
-from nexus.asset_knowledge import queries
+from nexus.asset_knowledge import bilingual, queries
 from nexus.asset_knowledge.bm25 import ChunkDoc, ProjectIndex
 from nexus.asset_knowledge.embed import Embedder
 from nexus.asset_knowledge.fusion import Evidence, Ranked, candidate
@@ -22,18 +25,30 @@ from nexus.core.logging import get_logger
 
 log = get_logger(__name__)
 Method = Literal["hybrid", "keyword", "vector"]
+# Part of the library fingerprint (ADR 0244): bump it when the same library and query would
+# rank differently (terms, fusion, translations), so the pipeline matches again.
+RANKING_VERSION = 2
 
 
 class Searcher:
     def __init__(
-        self, db: Database, embedder: Embedder, vectors: VectorIndex, *, rrf_k: int, depth: int
+        self,
+        db: Database,
+        embedder: Embedder,
+        vectors: VectorIndex,
+        *,
+        rrf_k: int,
+        depth: int,
+        bilingual: bool = True,
     ) -> None:
         self.db = db
         self.embedder = embedder
         self.vectors = vectors
         self.rrf_k = rrf_k
         self.depth = depth
+        self.bilingual = bilingual
         self._indexes: dict[tuple[str, str], tuple[tuple[int, str], ProjectIndex]] = {}
+        self._matrices: dict[tuple[str, str], ProjectVectors] = {}
 
     async def index(self, tenant_id: str, project_id: str) -> ProjectIndex:
         """The project's keyword index, rebuilt when its revision moved."""
@@ -58,10 +73,16 @@ class Searcher:
         ]
         built = ProjectIndex(docs)
         self._indexes[key] = (rev, built)
+        self._matrices[key] = ProjectVectors.of(rows)
         return built
+
+    def config(self) -> list[object]:
+        """What, besides the library, decides the answers (for the fingerprint)."""
+        return [RANKING_VERSION, self.rrf_k, self.depth, self.bilingual]
 
     def forget(self, tenant_id: str, project_id: str) -> None:
         self._indexes.pop((tenant_id, project_id), None)
+        self._matrices.pop((tenant_id, project_id), None)
 
     async def search(
         self,
@@ -84,6 +105,8 @@ class Searcher:
         query_terms = terms(query)
         evidence: dict[str, Evidence] = {}
         if method in ("hybrid", "keyword"):
+            if self.bilingual and not bilingual.loaded():
+                await asyncio.to_thread(bilingual.dictionary)  # once per process
             self._keyword(index, query_terms, mask, evidence)
         if method in ("hybrid", "vector") and query.strip():
             await self._vector(index, tenant_id, project_id, query, mask, evidence)
@@ -105,7 +128,8 @@ class Searcher:
         evidence: dict[str, Evidence],
     ) -> None:
         rank = 0
-        for hit in index.search(query_terms, mask, self.depth * 4):
+        extra = bilingual.translations(query_terms) if self.bilingual else None
+        for hit in index.search(query_terms, mask, self.depth * 4, extra):
             doc = index.docs[hit.doc]
             ev = evidence.setdefault(doc.asset_id, Evidence())
             if ev.keyword is not None:
@@ -126,10 +150,14 @@ class Searcher:
     ) -> None:
         scope = CallScope(tenant_id=tenant_id, project_id=project_id)
         model, vector = await self.embedder.query(scope, query)
-        allowed = None if mask is None else [index.docs[i].chunk_id for i in np.flatnonzero(mask)]
-        hits = await self.vectors.search(
-            model, tenant_id, project_id, vector, self.depth * 4, allowed
-        )
+        matrix = self._matrices.get((tenant_id, project_id))
+        if mask is not None and matrix is not None:
+            # filtered: exact over the allowed chunks in memory (ADR 0246), not the index
+            hits = matrix.search(index, model, vector, mask, self.depth * 4)
+        else:
+            hits = await self.vectors.search(
+                model, tenant_id, project_id, vector, self.depth * 4, None
+            )
         rank = 0
         for chunk_id, similarity in hits:
             i = index.by_chunk.get(chunk_id)
@@ -143,6 +171,48 @@ class Searcher:
             ev.vector = Ranked(rank, similarity, chunk_id, doc.text)
             if rank >= self.depth:
                 break
+
+
+@dataclass(frozen=True)
+class ProjectVectors:
+    """The project's chunk vectors in chunk order (the BM25 index's), for filtered searches:
+    a row is usable when it is of the model that embedded the query."""
+
+    models: npt.NDArray[np.object_]
+    matrix: npt.NDArray[np.float32]
+
+    @classmethod
+    def of(cls, rows: Sequence[Any]) -> ProjectVectors:
+        dims = next((len(r.vector) // 4 for r in rows if r.vector), 0)
+        matrix = np.zeros((len(rows), dims), dtype=np.float32)
+        models = np.array([r.embed_model or "" for r in rows], dtype=object)
+        for i, r in enumerate(rows):
+            if r.vector and len(r.vector) == dims * 4:
+                matrix[i] = np.frombuffer(r.vector, "<f4")
+            else:
+                models[i] = ""
+        return cls(models, matrix)
+
+    def search(
+        self,
+        index: ProjectIndex,
+        model: str,
+        vector: npt.NDArray[np.float32],
+        mask: npt.NDArray[np.bool_],
+        k: int,
+    ) -> list[tuple[str, float]]:
+        """Exact cosine (rows are unit length) over the allowed chunks, best first."""
+        if self.matrix.shape[1] != vector.shape[0]:
+            return []
+        rows = np.flatnonzero(mask & (self.models == model))
+        if rows.size == 0:
+            return []
+        sims = self.matrix[rows] @ vector
+        if rows.size > k:
+            top = np.argpartition(-sims, k - 1)[:k]
+            rows, sims = rows[top], sims[top]
+        found = [(index.docs[int(i)].chunk_id, float(s)) for i, s in zip(rows, sims, strict=True)]
+        return sorted(found, key=lambda hit: (-round(hit[1], 6), hit[0]))
 
 
 def _fused_key(asset_id: str, ev: Evidence, k: int) -> tuple[float, int, str]:

@@ -27,7 +27,7 @@ from nexus.contracts.router import CallScope
 from nexus.contracts.studio import AssetCandidate, AssetKind
 from nexus.core.db import Database
 from nexus.core.errors import NexusError
-from nexus.core.ids import new_id, utcnow
+from nexus.core.ids import canonical_json, new_id, sha256_hex, utcnow
 from nexus.core.logging import get_logger
 from nexus.core.settings import AssetsSettings
 from nexus.core.storage import ArtifactStore
@@ -53,7 +53,12 @@ class AssetService:
         self.settings = settings
         self.cache_dir = cache_dir
         self.searcher = Searcher(
-            db, embedder, vectors, rrf_k=settings.rrf_k, depth=settings.candidates
+            db,
+            embedder,
+            vectors,
+            rrf_k=settings.rrf_k,
+            depth=settings.candidates,
+            bilingual=settings.bilingual,
         )
 
     # -- AssetLibrary -------------------------------------------------------------------
@@ -79,6 +84,23 @@ class AssetService:
             limit=limit,
             method=method,
         )
+
+    async def fingerprint(self, tenant_id: str, project_id: str) -> str:
+        """What a search of the project can see (ADR 0244): every live asset's id and version,
+        the model its vectors are of, the model that embeds queries now and the ranking's
+        configuration. Equal fingerprints: every search answers the same."""
+        async with self.db.read() as conn:
+            state = await queries.library_state(conn, tenant_id, project_id)
+        try:
+            query_model = self.embedder.current_model()
+        except NexusError:
+            query_model = ""  # nothing can embed now: a run is still created (and keyed so)
+        material = {
+            "assets": state,
+            "query_model": query_model,
+            "ranking": self.searcher.config(),
+        }
+        return sha256_hex(canonical_json(material))
 
     async def local_path(self, tenant_id: str, asset_id: str) -> Path:
         async with self.db.read() as conn:

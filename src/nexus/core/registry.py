@@ -8,7 +8,7 @@ process executors) taking ``(input_model, SkillContext)`` and returning the outp
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -158,12 +158,25 @@ Expander = Callable[[NodeSpec, dict[str, Any], dict[str, Any]], list[NodeSpec]]
 """(parent node, parent output, run params) -> child nodes."""
 
 
+ScopedBuild = Callable[[Any, str, str], Awaitable[list[NodeSpec]]]
+"""(params, tenant id, project id) -> the run's nodes."""
+
+
 @dataclass(frozen=True)
 class Pipeline:
     name: str
     params_model: type[BaseModel]
     build: Callable[[Any], list[NodeSpec]]
     description: str = ""
+    # For a graph that also depends on the run's project outside its params (the studio's
+    # asset library fingerprint, ADR 0244); runs are built with it when it is set.
+    build_in_project: ScopedBuild | None = None
+
+    async def nodes(self, params: Any, tenant_id: str, project_id: str) -> list[NodeSpec]:
+        """The nodes of a run of this pipeline in ``tenant_id``/``project_id``."""
+        if self.build_in_project is None:
+            return self.build(params)
+        return await self.build_in_project(params, tenant_id, project_id)
 
 
 class Registry:

@@ -363,6 +363,9 @@ class AssetsSettings(BaseModel):
     chunk_chars: int = Field(default=600, ge=100, description="Text references: chunk size.")
     rrf_k: int = Field(default=60, ge=1, description="Reciprocal rank fusion constant (ADR 0234).")
     candidates: int = Field(default=50, ge=1, description="Per method, before fusion.")
+    bilingual: bool = Field(
+        default=True, description="Keyword queries also in the other language (ADR 0245)."
+    )
     embed_batch: int = Field(default=32, ge=1)
     vectors_path: Path | None = Field(
         default=None,

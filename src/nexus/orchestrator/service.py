@@ -73,7 +73,7 @@ class Orchestrator(
             "parent_run_id": parent_run_id,
             "hold": hold,
         }
-        nodes = spec.build(validated)
+        nodes = await spec.nodes(validated, tenant_id, project_id)
         if hold is not None:
             nodes = hold_roots(nodes)
         return await self._insert_run(nodes, request, idempotency_key)

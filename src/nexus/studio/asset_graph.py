@@ -1,5 +1,7 @@
 """The studio graph with an asset library (ADR 0240): ``plan -> assets`` and ``assets``
-expands into the shots. A shot showing a matched character or place renders with
+expands into the shots. The ``assets`` node's params carry the library's fingerprint for the
+run's project (ADR 0244): an unchanged library is a cache hit, a changed one matches again.
+A shot showing a matched character or place renders with
 ``studio.frame_assets`` after the ``asset.<entity_id>`` nodes of exactly those assets (their
 content's sha256 is in its params), so a changed choice re-runs only those shots, their clips
 and segments, and the composition; a matched music track replaces the generated bed.
@@ -7,7 +9,6 @@ and segments, and the composition; a matched music track replaces the generated 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -25,8 +26,11 @@ def asset_node_key(entity_id: str) -> str:
     return f"asset.{entity_id}"
 
 
-def with_matching(nodes: list[NodeSpec], run: dict[str, Any], rule: MatchRule) -> list[NodeSpec]:
-    """The library variant of the graph: the plan's expansion moves to the ``assets`` node."""
+def with_matching(
+    nodes: list[NodeSpec], run: dict[str, Any], rule: MatchRule, library: str
+) -> list[NodeSpec]:
+    """The library variant of the graph: the plan's expansion moves to the ``assets`` node;
+    ``library`` is ``AssetLibrary.fingerprint`` of the run's project."""
     out: list[NodeSpec] = []
     for node in nodes:
         if node.key == "plan":
@@ -41,7 +45,7 @@ def with_matching(nodes: list[NodeSpec], run: dict[str, Any], rule: MatchRule) -
         "pins": dict(run.get("asset_pins") or {}),
         "rejects": {k: list(v) for k, v in (run.get("asset_rejects") or {}).items()},
         "rule": rule.model_dump(mode="json"),
-        "epoch": time.time_ns(),  # the library changes outside the graph: always ask again
+        "library": library,  # what the searches can see: a changed library re-matches
     }
     match = NodeSpec(key=ASSETS_NODE, skill="studio.match_assets", params=params,
                      after=["plan"], expand="studio.expand_matched")  # fmt: skip

@@ -47,7 +47,9 @@ class MatchIn(StrictModel):
     rejects: dict[str, list[str]] = Field(default_factory=dict)
     rule: MatchRule = Field(default_factory=MatchRule)
     mood: str = "calm"
-    epoch: int = Field(default=0, description="When the run was built: the library changes.")
+    library: str = Field(
+        default="", description="The library's fingerprint for the project (ADR 0244)."
+    )
 
 
 class MatchOut(StrictModel):
@@ -220,7 +222,7 @@ def register_asset_skills(registry: Registry) -> None:
     lib = AssetSkills(registry)
     retry = RetryPolicy(max_attempts=3, base_s=0.5, max_s=10)
     skills: list[Row] = [
-        ("studio.match_assets", "1", MatchIn, MatchOut, lib.match, "async", "data"),
+        ("studio.match_assets", "2", MatchIn, MatchOut, lib.match, "async", "data"),
         ("studio.asset", "1", AssetIn, AssetOut, lib.fetch, "async", "data"),
         (
             "studio.frame_assets",

@@ -68,7 +68,10 @@ def queries_for(pack: EntityPack, mood: str) -> list[MatchQuery]:
 
 def _entity_query(e: Entity, role: Literal["character", "place"], kind: AssetKind) -> MatchQuery:
     names = list(dict.fromkeys([e.name, *e.aliases]))
-    words = [*names, role, e.gender if e.gender != "unknown" else ""]
+    # Not the role word ("character", "place"): the kind filter already says it, and every
+    # background's indexed words include "place", so it would rank every one by keyword and
+    # leave no margin between them under rank fusion (ADR 0244).
+    words = [*names, e.gender if e.gender != "unknown" else ""]
     return MatchQuery(
         entity_id=e.entity_id, name=e.name, role=role, kind=kind,
         query=" ".join(w for w in words if w), names=names,

@@ -445,11 +445,17 @@ def register(registry: Registry, models: StudioModels | None = None) -> None:
 
     def build(p: StudioParams) -> list[NodeSpec]:
         """Without a library (``services["assets"]``) exactly ``build_studio`` (ADR 0240)."""
+        return build_studio(p)
+
+    async def build_in_project(p: StudioParams, tenant_id: str, project_id: str) -> list[NodeSpec]:
+        """With a library, matching keyed on its fingerprint for the project (ADR 0244)."""
         nodes = build_studio(p)
-        if registry.services.get("assets") is None:
+        library = registry.services.get("assets")
+        if library is None:
             return nodes
         rule = MatchRule.model_validate(registry.services.get("asset_matching") or {})
-        return asset_graph.with_matching(nodes, p.model_dump(mode="json"), rule)
+        fingerprint = await library.fingerprint(tenant_id, project_id)
+        return asset_graph.with_matching(nodes, p.model_dump(mode="json"), rule, fingerprint)
 
     registry.add_pipeline(
         Pipeline(
@@ -457,5 +463,6 @@ def register(registry: Registry, models: StudioModels | None = None) -> None:
             StudioParams,
             build,
             "Story to narrated, subtitled video (offline engines, or models where configured).",
+            build_in_project=build_in_project,
         )
     )
