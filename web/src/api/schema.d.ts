@@ -2757,7 +2757,7 @@ export interface components {
          */
         ModelProfileSettings: {
             /** Capabilities */
-            capabilities: ("chat" | "json" | "embeddings" | "image" | "speech" | "video" | "lipsync")[];
+            capabilities: ("chat" | "json" | "tools" | "embeddings" | "image" | "speech" | "video" | "lipsync")[];
             /**
              * Concurrency
              * @description Concurrent calls per process.
