@@ -5,12 +5,10 @@ Each test gets its own database (and Redis key prefix), migrated."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
-import asyncpg
 import pytest
 import redis.asyncio as aioredis
 
@@ -21,11 +19,11 @@ from nexus.core.db import Database
 from nexus.core.migrate import migrate
 from nexus.core.redis_cache import RedisCache
 from tests.integration.conftest import (
-    PG_ADMIN_DSN,
     REDIS_URL,
     private_redis,  # noqa: F401 - the fixture
     unique_name,
 )
+from tests.integration.pg_template import migrated_pg_database
 
 
 @dataclass
@@ -41,26 +39,16 @@ class Backend:
 
 @asynccontextmanager
 async def database(tmp_path: Path, kind: str) -> AsyncIterator[Database]:
-    """A migrated database of the test's own (PostgreSQL: created here, dropped after)."""
-    name = unique_name("db").replace("-", "_")
-    if kind == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'nexus.db'}"
-    else:
-        admin = await asyncpg.connect(PG_ADMIN_DSN)
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        await admin.close()
-        url = urlsplit(PG_ADMIN_DSN)._replace(path=f"/{name}").geturl()
-        url = url.replace("postgresql://", "postgresql+asyncpg://", 1)
-    db = Database.from_url(url, pool_size=20)
-    try:
-        await migrate(db.engine)
+    """A migrated database of the test's own (PostgreSQL: a template copy, dropped after)."""
+    async with AsyncExitStack() as stack:
+        if kind == "sqlite":
+            url = f"sqlite+aiosqlite:///{tmp_path / 'nexus.db'}"
+        else:  # a copy of the migrated template, dropped last
+            url = (await stack.enter_async_context(migrated_pg_database())).url
+        db = Database.from_url(url, pool_size=20)
+        stack.push_async_callback(db.dispose)
+        await migrate(db.engine)  # SQLite: the history; PostgreSQL: finds it current
         yield db
-    finally:
-        await db.dispose()
-        if kind != "sqlite":
-            admin = await asyncpg.connect(PG_ADMIN_DSN)
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await admin.close()
 
 
 async def drop_prefix(prefix: str) -> None:

@@ -71,6 +71,9 @@ def server_env(data_dir: Path, **extra: str) -> dict[str, str]:
         NEXUS_GATEWAY__MAX_BODY_BYTES=str(BODY_LIMIT),
         NEXUS_ORCHESTRATOR__PROCESS_WORKERS="0",
         NEXUS_LOG_FORMAT="json",
+        # the session's world logs in once; its tokens must outlive a loaded run (the
+        # default 15 min expired mid-suite: 401s in the files that ran last)
+        NEXUS_GATEWAY__ACCESS_TOKEN_TTL_S="86400",
         **extra,
     )
     return env
@@ -85,7 +88,10 @@ def start_server(data_dir: Path, port: int, env: dict[str, str]) -> subprocess.P
         if proc.poll() is not None:
             raise RuntimeError((data_dir / "server.log").read_text())
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+            # a generous per-request timeout: on a loaded machine the first answers take
+            # seconds, and a 1 s timeout kept failing until the deadline (the deadline only
+            # turns a hang into a failure)
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=15).status_code == 200:
                 return proc
         except httpx.TransportError:
             time.sleep(0.2)

@@ -3,12 +3,9 @@ detection, API keys, projects and stories (the HTTP suite runs on SQLite)."""
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from nexus.core.errors import NexusError
@@ -17,32 +14,25 @@ from nexus.gateway.app import build_gateway
 from nexus.gateway.services import accounts, apikeys, projects, stories
 from nexus.gateway.state import Gateway
 from nexus.platform import Platform
+from tests.integration.pg_template import migrated_pg_database
 
 pytestmark = pytest.mark.postgres
-PG_ADMIN_DSN = os.environ.get("NEXUS_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 @pytest.fixture
 async def gw(tmp_path: Path) -> AsyncIterator[Gateway]:
-    name = f"nexus_gw_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(PG_ADMIN_DSN)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    base = PG_ADMIN_DSN.replace("postgresql://", "postgresql+asyncpg://").rsplit("/", 1)[0]
-    settings = load_settings(
-        env="test",
-        data_dir=tmp_path,
-        database={"url": f"{base}/{name}"},
-        gateway={"jwt_secret": "p" * 40},
-    )
-    platform = await Platform(settings).open()
-    try:
-        yield build_gateway(settings, platform)
-    finally:
-        await platform.close()
-        admin = await asyncpg.connect(PG_ADMIN_DSN)
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        await admin.close()
+    async with migrated_pg_database() as pg:  # a copy of the migrated template
+        settings = load_settings(
+            env="test",
+            data_dir=tmp_path,
+            database={"url": pg.url},
+            gateway={"jwt_secret": "p" * 40},
+        )
+        platform = await Platform(settings).open()
+        try:
+            yield build_gateway(settings, platform)
+        finally:
+            await platform.close()
 
 
 async def test_accounts_keys_projects_on_postgres(gw: Gateway) -> None:

@@ -61,6 +61,9 @@ def cluster_env(settings: Settings, data_dir: Path, **extra: str) -> dict[str, s
         "NEXUS_ORCHESTRATOR__SWEEP_INTERVAL_S": "0.5",
         "NEXUS_ORCHESTRATOR__PROCESS_WORKERS": "1",
         "NEXUS_LOG_FORMAT": "json",
+        # no fixed /metrics port (9100 by default): two tests' processes would race for it
+        # (a test that scrapes passes its own free port)
+        "NEXUS_METRICS_PORT": "0",
     }
     env.update(extra)
     return env

@@ -34,7 +34,14 @@ from tests.integration.cluster_procs import (
 )
 from tests.integration.conftest import PrivateRedis, port_open, wait_port
 
-pytestmark = [pytest.mark.cluster, pytest.mark.slow, pytest.mark.timeout(420)]
+# exclusive: it restarts the shared PostgreSQL server and RabbitMQ, which would fail whatever
+# another xdist worker runs meanwhile (scripts/pytest.sh runs it alone, after the rest)
+pytestmark = [
+    pytest.mark.cluster,
+    pytest.mark.slow,
+    pytest.mark.exclusive,
+    pytest.mark.timeout(420),
+]
 RUNS = int(os.environ.get("NEXUS_CHAOS_RUNS", "100"))
 EVENTS = int(os.environ.get("NEXUS_CHAOS_EVENTS", "14"))
 PG_RESTARTS = int(os.environ.get("NEXUS_CHAOS_PG_RESTARTS", "1"))

@@ -28,7 +28,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 def database_url(backend: str, request: pytest.FixtureRequest) -> str | None:
     if backend == "sqlite":
         return None
-    return str(request.getfixturevalue("pg_database").url)
+    return str(request.getfixturevalue("pg_migrated_database").url)
 
 
 @pytest.fixture

@@ -2,44 +2,30 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 
-import asyncpg
 import pytest
 
 from nexus.core.db import Database
 from nexus.core.migrate import migrate
 from nexus.observer.audit import AuditRecord, list_audit, record_audit
-
-PG_ADMIN_DSN = os.environ.get("NEXUS_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+from tests.integration.pg_template import migrated_pg_database
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 async def db(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Database]:
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('audit') / 'nexus.db'}"
-        name = None
-    else:
-        name = f"nexus_audit_{uuid.uuid4().hex[:10]}"
-        admin = await asyncpg.connect(PG_ADMIN_DSN)
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        await admin.close()
-        url = PG_ADMIN_DSN.replace("postgresql://", "postgresql+asyncpg://").rsplit("/", 1)[0]
-        url = f"{url}/{name}"
-    database = Database.from_url(url)
-    await migrate(database.engine)
-    try:
+    async with AsyncExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('audit') / 'nexus.db'}"
+        else:  # a copy of the migrated template, dropped last
+            url = (await stack.enter_async_context(migrated_pg_database())).url
+        database = Database.from_url(url)
+        stack.push_async_callback(database.dispose)
+        await migrate(database.engine)  # SQLite: the history; PostgreSQL: finds it current
         yield database
-    finally:
-        await database.dispose()
-        if name is not None:
-            admin = await asyncpg.connect(PG_ADMIN_DSN)
-            await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-            await admin.close()
 
 
 def entry(action: str, tenant_id: str | None, **kw: object) -> AuditRecord:

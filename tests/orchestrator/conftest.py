@@ -43,7 +43,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 def database_url(backend: str, request: pytest.FixtureRequest) -> str | None:
     if backend == "sqlite":
         return None
-    pg = request.getfixturevalue("pg_database")
+    pg = request.getfixturevalue("pg_migrated_database")
     return str(pg.url)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -14,6 +15,14 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from nexus.core.migrate import alembic_config
 from nexus.migrations.metadata import target_metadata
+
+
+@pytest.fixture
+def database_url(backend: str, request: pytest.FixtureRequest) -> str | None:
+    """An empty database (the conftest's is a migrated copy): these tests run the history."""
+    if backend == "sqlite":
+        return None
+    return str(request.getfixturevalue("pg_database").url)
 
 
 def _url(tmp_path: Path, database_url: str | None) -> str:

@@ -84,7 +84,7 @@ def skills_registry() -> Registry:
 def database_url(request: pytest.FixtureRequest) -> str | None:
     if request.param == "sqlite":
         return None
-    return str(request.getfixturevalue("pg_database").url)
+    return str(request.getfixturevalue("pg_migrated_database").url)
 
 
 @pytest.fixture
