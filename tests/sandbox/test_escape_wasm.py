@@ -22,10 +22,10 @@ pytestmark = pytest.mark.timeout(60)
 
 
 def attempt(engine: WasmEngine, language: WasmLanguage, source: str) -> NexusError:
-    started = time.monotonic()
+    # Contained: the sandbox's own error, never a hang (the module's pytest timeout bounds it;
+    # no wall-clock assertion, which a loaded machine would break).
     with pytest.raises(NexusError) as caught:
         run_wasm(engine, language, source, {}, LIMITS)
-    assert time.monotonic() - started < LIMITS.wall_s + 5  # contained in seconds
     return caught.value
 
 
