@@ -14,11 +14,10 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Protocol
 
-from sqlalchemy import update
-
 from nexus.agents import store, studio_ops
 from nexus.agents.hub import TokenHub
 from nexus.agents.loop import PIPELINE
+from nexus.agents.reconcile import reconcile
 from nexus.agents.tools import ToolBox
 from nexus.contracts.agents import (
     AgentEvent,
@@ -32,13 +31,10 @@ from nexus.contracts.agents import (
 from nexus.contracts.errors import ErrorCode
 from nexus.contracts.governance import Principal
 from nexus.core import telemetry
-from nexus.core.db import Conn, Database
+from nexus.core.db import Database
 from nexus.core.errors import NexusError
 from nexus.core.logging import get_logger
-from nexus.governance import approvals
 from nexus.observer.audit import AuditRecord, insert_audit
-from nexus.orchestrator import queries
-from nexus.orchestrator.states import RUN_TERMINAL, RunState
 
 log = get_logger(__name__)
 POLL_S = 0.25
@@ -287,84 +283,5 @@ class AgentService:
         session = await self.get_session(principal, session_id)
         return await self.toolbox.tools(principal, session)
 
-    # -- reconciliation -------------------------------------------------------------------
     async def reconcile(self, agent_run_id: str) -> None:
-        """Bring the agent run in line with its orchestrator run: end it when the run ended
-        outside a turn; give held tool calls their approval (and ``approval_needed``)."""
-        async with self.db.read() as conn:
-            row = await store.agent_run_row(conn, agent_run_id)
-            if row.status in store.TERMINAL or row.run_id is None:
-                return
-            orch = await queries.read_run(conn, row.run_id)
-            held = [
-                c
-                for c in await store.list_tool_calls(conn, agent_run_id)
-                if c.status == "waiting_approval" and c.approval_id is None
-            ]
-        if RunState(orch.status) in RUN_TERMINAL:
-            await self._end(row, orch)
-            return
-        if held:
-            await self._file_approvals(row, held)
-
-    async def _end(self, row: Any, orch: Any) -> None:
-        status = "cancelled" if orch.status == RunState.CANCELLED.value else "failed"
-        if orch.status == RunState.SUCCEEDED.value:
-            status = "succeeded"
-        code = None if status == "succeeded" else (orch.error_code or ErrorCode.INTERNAL.value)
-        async with self.db.transaction() as conn:
-            run = store.run_of(row)
-            for call in await store.list_tool_calls(conn, row.agent_run_id):
-                if call.status in ("pending", "waiting_approval", "running"):
-                    await store.update_tool_call(
-                        conn, call.tool_call_id, status="cancelled", error_code=code
-                    )
-            await store.finish_run(
-                conn, run, status, error_code=code, error_message=orch.error_message
-            )
-        self.hub.publish(row.agent_run_id, "")
-
-    async def _file_approvals(self, row: Any, held: list[ToolCallRecord]) -> None:
-        async with self.db.read() as conn:
-            pending = await approvals.list_approvals(conn, row.tenant_id, run_id=row.run_id)
-            jobs = {j.node_key: j.job_id for j in await queries.list_jobs(conn, str(row.run_id))}
-        by_job = {a.job_id: a for a in pending if a.job_id}
-        for call in held:
-            job_id = jobs.get(await self._node_key(call))
-            found = by_job.get(job_id) if job_id else None
-            if found is None:
-                continue
-            async with self.db.transaction() as conn:
-                if not await _claim_approval(conn, call.tool_call_id, found.approval_id, job_id):
-                    continue
-                record = await store.read_tool_call(conn, call.tool_call_id)
-                await store.add_event(
-                    conn,
-                    row.agent_run_id,
-                    row.tenant_id,
-                    "approval_needed",
-                    {
-                        "tool_call": record.model_dump(mode="json"),
-                        "approval_id": found.approval_id,
-                        "reasons": found.reasons,
-                        "expires_at": found.expires_at.isoformat(),
-                    },
-                )
-            self.hub.publish(row.agent_run_id, "")
-
-    async def _node_key(self, call: ToolCallRecord) -> str:
-        async with self.db.read() as conn:
-            return str((await store.tool_call_row(conn, call.tool_call_id)).node_key)
-
-
-async def _claim_approval(
-    conn: Conn, tool_call_id: str, approval_id: str, job_id: str | None
-) -> bool:
-    """Set the approval once (False: another reader did)."""
-    tc = store.TOOL_CALLS
-    result = await conn.execute(
-        update(tc)
-        .where(tc.c.tool_call_id == tool_call_id, tc.c.approval_id.is_(None))
-        .values(approval_id=approval_id, job_id=job_id)
-    )
-    return bool(result.rowcount)
+        await reconcile(self.db, self.hub, agent_run_id)

@@ -17,7 +17,8 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from nexus.agents import store, studio_ops, studio_revisions
-from nexus.agents.runtime import AgentRuntime, ToolContext
+from nexus.agents.runtime import AgentRuntime
+from nexus.agents.tool_calls import ToolContext
 from nexus.contracts.errors import ErrorCode
 from nexus.contracts.governance import SkillPermissions
 from nexus.contracts.studio import EntityEdit, EntityPack, ShotEdit, ShotPlan
