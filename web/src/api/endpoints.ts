@@ -101,6 +101,18 @@ export function endpoints(c: ApiClient) {
     readBudget: (scope: T.BudgetScope, scopeId: string) =>
       c.request<T.Budget>('GET', `/api/v1/budgets/${scope}/${enc(scopeId)}`),
     setBudget: (body: T.BudgetSet) => c.request<T.Budget>('PUT', '/api/v1/budgets', { json: body }),
+
+    readPolicy: () => c.request<T.Policy>('GET', '/api/v1/policies'),
+    policyHistory: () => c.request<T.PolicyHistory>('GET', '/api/v1/policies/history'),
+    setPolicy: (body: T.PolicySet) => c.request<T.Policy>('PUT', '/api/v1/policies', { json: body }),
+    evaluatePolicy: (body: T.PolicyEvaluate) =>
+      c.request<T.PolicyEvaluation>('POST', '/api/v1/policies/evaluate', { json: body }),
+    listApprovals: (status: T.ApprovalStatus) =>
+      c.request<T.ApprovalPage>('GET', `/api/v1/approvals?status=${status}`),
+    decideApproval: (approvalId: string, approve: boolean, reason: string) =>
+      c.request<T.Approval>('POST', `/api/v1/approvals/${enc(approvalId)}/${approve ? 'approve' : 'reject'}`, {
+        json: { reason },
+      }),
   }
 }
 

@@ -53,6 +53,16 @@ export type CuePage = S['CuePage']
 export type CueRevision = S['CueRevision']
 export type Waveform = S['Waveform']
 export type WaveTrack = Waveform['track']
+export type Policy = S['Policy']
+export type PolicyHistory = S['PolicyHistory']
+export type PolicySet = S['PolicySet']
+export type PolicyInput = S['PolicyInput']
+export type PolicyDecision = S['PolicyDecision']
+export type PolicyEvaluate = S['PolicyEvaluate']
+export type PolicyEvaluation = S['PolicyEvaluation']
+export type Approval = S['Approval']
+export type ApprovalPage = S['ApprovalPage']
+export type ApprovalStatus = Approval['status']
 
 /** One SSE message of /runs/{run_id}/events (EventEnvelope; not in the document's schemas). */
 export interface EventEnvelope {
