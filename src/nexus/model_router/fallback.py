@@ -2,7 +2,8 @@
 
 A provider error (down, rate limited past its Retry-After, 5xx, invalid answers) moves on
 to the next candidate and reports the hop; a budget refusal moves on only to a cheaper
-candidate (the offline engine is free). Anything else is the caller's problem and stops.
+candidate (the offline engine is free). Anything else is the caller's problem and stops,
+and so does any error after part of a streamed answer reached the caller (ADR 0310).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from nexus.contracts.errors import ErrorCode
 from nexus.core.errors import NexusError
 from nexus.model_router.adapters.http import retry_cap
 from nexus.model_router.decide import Candidate
+from nexus.model_router.streaming import after_output
 
 T = TypeVar("T")
 
@@ -53,8 +55,8 @@ async def run_with_failover(
             return await attempt(candidate)
         except NexusError as exc:
             movable = exc.code in FAILOVER_CODES or exc.code == ErrorCode.BUDGET_EXHAUSTED
-            if not (failover and movable):
-                raise
+            if not (failover and movable) or after_output(exc):
+                raise  # after_output: the caller already shows part of this answer
             last, failed = exc, candidate
         finally:
             retry_cap.reset(token)

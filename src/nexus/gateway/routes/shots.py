@@ -1,6 +1,7 @@
 """Studio shots of a run: read the plan, patch a shot (a revision run), regenerate one shot.
 
-Thin by design: the pipeline-specific parts live in ``services.studio.StudioBinding``.
+Thin by design: the pipeline-specific parts live in ``services.studio`` (``StudioBinding``,
+``plan_shot_revision``, ``shot_regeneration``: shared with the agent's tools).
 """
 
 from __future__ import annotations
@@ -44,9 +45,9 @@ async def patch_shot(
     """Edit a shot's text, voice or duration: starts a revision run whose cache keys reuse
     everything the edit does not touch."""
     async with gw.platform.db.read() as conn:
-        run = await runs.read_run(conn, principal.tenant_id, run_id)
-        shot = await studio.read_shot(conn, run_id, shot_id, run_params=run.params)
-    params = studio.BINDING.revision_params(run.params, shot, body)
+        run, _, params = await studio.plan_shot_revision(
+            conn, principal.tenant_id, run_id, shot_id, body
+        )
     runs.validate_params(gw.platform.registry, run.pipeline, params)
     new_run_id, _ = await runs.create_run(
         gw,
@@ -81,9 +82,7 @@ async def regenerate_shot(
 ) -> schemas.Regenerated:
     """Another variant of one shot; only its tasks and the composition run again."""
     async with gw.platform.db.read() as conn:
-        run = await runs.read_run(conn, principal.tenant_id, run_id)
-        shot = await studio.read_shot(conn, run_id, shot_id, run_params=run.params)
-    node_key = studio.BINDING.shot_node_key(shot)
+        _, _, node_key = await studio.shot_regeneration(conn, principal.tenant_id, run_id, shot_id)
     affected = await gw.platform.regenerate(run_id, node_key, variant=body.variant)
     await audit(
         request,

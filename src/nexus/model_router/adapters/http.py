@@ -25,6 +25,7 @@ from nexus.contracts.errors import ErrorCode
 from nexus.core.errors import NexusError
 from nexus.core.ids import utcnow
 from nexus.model_router.providers import ProviderSpec
+from nexus.model_router.streaming import DeltaSink, after_output
 
 T = TypeVar("T")
 MAX_RETRY_AFTER_S = 20.0
@@ -121,6 +122,8 @@ def transport_error(provider: str, exc: httpx.HTTPError) -> NexusError:
 def _retryable(exc: BaseException) -> bool:
     if not isinstance(exc, NexusError) or exc.code not in RETRIED:
         return False
+    if after_output(exc):
+        return False  # the caller already has part of this answer (ADR 0310)
     status = exc.extra.get("status")
     if isinstance(status, int) and 400 <= status < 500 and status not in (408, 409, 429):
         return False  # the request itself is wrong: asking again cannot help
@@ -138,15 +141,25 @@ def _wait(state: RetryCallState) -> float:
 
 
 async def with_retries(
-    spec: ProviderSpec, attempt: Callable[[], Awaitable[T]], *, retries: int | None = None
+    spec: ProviderSpec,
+    attempt: Callable[[], Awaitable[T]],
+    *,
+    retries: int | None = None,
+    sink: DeltaSink | None = None,
 ) -> T:
-    """Run ``attempt`` with bounded retries; transport errors become provider errors."""
+    """Run ``attempt`` with bounded retries; transport errors become provider errors.
+    ``sink``: a streamed answer's deltas; once one reached the caller, no retry."""
 
     async def one() -> T:
         try:
             return await attempt()
         except httpx.HTTPError as exc:
-            raise transport_error(spec.name, exc) from exc
+            error = transport_error(spec.name, exc)
+            raise (sink.mark(error) if sink is not None else error) from exc
+        except NexusError as exc:
+            if sink is not None:
+                sink.mark(exc)
+            raise
 
     budget = spec.max_retries if retries is None else retries
     cap = retry_cap.get()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import json
 import ssl
-from typing import Any
+from typing import Any, cast
 
 from nexus.contracts.errors import ErrorCode
 from nexus.contracts.router import Usage
@@ -17,7 +17,18 @@ from nexus.model_router.adapters import sse
 from nexus.model_router.adapters.http import check, make_client, parse_json, with_retries
 from nexus.model_router.providers import ProviderSpec
 from nexus.model_router.results import ChatResult, EmbedResult, MediaResult, ToolCall
+from nexus.model_router.streaming import DeltaSink
 from nexus.model_router.wav import wav_seconds
+
+# "auto" (the model decides), "none" (answer in text), "required" (call at least one tool),
+# or a tool's name: call exactly that one.
+ToolChoice = str
+
+
+def tool_choice_body(choice: ToolChoice) -> str | dict[str, Any]:
+    if choice in ("auto", "none", "required"):
+        return choice
+    return {"type": "function", "function": {"name": choice}}
 
 
 def invalid(provider: str, detail: str) -> NexusError:
@@ -35,6 +46,8 @@ def chat_body(
     temperature: float | None,
     max_tokens: int | None,
     stream: bool,
+    tool_choice: ToolChoice | None = None,
+    parallel_tool_calls: bool | None = None,
 ) -> dict[str, Any]:
     body: dict[str, Any] = {"model": model, "messages": messages}
     if json_schema is not None:
@@ -44,6 +57,10 @@ def chat_body(
         }
     if tools:
         body["tools"] = tools
+        if tool_choice is not None:
+            body["tool_choice"] = tool_choice_body(tool_choice)
+        if parallel_tool_calls is not None:
+            body["parallel_tool_calls"] = parallel_tool_calls
     if temperature is not None:
         body["temperature"] = temperature
     if max_tokens is not None:
@@ -68,11 +85,17 @@ def _tool_calls(provider: str, raw: Any) -> tuple[ToolCall, ...]:
     calls: list[ToolCall] = []
     for item in raw or []:
         fn = item.get("function") or {}
+        name = str(fn.get("name") or "")
+        if not name:
+            raise invalid(provider, "a tool call without a function name")
         try:
             args = json.loads(fn.get("arguments") or "{}")
         except ValueError as exc:
-            raise invalid(provider, f"tool call arguments are not JSON ({exc})") from exc
-        calls.append(ToolCall(str(item.get("id", "")), str(fn.get("name", "")), args))
+            raise invalid(provider, f"tool call {name} arguments are not JSON ({exc})") from exc
+        if not isinstance(args, dict):
+            raise invalid(provider, f"tool call {name} arguments are not a JSON object")
+        call_id = str(item.get("id") or f"call_{len(calls)}")  # some servers send none
+        calls.append(ToolCall(call_id, name, cast(dict[str, Any], args)))
     return tuple(calls)
 
 
@@ -112,7 +135,12 @@ class OpenAIAdapter:
         temperature: float | None = None,
         max_tokens: int | None = None,
         stream: bool = False,
+        tool_choice: ToolChoice | None = None,
+        parallel_tool_calls: bool | None = None,
+        on_delta: DeltaSink | None = None,
     ) -> ChatResult:
+        """``on_delta`` (with ``stream``): each text delta as it arrives; after the first one
+        a failure is not retried (ADR 0310)."""
         body = chat_body(
             model,
             messages,
@@ -121,10 +149,14 @@ class OpenAIAdapter:
             temperature=temperature,
             max_tokens=max_tokens,
             stream=stream,
+            tool_choice=tool_choice,
+            parallel_tool_calls=parallel_tool_calls,
         )
         schema = json_schema is not None
         if stream:
-            return await with_retries(self.spec, lambda: self._chat_stream(body, schema))
+            return await with_retries(
+                self.spec, lambda: self._chat_stream(body, schema, on_delta), sink=on_delta
+            )
         return await with_retries(self.spec, lambda: self._chat_once(body, schema))
 
     async def _chat_once(self, body: dict[str, Any], schema: bool) -> ChatResult:
@@ -144,13 +176,15 @@ class OpenAIAdapter:
             schema,
         )
 
-    async def _chat_stream(self, body: dict[str, Any], schema: bool) -> ChatResult:
+    async def _chat_stream(
+        self, body: dict[str, Any], schema: bool, on_delta: DeltaSink | None
+    ) -> ChatResult:
         name = self.spec.name
         async with self.http.stream("POST", "/chat/completions", json=body) as response:
             if response.status_code >= 400:
                 await response.aread()
                 check(name, response)
-            acc = await sse.accumulate_chat(name, response.aiter_lines())
+            acc = await sse.accumulate_chat(name, response.aiter_lines(), on_delta)
         return chat_result(name, acc.text, acc.tool_calls(), acc.finish, acc.usage, schema)
 
     async def embed(self, model: str, texts: list[str]) -> EmbedResult:

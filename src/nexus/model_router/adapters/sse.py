@@ -2,13 +2,18 @@
 
 A stream that ends without ``data: [DONE]`` (the connection dropped, the server died) or
 carries a chunk that is not JSON is a truncated answer: ``provider_response_invalid``, so
-the call is retried as a whole rather than returning half a text.
+the call is retried as a whole rather than returning half a text (unless part of it was
+already passed on to the caller's ``on_delta``: then it is not retried, ADR 0310).
+
+Text deltas go to ``on_delta`` as they arrive; tool-call deltas (``tool_calls[].index``
+slots whose ``function.arguments`` arrive in pieces, split anywhere in the JSON) are
+accumulated and only returned whole.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +30,7 @@ class ChatAccumulator:
     tools: dict[int, dict[str, Any]] = field(default_factory=dict)
     finish: str = ""
     usage: Usage = field(default_factory=Usage)
+    on_delta: Callable[[str], None] | None = None
 
     @property
     def text(self) -> str:
@@ -39,16 +45,29 @@ class ChatAccumulator:
             )
         for choice in chunk.get("choices") or []:
             delta = choice.get("delta") or {}
-            if delta.get("content"):
-                self.parts.append(delta["content"])
+            content = delta.get("content")
+            if isinstance(content, str) and content:
+                self.parts.append(content)
+                if self.on_delta is not None:
+                    self.on_delta(content)
             for call in delta.get("tool_calls") or []:
                 self._add_tool(call)
             if choice.get("finish_reason"):
                 self.finish = str(choice["finish_reason"])
 
+    def _slot_index(self, call: dict[str, Any]) -> int:
+        if "index" in call:
+            return int(call["index"])
+        # Servers that leave out the index (some OpenAI-compatible ones send each call
+        # whole): a new id starts a new call, no id continues the last one.
+        last = max(self.tools, default=-1)
+        if last < 0 or (call.get("id") and call["id"] != self.tools[last]["id"]):
+            return last + 1
+        return last
+
     def _add_tool(self, call: dict[str, Any]) -> None:
         slot = self.tools.setdefault(
-            int(call.get("index", 0)), {"id": "", "function": {"name": "", "arguments": ""}}
+            self._slot_index(call), {"id": "", "function": {"name": "", "arguments": ""}}
         )
         if call.get("id"):
             slot["id"] = call["id"]
@@ -68,8 +87,10 @@ def _truncated(provider: str, why: str) -> NexusError:
     )
 
 
-async def accumulate_chat(provider: str, lines: AsyncIterator[str]) -> ChatAccumulator:
-    acc = ChatAccumulator()
+async def accumulate_chat(
+    provider: str, lines: AsyncIterator[str], on_delta: Callable[[str], None] | None = None
+) -> ChatAccumulator:
+    acc = ChatAccumulator(on_delta=on_delta)
     try:
         async for line in lines:
             if not line.startswith("data:"):
