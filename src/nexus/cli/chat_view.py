@@ -28,7 +28,8 @@ class AnswerView:
 
     console: Console
     tenant: str = "default"
-    streamed: bool = False  # tokens were printed for the current assistant message
+    streamed: bool = False  # the last thing printed was a token (the line is open)
+    said: str = ""  # the tokens printed and not yet matched by a persisted message
     finished: AgentRunRecord | None = None
     approvals: list[str] = field(default_factory=lambda: list[str]())
     tool_calls: int = 0
@@ -42,8 +43,10 @@ class AnswerView:
     def show(self, event: AgentEvent) -> None:
         data = event.data
         if event.kind == "token":
-            self.console.print(escape(str(data.get("text", ""))), end="", soft_wrap=True)
+            text = str(data.get("text", ""))
+            self.console.print(escape(text), end="", soft_wrap=True)
             self.streamed = True
+            self.said += text
         elif event.kind == "tool_call":
             self._end_line()
             call = ToolCallRecord.model_validate(data["tool_call"])
@@ -90,8 +93,9 @@ class AnswerView:
         if message.get("role") != "assistant":
             return
         content = str(message.get("content") or "")
-        if self.streamed:  # already printed token by token
-            self._end_line()
+        self._end_line()
+        if content and content.strip() in self.said:  # already printed token by token
+            self.said = self.said.replace(content.strip(), "", 1)
         elif content:
             self.console.print(escape(content))
 
