@@ -64,6 +64,23 @@ export type Approval = S['Approval']
 export type ApprovalPage = S['ApprovalPage']
 export type ApprovalStatus = Approval['status']
 
+export type AgentSession = S['SessionRecord']
+export type SessionCreate = S['SessionCreate']
+export type SessionPage = S['SessionPage']
+export type ChatMessage = S['MessageRecord']
+export type MessagePage = S['MessagePage']
+export type ToolCall = S['ToolCallRecord']
+export type ToolCallPage = S['ToolCallPage']
+export type AgentRun = S['AgentRunRecord']
+
+/** One SSE message of /sessions/{id}/messages and /agent-runs/{id}/events (AgentEvent). */
+export interface AgentEvent {
+  kind: 'run_started' | 'token' | 'tool_call' | 'approval_needed' | 'tool_result' | 'message' | 'run_finished' | 'error'
+  seq: number | null
+  agent_run_id: string
+  data: Record<string, unknown>
+}
+
 /** One SSE message of /runs/{run_id}/events (EventEnvelope; not in the document's schemas). */
 export interface EventEnvelope {
   event_id: number

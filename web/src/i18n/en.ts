@@ -138,4 +138,12 @@ export default {
       decided: 'Already decided.', expired: 'This request has expired.',
     },
   },
+  assistant: {
+    title: 'Assistant', lead: 'Ask for changes in plain words: "make the second shot say \'The storm is coming\' in Tom\'s voice and regenerate it", "make shot 3 shorter", "use a deeper voice for Tom".',
+    message: 'Message', placeholder: 'What should change?', send: 'Send', sending: 'Answering…',
+    readOnly: 'Viewers read the conversation; editors and admins chat.', took: '{ms} ms',
+    approval: 'Waits for approval {id}: open approvals', revised: 'Revised video: run {id}',
+    cost: '{steps} model turns · {tools} tool calls · {tokens} tokens · ${usd}',
+    tool: { pending: 'asked', waiting_approval: 'waiting for approval', running: 'running', succeeded: 'done', failed: 'failed', denied: 'denied', cancelled: 'cancelled' },
+  },
 }

@@ -138,4 +138,12 @@ export default {
       decided: '已经决定。', expired: '此申请已过期。',
     },
   },
+  assistant: {
+    title: '助手', lead: '用自然语言提出修改："把第2个镜头的台词改成“暴风雨要来了”，用 Tom 的声音并重新生成"、"第3个镜头短一点"、"给 Tom 换个低沉的声音"。',
+    message: '消息', placeholder: '要改什么？', send: '发送', sending: '回答中…',
+    readOnly: '查看者可以阅读对话；编辑和管理员可以聊天。', took: '{ms} 毫秒',
+    approval: '等待审批 {id}：打开审批页', revised: '修订后的视频：运行 {id}',
+    cost: '{steps} 次模型回合 · {tools} 次工具调用 · {tokens} 个 token · ${usd}',
+    tool: { pending: '已请求', waiting_approval: '等待审批', running: '运行中', succeeded: '完成', failed: '失败', denied: '被拒绝', cancelled: '已取消' },
+  },
 }
