@@ -86,7 +86,9 @@ class AnswerView:
         if call.error_code:
             line += f" [red]\\[{escape(call.error_code)}][/] {escape(call.error_message or '')}"
         elif call.output:
-            line += f" → {escape(short_args(call.output))}"
+            summary = call.output.get("summary")
+            shown = summary if isinstance(summary, str) else short_args(call.output)
+            line += f" → {escape(shown)}"
         self.console.print(line)
 
     def _message(self, message: dict[str, Any]) -> None:
