@@ -64,7 +64,8 @@ def test_a_sensitive_tool_exits_3_with_the_approve_command() -> None:
     done = nexus("chat", "-m", "start a production: Tom walks to the lighthouse.")
     assert done.exit_code == 3, done.output
     assert re.search(r"⏸ agent__start_production waits for approval apr_[0-9a-f]{32}", done.stdout)
-    assert re.search(r"nexus approvals approve apr_[0-9a-f]{32} --as EMAIL --tenant local", done.stdout)
+    command = r"nexus approvals approve apr_[0-9a-f]{32} --as EMAIL --tenant local"
+    assert re.search(command, done.stdout)
     assert "--attach arun_" in done.stdout
 
 
