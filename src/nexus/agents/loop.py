@@ -103,7 +103,9 @@ def _runtime(registry: Registry) -> AgentRuntime:
 
 def register(registry: Registry) -> None:
     async def model_turn(inp: TurnIn, ctx: SkillContext) -> TurnOut:
-        return TurnOut.model_validate(await _runtime(registry).turn(inp.agent_run_id, inp.turn, ctx))
+        return TurnOut.model_validate(
+            await _runtime(registry).turn(inp.agent_run_id, inp.turn, ctx)
+        )
 
     async def tool(inp: ToolIn, ctx: SkillContext) -> ToolOut:
         status = await _runtime(registry).run_tool(inp.agent_run_id, inp.tool_call_id, ctx)

@@ -96,7 +96,12 @@ class Memory:
             return list(rows)
 
     async def recall(
-        self, session: SessionRecord, question: str, call_scope: CallScope, *, budget: int = FACT_TOKENS
+        self,
+        session: SessionRecord,
+        question: str,
+        call_scope: CallScope,
+        *,
+        budget: int = FACT_TOKENS,
     ) -> list[str]:
         """The facts most relevant to ``question`` that fit ``budget`` tokens, best first."""
         rows = await self.facts(session)

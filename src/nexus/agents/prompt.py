@@ -68,7 +68,10 @@ def conversation(
                 chat.append(item)
     # Drop whole exchanges from the front past the budget; never split a tool call from its
     # results (a tool message without its assistant message is refused by providers).
-    while len(chat) > 1 and sum(approx_tokens(json.dumps(c, ensure_ascii=False)) for c in chat) > budget:
+    while (
+        len(chat) > 1
+        and sum(approx_tokens(json.dumps(c, ensure_ascii=False)) for c in chat) > budget
+    ):
         chat.pop(0)
         while chat and chat[0]["role"] == "tool":
             chat.pop(0)

@@ -33,7 +33,8 @@ from nexus.core.errors import NexusError
 from nexus.core.ids import new_id, utcnow
 from nexus.core.logging import get_logger
 from nexus.core.registry import Registry, SkillContext
-from nexus.model_router import ModelClient
+from nexus.model_router import ModelClient, profiles
+from nexus.model_router.calls import ChatRequest, request_tokens
 from nexus.model_router.results import ChatResult
 from nexus.observer.audit import AuditRecord, insert_audit
 
@@ -42,6 +43,7 @@ BUDGET_CODES = frozenset(
     {ErrorCode.BUDGET_EXCEEDED, ErrorCode.BUDGET_EXHAUSTED, ErrorCode.BUDGET_INSUFFICIENT}
 )
 DONE = frozenset({"succeeded", "failed", "denied", "cancelled"})
+MAX_TOKENS = 1024  # an agent turn's answer: short (what the budget reserves per turn)
 
 
 @dataclasses.dataclass
@@ -110,6 +112,9 @@ class AgentRuntime:
         question = next((m.content for m in reversed(messages) if m.role == "user"), "")
         facts = await self.memory.recall(session, question, scope)
         chat = prompt.conversation(session, messages, model_ids, facts)
+        short = self._unaffordable(session, chat, tools)
+        if short is not None:
+            await self._fail(run, ErrorCode.BUDGET_EXCEEDED, short)
         try:
             result = await self._chat(scope, chat, tools, session, agent_run_id)
         except NexusError as exc:
@@ -134,13 +139,38 @@ class AgentRuntime:
             chat,
             tools=openai_tools(tools),
             prefer=session.engine,
+            max_tokens=MAX_TOKENS,
             stream=True,
-            on_delta=on_delta,  # pyright: ignore[reportCallIssue]
+            on_delta=on_delta,
         )
+
+    def _unaffordable(
+        self, session: SessionRecord, chat: list[dict[str, Any]], tools: list[Any]
+    ) -> str | None:
+        """With a session budget, the turn the router would reserve must fit what is left.
+        The router would otherwise fail over to the free offline engine: the session's money
+        is spent, and the conversation must stop, not quietly change models (ADR 0303)."""
+        if session.budget_usd is None:
+            return None
+        left = session.budget_usd - session.spent_usd
+        request = ChatRequest(messages=chat, tools=openai_tools(tools), max_tokens=MAX_TOKENS)
+        usage = profiles.estimate_usage("tools", request_tokens(request), MAX_TOKENS)
+        chosen, _ = self.models.candidates(
+            "tools", prefer=session.engine, project_id=session.project_id
+        )
+        paid = [c for c in chosen if not c.provider.offline]
+        if paid and paid[0] is chosen[0]:
+            need = paid[0].model.prices.cost(usage)
+            if need > left + 1e-12:
+                return f"the next turn needs ${need:.6f}; the session has ${left:.6f} left"
+        return None
 
     async def _fail(self, run: AgentRunRecord, code: ErrorCode, message: str) -> None:
         async with self.db.transaction() as conn:
-            await store.finish_run(conn, run, "failed", error_code=code.value, error_message=message)
+            await store.finish_run(
+                conn, run, "failed", error_code=code.value, error_message=message
+            )
+        self.hub.publish(run.agent_run_id, "")
         raise NexusError(code, message)
 
     async def _record(
@@ -180,7 +210,9 @@ class AgentRuntime:
                 tokens=result.usage.output_tokens,
                 trace_id=row.trace_id,
             )
-            await store.add_spend(conn, session.session_id, row.agent_run_id, result.cost_usd, tokens)
+            await store.add_spend(
+                conn, session.session_id, row.agent_run_id, result.cost_usd, tokens
+            )
             await store.add_event(
                 conn,
                 row.agent_run_id,
@@ -212,6 +244,7 @@ class AgentRuntime:
                 await store.finish_run(conn, run, "succeeded")
             elif waiting:
                 await store.update_run(conn, row.agent_run_id, status="waiting_approval")
+        self.hub.publish(row.agent_run_id, "")
         return output
 
     async def _admit(
@@ -310,7 +343,11 @@ class AgentRuntime:
             finished_at=utcnow(),
         )
         await store.add_event(
-            conn, row.agent_run_id, row.tenant_id, "tool_call", {"tool_call": record.model_dump(mode="json")}
+            conn,
+            row.agent_run_id,
+            row.tenant_id,
+            "tool_call",
+            {"tool_call": record.model_dump(mode="json")},
         )
         await self._answer(conn, row, session, record, {"error": message, "error_code": code.value})
         return {"tool_call_id": record.tool_call_id, "node": False, "approval": False}
@@ -333,10 +370,18 @@ class AgentRuntime:
             trace_id=row.trace_id,
         )
         await store.add_event(
-            conn, row.agent_run_id, row.tenant_id, "tool_result", {"tool_call": record.model_dump(mode="json")}
+            conn,
+            row.agent_run_id,
+            row.tenant_id,
+            "tool_result",
+            {"tool_call": record.model_dump(mode="json")},
         )
         await store.add_event(
-            conn, row.agent_run_id, row.tenant_id, "message", {"message": message.model_dump(mode="json")}
+            conn,
+            row.agent_run_id,
+            row.tenant_id,
+            "message",
+            {"message": message.model_dump(mode="json")},
         )
 
     # -- tool calls ---------------------------------------------------------------------
@@ -351,6 +396,7 @@ class AgentRuntime:
             await store.update_tool_call(conn, tool_call_id, status="running", job_id=ctx.job_id)
             if row.status == "waiting_approval":
                 await store.update_run(conn, agent_run_id, status="running")
+        self.hub.publish(agent_run_id, "")
         started = time.perf_counter()
         attributes = {
             "nexus.agent_run_id": agent_run_id,
@@ -378,15 +424,19 @@ class AgentRuntime:
             )
             content = output if error is None else {"error": error[1], "error_code": error[0]}
             await self._answer(conn, row, session, record, content or {})
+        self.hub.publish(agent_run_id, "")
         return status
 
-    async def _invoke(self, tc: Any, row: Any, session: SessionRecord, ctx: SkillContext) -> dict[str, Any]:
+    async def _invoke(
+        self, tc: Any, row: Any, session: SessionRecord, ctx: SkillContext
+    ) -> dict[str, Any]:
         skill = self.registry.skill(str(tc.skill))
         try:
             inp = skill.input_model.model_validate(tc.input or {})
         except ValidationError as exc:
             problems = "; ".join(
-                f"{'.'.join(str(x) for x in e['loc']) or 'arguments'}: {e['msg']}" for e in exc.errors()
+                f"{'.'.join(str(x) for x in e['loc']) or 'arguments'}: {e['msg']}"
+                for e in exc.errors()
             )
             raise NexusError(ErrorCode.TOOL_INPUT_INVALID, problems) from None
         fields = {f.name: getattr(ctx, f.name) for f in dataclasses.fields(SkillContext)}

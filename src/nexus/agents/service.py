@@ -247,7 +247,9 @@ class AgentService:
                     continue
                 while True:
                     if text:
-                        yield AgentEvent(kind="token", agent_run_id=agent_run_id, data={"text": text})
+                        yield AgentEvent(
+                            kind="token", agent_run_id=agent_run_id, data={"text": text}
+                        )
                     if live.empty():
                         break
                     text = live.get_nowait()
@@ -325,9 +327,7 @@ class AgentService:
     async def _file_approvals(self, row: Any, held: list[ToolCallRecord]) -> None:
         async with self.db.read() as conn:
             pending = await approvals.list_approvals(conn, row.tenant_id, run_id=row.run_id)
-            jobs = {
-                j.node_key: j.job_id for j in await queries.list_jobs(conn, str(row.run_id))
-            }
+            jobs = {j.node_key: j.job_id for j in await queries.list_jobs(conn, str(row.run_id))}
         by_job = {a.job_id: a for a in pending if a.job_id}
         for call in held:
             job_id = jobs.get(await self._node_key(call))
@@ -357,7 +357,9 @@ class AgentService:
             return str((await store.tool_call_row(conn, call.tool_call_id)).node_key)
 
 
-async def _claim_approval(conn: Conn, tool_call_id: str, approval_id: str, job_id: str | None) -> bool:
+async def _claim_approval(
+    conn: Conn, tool_call_id: str, approval_id: str, job_id: str | None
+) -> bool:
     """Set the approval once (False: another reader did)."""
     tc = store.TOOL_CALLS
     result = await conn.execute(

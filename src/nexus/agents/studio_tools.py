@@ -32,9 +32,13 @@ WAIT_S = 840.0
 class Host(Protocol):
     db: Database
 
-    async def create_run(self, pipeline: str, params: dict[str, Any], **kw: Any) -> tuple[str, bool]: ...
+    async def create_run(
+        self, pipeline: str, params: dict[str, Any], **kw: Any
+    ) -> tuple[str, bool]: ...
 
-    async def regenerate(self, run_id: str, node_key: str, *, variant: int | None = None) -> list[str]: ...
+    async def regenerate(
+        self, run_id: str, node_key: str, *, variant: int | None = None
+    ) -> list[str]: ...
 
     async def wait_for_run(self, run_id: str, *, timeout_s: float | None = None) -> Any: ...
 
@@ -122,7 +126,9 @@ class StudioTools:
             run = await studio_ops.read_studio_run(conn, ctx.tenant_id, row.run_id)
             ready, shots = await studio_ops.read_shots(conn, row.run_id, run_params=run.params)
         if not ready:
-            raise NexusError(ErrorCode.REVISION_NOT_READY, "the production has not planned its shots")
+            raise NexusError(
+                ErrorCode.REVISION_NOT_READY, "the production has not planned its shots"
+            )
         return str(row.run_id), sorted(shots, key=lambda s: s.index), run
 
     @staticmethod
@@ -151,9 +157,7 @@ class StudioTools:
             if wanted in {n.casefold() for n in [ch.name, *ch.aliases]}:
                 return ch
         known = ", ".join(c.name for c in pack.characters) or "none"
-        raise NexusError(
-            ErrorCode.NOT_FOUND, f"no character named {name!r} (the cast: {known})"
-        )
+        raise NexusError(ErrorCode.NOT_FOUND, f"no character named {name!r} (the cast: {known})")
 
     async def _revise(self, ctx: ToolContext, run: Any, params: dict[str, Any]) -> dict[str, Any]:
         """Start (once per tool call) and wait for a revision run; it becomes the session's."""
@@ -221,9 +225,7 @@ class StudioTools:
             output = await studio_revisions.plan_output(conn, run_id)
         rerun = studio_revisions.predict_rerun(output, run.params, params)
         done = await self._revise(tctx, run, params)
-        what = ", ".join(
-            f"{k} {v!r}" for k, v in edit.model_dump(exclude_none=True).items()
-        )
+        what = ", ".join(f"{k} {v!r}" for k, v in edit.model_dump(exclude_none=True).items())
         return _result(
             f"shot {inp.shot} ({shot.shot_id}) now has {what}; revision run "
             f"{done['run_id']} re-rendered {len(rerun)} nodes",
@@ -343,12 +345,18 @@ def _neighbour_voice(current: str | None, direction: str) -> str:
         raise NexusError(ErrorCode.VALIDATION_FAILED, "that character has no voice to change")
     info = read_voice(current)
     same = sorted(
-        (v for v in list_voices(info.language) if v.role == "character" and v.gender == info.gender),
+        (
+            v
+            for v in list_voices(info.language)
+            if v.role == "character" and v.gender == info.gender
+        ),
         key=lambda v: v.pitch,
     )
     lower = [v for v in same if v.pitch < info.pitch]
     higher = [v for v in same if v.pitch > info.pitch]
-    pick = (lower[-1] if lower else None) if direction == "deeper" else (higher[0] if higher else None)
+    pick = (
+        (lower[-1] if lower else None) if direction == "deeper" else (higher[0] if higher else None)
+    )
     if pick is None:
         raise NexusError(
             ErrorCode.VALIDATION_FAILED,

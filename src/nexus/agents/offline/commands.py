@@ -82,7 +82,11 @@ def shot_number(text: str) -> int | None:
 
 
 def _strip(text: str) -> str:
-    return text.strip().strip(QUOTES).strip().rstrip("。.!！").strip().strip(QUOTES).strip()
+    """A quoted text as it is inside its quotes; else without sentence-end punctuation."""
+    t = text.strip()
+    if len(t) >= 2 and t[0] in QUOTES and t[-1] in QUOTES:
+        return t[1:-1].strip()
+    return t.rstrip("。.!！").strip().strip(QUOTES).strip()
 
 
 SAY_EN = re.compile(
