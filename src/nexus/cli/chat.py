@@ -96,12 +96,9 @@ async def _interactive(
         if not line.strip():
             continue
         console.print("[bold magenta]assistant[/] › ", end="")
-        try:
-            code = await answer(
-                service, principal, session_id, line, AnswerView(console, tenant), wait=True
-            )
-        except KeyboardInterrupt:
-            console.print("\n[dim]detached; the answer goes on (see nexus chat history)[/]")
+        code = await answer(
+            service, principal, session_id, line, AnswerView(console, tenant), wait=True
+        )
 
 
 @chat_app.callback()
