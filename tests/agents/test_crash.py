@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-
-from nexus.agents import store
-from nexus.core.db import Database
 from tests.agents.conftest import fake_provider
 from tests.fakes.openai_script import Call, Turn
 from tests.fakes.openai_server import OpenAIServer
+
+from nexus.agents import store
+from nexus.core.db import Database
 
 pytestmark = pytest.mark.timeout(300)
 

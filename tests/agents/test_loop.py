@@ -207,3 +207,23 @@ async def test_parallel_calls_bad_arguments_and_unknown_tools(
     assert "shot" in next(
         m["content"] for m in second if m["role"] == "tool" and "invalid" in m["content"]
     )
+
+
+async def test_a_sensitive_tool_waits_and_a_rejection_ends_the_run(platform: Platform) -> None:
+    session = await new_session(platform)
+    run = await platform.agents.post_message(
+        ALICE, session.session_id, "produce: The keeper lit the lamp."
+    )
+    events: list[AgentEvent] = []
+    async for event in platform.agents.stream(ALICE, run.agent_run_id):
+        events.append(event)
+        if event.kind == "approval_needed":
+            approval_id = str(event.data["approval_id"])
+            await platform.decide_approval(
+                "t1", approval_id, user_id=str(BOB.user_id), approve=False, note="not today"
+            )
+    final = events[-1].data["agent_run"]
+    assert (final["status"], final["error_code"]) == ("failed", "approval_rejected")
+    [call] = await platform.agents.tool_calls(ALICE, run.agent_run_id)
+    assert (call.tool_name, call.status) == ("agent__start_production", "cancelled")
+    assert "not today" in (final["error_message"] or "")

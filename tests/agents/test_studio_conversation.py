@@ -8,11 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from tests.agents.conftest import ALICE, new_session, say
 
 from nexus.agents import studio_ops
 from nexus.orchestrator import queries
 from nexus.platform import Platform
-from tests.agents.conftest import ALICE, new_session, say
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 STORY = (
@@ -92,3 +92,50 @@ async def test_a_conversation_edits_two_shots_and_reruns_only_them(platform: Pla
     assert by_id[ids[1]].text == "The storm is coming"  # the first edit is kept
     assert by_id[ids[0]].duration_target_s < {s.shot_id: s for s in shots}[ids[0]].duration_target_s
     assert (await platform.agents.get_session(ALICE, session.session_id)).run_id == d2["run_id"]
+
+
+async def test_the_other_studio_tools(platform: Platform) -> None:
+    run_id, _ = await platform.create_run(
+        "studio",
+        {"story": STORY, "resolution": "640x360"},
+        tenant_id="t1",
+        project_id="default",
+        created_by=ALICE.user_id,
+    )
+    produced = await platform.wait_for_run(run_id, timeout_s=600)
+    assert produced.status == "succeeded"
+    session = await new_session(platform, run_id=run_id)
+
+    plan = await say(platform, ALICE, session.session_id, "show me the plan")
+    [read] = await platform.agents.tool_calls(ALICE, plan.final()["agent_run_id"])
+    shots = (read.output or {})["details"]["shots"]
+    assert [s["shot"] for s in shots] == list(range(1, len(shots) + 1))
+    assert plan.answer().startswith(f"Done: {len(shots)} shots in run {run_id}")
+
+    cost = await say(platform, ALICE, session.session_id, "how much will it cost")
+    [estimate] = await platform.agents.tool_calls(ALICE, cost.final()["agent_run_id"])
+    assert estimate.status == "succeeded" and (estimate.output or {})["details"]["shots"] == len(
+        shots
+    )
+
+    regen = await say(platform, ALICE, session.session_id, "regenerate shot 2")
+    [again] = await platform.agents.tool_calls(ALICE, regen.final()["agent_run_id"])
+    details = (again.output or {})["details"]
+    assert again.status == "succeeded", again.error_message
+    assert details["node_key"] == f"{shots[1]['shot_id']}.frame" and details["affected_job_ids"]
+    async with platform.db.read() as conn:
+        frame = await queries.read_job_by_key(conn, run_id, details["node_key"])
+    assert frame.variant == 1 and frame.status == "succeeded"
+
+    deeper = await say(platform, ALICE, session.session_id, "use a deeper voice for Tom")
+    [recast] = await platform.agents.tool_calls(ALICE, deeper.final()["agent_run_id"])
+    rd = (recast.output or {})["details"]
+    assert recast.status == "succeeded", recast.error_message
+    assert rd["character"] == "Tom" and rd["voice"] != "" and rd["parent_run_id"] == run_id
+    ran = await executed(platform, rd["run_id"])
+    assert ran == sorted(k for k in rd["rerun"] if k not in ALWAYS_RUN)
+
+    nope = await say(platform, ALICE, session.session_id, "make shot 99 shorter")
+    [bad] = await platform.agents.tool_calls(ALICE, nope.final()["agent_run_id"])
+    assert (bad.status, bad.error_code) == ("failed", "validation_failed")
+    assert "there is no shot 99" in nope.answer()

@@ -24,6 +24,7 @@ from nexus.contracts.studio import EntityEdit, EntityPack, ShotEdit, ShotPlan
 from nexus.core.db import Database
 from nexus.core.errors import NexusError
 from nexus.core.registry import Registry, RetryPolicy, Skill, SkillContext
+from nexus.orchestrator import queries
 from nexus.workers.audio.voices import list_voices, read_voice
 
 WAIT_S = 840.0
@@ -243,11 +244,11 @@ class StudioTools:
             _, shot, node_key = await studio_ops.shot_regeneration(
                 conn, tctx.tenant_id, run_id, shot.shot_id
             )
-        # The variant is fixed by the tool call (idempotent): the shot's next one.
-        affected = await self.host.regenerate(run_id, node_key, variant=shot.variant + 1)
+        variant = await self._variant_for(tctx, run_id, node_key)
+        affected = await self.host.regenerate(run_id, node_key, variant=variant)
         done = await self.host.wait_for_run(run_id, timeout_s=WAIT_S)
         return _result(
-            f"shot {inp.shot} ({shot.shot_id}) regenerated as variant {shot.variant + 1}; "
+            f"shot {inp.shot} ({shot.shot_id}) regenerated as variant {variant}; "
             f"{len(affected)} jobs re-ran, run {run_id} {done.status}",
             run_id=run_id,
             shot_id=shot.shot_id,
@@ -255,6 +256,18 @@ class StudioTools:
             affected_job_ids=affected,
             status=done.status,
         )
+
+    async def _variant_for(self, ctx: ToolContext, run_id: str, node_key: str) -> int:
+        """The node's next variant, chosen once per tool call and kept on the call's row: a
+        retried call regenerates the same variant instead of yet another one."""
+        async with self.host.db.transaction() as conn:
+            row = await store.tool_call_row(conn, ctx.tool_call_id)
+            pending = (row.output or {}).get("_pending")
+            if pending is None:
+                job = await queries.read_job_by_key(conn, run_id, node_key)
+                pending = {"variant": int(job.variant) + 1}
+                await store.update_tool_call(conn, ctx.tool_call_id, output={"_pending": pending})
+        return int(pending["variant"])
 
     async def recast_voice(self, inp: RecastArgs, ctx: SkillContext) -> ToolResult:
         tctx = _tool_ctx(ctx)
