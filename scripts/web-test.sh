@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../web"
 
 npx vue-tsc --noEmit
 npx vitest run
-node --test --test-reporter=spec e2e/studio.e2e.mjs
+node --test --test-reporter=spec e2e/studio.e2e.mjs e2e/governance.e2e.mjs e2e/assistant.e2e.mjs
 
 # The audit needs the registry's advisory endpoint; some mirrors do not serve it. Findings
 # fail the build; an unreachable endpoint is reported (and fails with NEXUS_REQUIRE_AUDIT=1).

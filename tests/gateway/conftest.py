@@ -4,6 +4,7 @@ tenants seeded: A (admin, editor, viewer) and B (admin), and objects of tenant A
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import subprocess
@@ -168,6 +169,38 @@ def seed_objects(world: World) -> None:
         world.ids["user_id"] = next(m["user_id"] for m in members if m["role"] == "viewer")
         budget = {"scope": "project", "scope_id": project["project_id"], "usd": 5}
         assert c.put("/api/v1/budgets", json=budget).status_code == 200
+        seed_session(c, world)
+
+
+def sse_events(response: httpx.Response) -> list[tuple[str, str | None, dict[str, Any]]]:
+    """(event, id, data) of each SSE message of a whole streamed response."""
+    out: list[tuple[str, str | None, dict[str, Any]]] = []
+    event, sid, data = "message", None, ""
+    for line in response.iter_lines():
+        if line.startswith("event:"):
+            event = line[6:].strip()
+        elif line.startswith("id:"):
+            sid = line[3:].strip()
+        elif line.startswith("data:"):
+            data += line[5:].strip()
+        elif not line and data:
+            out.append((event, sid, json.loads(data)))
+            event, sid, data = "message", None, ""
+    return out
+
+
+def seed_session(c: httpx.Client, world: World) -> None:
+    """An agent session of tenant A with one answered message (the offline engine)."""
+    body = {"project_id": world.ids["project_id"], "title": "A's chat"}
+    session = c.post("/api/v1/sessions", json=body)
+    assert session.status_code == 201, session.text
+    world.ids["session_id"] = session.json()["session_id"]
+    url = f"/api/v1/sessions/{world.ids['session_id']}/messages"
+    with c.stream("POST", url, json={"content": "estimate the cost"}, timeout=120) as r:
+        assert r.status_code == 200, r.read()
+        events = sse_events(r)
+    assert events[-1][0] == "run_finished", events
+    world.ids["agent_run_id"] = events[-1][2]["agent_run_id"]
 
 
 @pytest.fixture(scope="session")

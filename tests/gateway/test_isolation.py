@@ -58,6 +58,15 @@ BY_ID: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "/api/v1/runs/{run_id}/subtitles", None),
     ("GET", "/api/v1/runs/{run_id}/trace", None),
     ("GET", "/api/v1/runs/{run_id}/waveform", None),
+    ("POST", "/api/v1/sessions", {"project_id": "{project_id}"}),
+    ("POST", "/api/v1/sessions", {"run_id": "{run_id}"}),
+    ("GET", "/api/v1/sessions/{session_id}", None),
+    ("GET", "/api/v1/sessions/{session_id}/tools", None),
+    ("POST", "/api/v1/sessions/{session_id}/messages", {"content": "make shot 1 shorter"}),
+    ("GET", "/api/v1/sessions/{session_id}/messages", None),
+    ("GET", "/api/v1/agent-runs/{agent_run_id}", None),
+    ("GET", "/api/v1/agent-runs/{agent_run_id}/tool-calls", None),
+    ("GET", "/api/v1/agent-runs/{agent_run_id}/events", None),
 ]
 # Collections: tenant A's object must not appear in tenant B's answer.
 LISTS: list[tuple[str, str, str]] = [
@@ -68,6 +77,8 @@ LISTS: list[tuple[str, str, str]] = [
     ("/api/v1/runs?project_id={project_id}", "run_id", "run_id"),
     ("/api/v1/audit", "target_id", "run_id"),
     ("/api/v1/budgets", "scope_id", "project_id"),
+    ("/api/v1/sessions", "session_id", "session_id"),
+    ("/api/v1/sessions?project_id={project_id}", "session_id", "session_id"),
 ]
 # Operations with no tenant object to leak: they act on the caller's own tenant or identity,
 # or (downloads) are authorised by a signature, tested in test_artifacts.
@@ -155,7 +166,7 @@ def test_other_tenants_objects_do_not_exist(
     assert r.status_code == 404, r.text
     assert r.headers["content-type"] == "application/problem+json"
     problem = r.json()
-    assert problem["code"] in ("not_found", "run_not_found", "job_not_found")
+    assert problem["code"] in ("not_found", "run_not_found", "job_not_found", "session_not_found")
     sent = fill(path, world) + str(fill_body(body, world))
     leaked = [v for v in world.ids.values() if v in problem["detail"] and v not in sent]
     assert leaked == []

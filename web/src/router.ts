@@ -22,12 +22,8 @@ const routes: RouteRecordRaw[] = [
   { path: '/admin/costs', name: 'costs', component: () => import('@/pages/CostsPage.vue') },
   { path: '/admin/providers', name: 'providers', component: () => import('@/pages/ProvidersPage.vue') },
   { path: '/admin/budgets', name: 'budgets', component: () => import('@/pages/BudgetsPage.vue') },
-  {
-    path: '/admin/:feature(policies|approvals)',
-    name: 'coming',
-    component: () => import('@/pages/ComingSoonPage.vue'),
-    props: true,
-  },
+  { path: '/admin/policies', name: 'policies', component: () => import('@/pages/PoliciesPage.vue'), meta: { admin: true } },
+  { path: '/admin/approvals', name: 'approvals', component: () => import('@/pages/ApprovalsPage.vue') },
   { path: '/:rest(.*)*', redirect: '/projects' },
 ]
 

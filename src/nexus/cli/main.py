@@ -10,6 +10,7 @@ from nexus.cli import (
     asset_choices,
     assets,
     budgets,
+    chat,
     cluster,
     contracts,
     explain,
@@ -57,6 +58,7 @@ providers.providers_app.command("route")(routing.route)
 app.add_typer(skills.skills_app, name="skills")
 app.add_typer(policies.policies_app, name="policies")
 app.add_typer(approvals.approvals_app, name="approvals")
+app.add_typer(chat.chat_app, name="chat")
 app.add_typer(user_skills.user_skills_app, name="user-skills")
 app.command("orchestrator")(cluster.orchestrator)
 app.command("worker")(cluster.worker)

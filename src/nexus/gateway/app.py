@@ -42,6 +42,7 @@ from nexus.gateway.routes import (
     routing,
     run_assets,
     runs,
+    sessions,
     setup,
     shots,
     skills,
@@ -89,6 +90,7 @@ RESOURCE_ROUTERS = (
     entity_edits,
     subtitles,
     waveform,
+    sessions,
 )
 
 

@@ -101,6 +101,32 @@ export function endpoints(c: ApiClient) {
     readBudget: (scope: T.BudgetScope, scopeId: string) =>
       c.request<T.Budget>('GET', `/api/v1/budgets/${scope}/${enc(scopeId)}`),
     setBudget: (body: T.BudgetSet) => c.request<T.Budget>('PUT', '/api/v1/budgets', { json: body }),
+
+    createSession: (body: T.SessionCreate, idempotencyKey: string) =>
+      c.request<T.AgentSession>('POST', '/api/v1/sessions', { json: body, headers: { 'Idempotency-Key': idempotencyKey } }),
+    listSessions: (projectId: string, cursor: string | null = null) => {
+      const q = new URLSearchParams({ project_id: projectId, limit: '200' })
+      if (cursor) q.set('cursor', cursor)
+      return c.request<T.SessionPage>('GET', `/api/v1/sessions?${q.toString()}`)
+    },
+    readSession: (sessionId: string) => c.request<T.AgentSession>('GET', `/api/v1/sessions/${enc(sessionId)}`),
+    readHistory: (sessionId: string, cursor: string | null) =>
+      c.request<T.MessagePage>('GET', `/api/v1/sessions/${enc(sessionId)}/messages?limit=200${cursor ? `&cursor=${enc(cursor)}` : ''}`),
+    readAgentRun: (agentRunId: string) => c.request<T.AgentRun>('GET', `/api/v1/agent-runs/${enc(agentRunId)}`),
+    listToolCalls: (agentRunId: string) =>
+      c.request<T.ToolCallPage>('GET', `/api/v1/agent-runs/${enc(agentRunId)}/tool-calls`),
+
+    readPolicy: () => c.request<T.Policy>('GET', '/api/v1/policies'),
+    policyHistory: () => c.request<T.PolicyHistory>('GET', '/api/v1/policies/history'),
+    setPolicy: (body: T.PolicySet) => c.request<T.Policy>('PUT', '/api/v1/policies', { json: body }),
+    evaluatePolicy: (body: T.PolicyEvaluate) =>
+      c.request<T.PolicyEvaluation>('POST', '/api/v1/policies/evaluate', { json: body }),
+    listApprovals: (status: T.ApprovalStatus) =>
+      c.request<T.ApprovalPage>('GET', `/api/v1/approvals?status=${status}`),
+    decideApproval: (approvalId: string, approve: boolean, reason: string) =>
+      c.request<T.Approval>('POST', `/api/v1/approvals/${enc(approvalId)}/${approve ? 'approve' : 'reject'}`, {
+        json: { reason },
+      }),
   }
 }
 

@@ -53,6 +53,33 @@ export type CuePage = S['CuePage']
 export type CueRevision = S['CueRevision']
 export type Waveform = S['Waveform']
 export type WaveTrack = Waveform['track']
+export type Policy = S['Policy']
+export type PolicyHistory = S['PolicyHistory']
+export type PolicySet = S['PolicySet']
+export type PolicyInput = S['PolicyInput']
+export type PolicyDecision = S['PolicyDecision']
+export type PolicyEvaluate = S['PolicyEvaluate']
+export type PolicyEvaluation = S['PolicyEvaluation']
+export type Approval = S['Approval']
+export type ApprovalPage = S['ApprovalPage']
+export type ApprovalStatus = Approval['status']
+
+export type AgentSession = S['SessionRecord']
+export type SessionCreate = S['SessionCreate']
+export type SessionPage = S['SessionPage']
+export type ChatMessage = S['MessageRecord']
+export type MessagePage = S['MessagePage']
+export type ToolCall = S['ToolCallRecord']
+export type ToolCallPage = S['ToolCallPage']
+export type AgentRun = S['AgentRunRecord']
+
+/** One SSE message of /sessions/{id}/messages and /agent-runs/{id}/events (AgentEvent). */
+export interface AgentEvent {
+  kind: 'run_started' | 'token' | 'tool_call' | 'approval_needed' | 'tool_result' | 'message' | 'run_finished' | 'error'
+  seq: number | null
+  agent_run_id: string
+  data: Record<string, unknown>
+}
 
 /** One SSE message of /runs/{run_id}/events (EventEnvelope; not in the document's schemas). */
 export interface EventEnvelope {

@@ -4,7 +4,7 @@ export default {
   nav: {
     main: 'Main', projects: 'Projects', admin: 'Administration', members: 'Members', keys: 'API keys',
     audit: 'Audit log', costs: 'Costs', providers: 'Providers', budgets: 'Budgets', policies: 'Policies', approvals: 'Approvals',
-    soon: 'arrives with its API', signOut: 'Sign out', signedInAs: 'Signed in as {email} ({role})',
+    signOut: 'Sign out', signedInAs: 'Signed in as {email} ({role})',
   },
   error: { title: 'Something went wrong', code: 'Error code', retry: 'Try again', trace: 'Trace' },
   signIn: {
@@ -75,7 +75,6 @@ export default {
     revoke: 'Revoke', revoked: 'revoked', newKey: 'Copy this key now; it is shown once:', prefix: 'Prefix',
     lastUsed: 'Last used', never: 'never', audit: 'Audit log', action: 'Action filter', filter: 'Filter',
     when: 'When', actor: 'Actor', target: 'Target', outcome: 'Outcome', more: 'Load more', noAudit: 'No entries.',
-    soonTitle: '{feature}', soonBody: 'This page arrives with its API; the navigation is ready for it.',
   },
   revise: {
     edit: 'Edit', name: 'Name', aliases: 'Also called', aliasesHelp: 'Separate names with commas.',
@@ -117,5 +116,34 @@ export default {
     spent: 'spent', held: 'reserved', remaining: 'remaining', unlimited: 'unlimited',
     meter: '{dim}: {spent} spent, {held} reserved of {limit}', badLimit: 'A limit is a number of 0 or more (blank: unlimited).',
     needScope: 'Choose what the budget applies to.',
+  },
+  policies: {
+    title: 'Policies', lead: 'The workspace\'s Rego policy decides who may create runs, dispatch skills, call providers and tools. Try a draft against an input before saving it; each save is a new version.',
+    inForce: 'version {version} in force', editor: 'Policy source', source: 'Rego source', unsaved: 'unsaved changes',
+    comment: 'Comment', save: 'Save as the next version', saved: 'Saved: version {version} is in force.',
+    preview: 'Try it', previewLead: 'What the policy answers this input document (the tenant is always yours).',
+    action: 'Action', input: 'Input document (JSON)', tryDraft: 'Evaluate the draft', tryCurrent: 'Evaluate the saved policy',
+    verdict: { allow: 'Allowed', deny: 'Denied', needs_approval: 'Needs approval' }, byVersion: 'policy version {version}', byDraft: 'the draft',
+    history: 'Versions', noHistory: 'No version written yet: the built-in default (version 0) is in force.',
+    version: 'Version', open: 'Open in the editor',
+  },
+  approvals: {
+    title: 'Approvals', lead: 'Work the policy holds until someone other than the requester approves it. This list refreshes itself.',
+    filter: 'Show', empty: 'Nothing here.', refreshed: 'updated {time}',
+    status: { pending: 'Pending', approved: 'Approved', rejected: 'Rejected', expired: 'Expired' },
+    expiresIn: 'expires in {left}', requestedBy: 'Asked by', you: 'you', run: 'Run', job: 'job', asked: 'Asked',
+    expires: 'Expires', decidedBy: 'Decided by', reason: 'Reason (optional)', approve: 'Approve', reject: 'Reject',
+    block: {
+      self: 'You asked for this: another approver must decide.', role: 'Approvers and admins decide requests.',
+      decided: 'Already decided.', expired: 'This request has expired.',
+    },
+  },
+  assistant: {
+    title: 'Assistant', lead: 'Ask for changes in plain words: "make the second shot say \'The storm is coming\' in Tom\'s voice and regenerate it", "make shot 3 shorter", "use a deeper voice for Tom".',
+    message: 'Message', placeholder: 'What should change?', send: 'Send', sending: 'Answering…',
+    readOnly: 'Viewers read the conversation; editors and admins chat.', took: '{ms} ms',
+    approval: 'Waits for approval {id}: open approvals', revised: 'Revised video: run {id}',
+    cost: '{steps} model turns · {tools} tool calls · {tokens} tokens · ${usd}',
+    tool: { pending: 'asked', waiting_approval: 'waiting for approval', running: 'running', succeeded: 'done', failed: 'failed', denied: 'denied', cancelled: 'cancelled' },
   },
 }

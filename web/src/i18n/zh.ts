@@ -4,7 +4,7 @@ export default {
   nav: {
     main: '主导航', projects: '项目', admin: '管理', members: '成员', keys: 'API 密钥',
     audit: '审计日志', costs: '费用', providers: '模型提供方', budgets: '预算', policies: '策略', approvals: '审批',
-    soon: '随接口上线', signOut: '退出登录', signedInAs: '已登录：{email}（{role}）',
+    signOut: '退出登录', signedInAs: '已登录：{email}（{role}）',
   },
   error: { title: '出错了', code: '错误代码', retry: '重试', trace: '追踪号' },
   signIn: {
@@ -75,7 +75,6 @@ export default {
     revoke: '吊销', revoked: '已吊销', newKey: '请立即复制此密钥，它只显示一次：', prefix: '前缀',
     lastUsed: '最近使用', never: '从未', audit: '审计日志', action: '按操作筛选', filter: '筛选',
     when: '时间', actor: '操作者', target: '对象', outcome: '结果', more: '加载更多', noAudit: '没有记录。',
-    soonTitle: '{feature}', soonBody: '此页面随其接口上线；导航已为它准备好。',
   },
   revise: {
     edit: '编辑', name: '名称', aliases: '别名', aliasesHelp: '多个名字用逗号分隔。',
@@ -117,5 +116,34 @@ export default {
     spent: '已用', held: '已预留', remaining: '剩余', unlimited: '不限',
     meter: '{dim}：已用 {spent}，已预留 {held}，限额 {limit}', badLimit: '限额须为 0 或更大的数字（留空：不限）。',
     needScope: '请选择预算适用的对象。',
+  },
+  policies: {
+    title: '策略', lead: '工作区的 Rego 策略决定谁可以创建运行、调度技能、调用模型服务和工具。保存前可先用输入文档试运行草稿；每次保存都是一个新版本。',
+    inForce: '生效版本 {version}', editor: '策略源码', source: 'Rego 源码', unsaved: '有未保存的修改',
+    comment: '备注', save: '保存为新版本', saved: '已保存：版本 {version} 已生效。',
+    preview: '试运行', previewLead: '策略对这份输入文档的回答（租户始终是你的）。',
+    action: '操作', input: '输入文档（JSON）', tryDraft: '用草稿评估', tryCurrent: '用已保存的策略评估',
+    verdict: { allow: '允许', deny: '拒绝', needs_approval: '需要审批' }, byVersion: '策略版本 {version}', byDraft: '草稿',
+    history: '版本', noHistory: '尚未写入任何版本：内置默认策略（版本 0）生效中。',
+    version: '版本', open: '在编辑器中打开',
+  },
+  approvals: {
+    title: '审批', lead: '策略暂停的工作，需由申请人以外的人批准。此列表会自动刷新。',
+    filter: '显示', empty: '暂无内容。', refreshed: '更新于 {time}',
+    status: { pending: '待审批', approved: '已批准', rejected: '已拒绝', expired: '已过期' },
+    expiresIn: '{left} 后过期', requestedBy: '申请人', you: '你', run: '运行', job: '作业', asked: '申请时间',
+    expires: '过期时间', decidedBy: '决定人', reason: '理由（可选）', approve: '批准', reject: '拒绝',
+    block: {
+      self: '这是你提出的申请：须由另一位审批人决定。', role: '审批人和管理员才能决定申请。',
+      decided: '已经决定。', expired: '此申请已过期。',
+    },
+  },
+  assistant: {
+    title: '助手', lead: '用自然语言提出修改："把第2个镜头的台词改成“暴风雨要来了”，用 Tom 的声音并重新生成"、"第3个镜头短一点"、"给 Tom 换个低沉的声音"。',
+    message: '消息', placeholder: '要改什么？', send: '发送', sending: '回答中…',
+    readOnly: '查看者可以阅读对话；编辑和管理员可以聊天。', took: '{ms} 毫秒',
+    approval: '等待审批 {id}：打开审批页', revised: '修订后的视频：运行 {id}',
+    cost: '{steps} 次模型回合 · {tools} 次工具调用 · {tokens} 个 token · ${usd}',
+    tool: { pending: '已请求', waiting_approval: '等待审批', running: '运行中', succeeded: '完成', failed: '失败', denied: '被拒绝', cancelled: '已取消' },
   },
 }
