@@ -30,6 +30,8 @@ Conversation = Callable[[], Awaitable[str]]
 
 
 def openai_agents(url: str) -> tuple[Conversation, dict[str, str]]:
+    from openai import AsyncOpenAI
+
     from agents import (
         Agent,
         ModelSettings,
@@ -38,7 +40,6 @@ def openai_agents(url: str) -> tuple[Conversation, dict[str, str]]:
         function_tool,
         set_tracing_disabled,
     )
-    from openai import AsyncOpenAI
 
     set_tracing_disabled(True)
 
