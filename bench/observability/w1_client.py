@@ -5,6 +5,10 @@ are created by its own code).
 Reads a step count per line on stdin, runs W1 (a chain of that many no-op steps) against the
 cluster the environment names (``NEXUS_*``), and answers ``W1 <ms/step>`` on stdout; tracing
 is not configured here (the client is the same in every variant).
+
+Before each run (untimed) it empties the node memo (``node_outputs``) of its throwaway
+database: the chain's steps are the same every run, so otherwise every run after the first is
+a chain of cache hits, with no worker claim, execution, commit, or their spans, to measure.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import asyncio
 import os
 import sys
 import time
+
+from sqlalchemy import text
 
 from nexus.core.settings import load_settings
 from nexus.platform import Platform
@@ -31,6 +37,8 @@ async def main() -> None:
         print("W1 ready", flush=True)
         while line := await asyncio.to_thread(sys.stdin.readline):
             n = int(line)
+            async with platform.db.transaction() as conn:
+                await conn.execute(text("DELETE FROM node_outputs"))
             t0 = time.perf_counter()
             run_id, _ = await platform.create_run("chain", {"n": n}, idempotency_key=None)
             run = await platform.wait_for_run(run_id, poll_s=0.02, timeout_s=600)
