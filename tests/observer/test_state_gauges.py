@@ -13,8 +13,8 @@ from sqlalchemy import text
 from nexus.budgets import service
 from nexus.budgets.units import Limits
 from nexus.contracts.router import CallScope, Spend
-from nexus.core.metrics import REGISTRY
 from nexus.core.ids import utcnow
+from nexus.core.metrics import REGISTRY
 from nexus.observer import exposition
 from nexus.orchestrator import queries
 from nexus.platform import Platform

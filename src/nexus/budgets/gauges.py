@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Float, Select, case, cast, func, select
+from sqlalchemy import Float, case, cast, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
@@ -67,7 +67,7 @@ _PER_BUDGET = select(
 ).subquery("per_budget")
 
 # scope, highest ratio, budgets at NEAR_LIMIT or more
-UTILISATION: Select[tuple[str, float, int]] = select(
+UTILISATION = select(
     _PER_BUDGET.c.scope.label("scope"),
     func.max(_PER_BUDGET.c.r).label("highest"),
     func.sum(case((_PER_BUDGET.c.r >= NEAR_LIMIT, 1), else_=0)).label("near_limit"),
