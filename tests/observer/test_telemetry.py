@@ -123,6 +123,24 @@ def test_spans_are_redacted(traced: Settings) -> None:
     assert span["attributes"]["api_key"] != "sk-1"
 
 
+def test_generated_ids_pass_whole_and_repeats_stay_redacted(traced: Settings) -> None:
+    job_id = "job_0a13812345678" + "f" * 19  # hex digits that look like a phone number
+    attrs = {"nexus.job_id": job_id, "note": job_id, "who": "jane.doe@example.com"}
+    with telemetry.span("x", attrs), telemetry.span("y", attrs):  # the second: remembered
+        trace_id = telemetry.new_trace_id()
+    with telemetry.span("z", {"nexus.job_id": "jane.doe@example.com"}):  # not an id
+        other = telemetry.new_trace_id()
+    telemetry_setup.flush()
+    spans = read_spans(telemetry_setup.trace_file(traced), trace_id)
+    assert [s["name"] for s in spans] == ["x", "y"]
+    for span in spans:
+        assert span["attributes"]["nexus.job_id"] == job_id
+        assert span["attributes"]["note"] == "job_0a[phone]" + "f" * 19
+        assert span["attributes"]["who"] == "[email]"
+    (z,) = read_spans(telemetry_setup.trace_file(traced), other)
+    assert z["attributes"]["nexus.job_id"] == "[email]"
+
+
 def test_traceparent_travels_in_amqp_headers(traced: Settings) -> None:
     with telemetry.span("dispatch"):
         message: dict[str, str] = {"job_id": "job_1"}

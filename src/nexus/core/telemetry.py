@@ -12,6 +12,7 @@ Context crosses processes as W3C ``traceparent``: HTTP headers, and broker messa
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import secrets
 from collections.abc import Generator, Mapping, MutableMapping
@@ -51,6 +52,7 @@ def install(tracer_: trace.Tracer, sample_ratio: float) -> None:
     global ENABLED
     _state["tracer"] = tracer_
     _state["sample_bound"] = round(sample_ratio * (1 << 64))
+    run_parent.cache_clear()
     ENABLED = True  # pyright: ignore[reportConstantRedefinition]
 
 
@@ -58,6 +60,7 @@ def uninstall() -> None:
     global ENABLED
     ENABLED = False  # pyright: ignore[reportConstantRedefinition]
     _state["tracer"] = trace.get_tracer("nexus")
+    run_parent.cache_clear()
 
 
 def tracer() -> trace.Tracer:
@@ -88,8 +91,11 @@ def run_span_id(trace_id: str) -> int:
     return int.from_bytes(digest[:8], "big") or 1
 
 
+@functools.lru_cache(maxsize=1024)
 def run_parent(trace_id: str) -> otel_context.Context | None:
-    """A context whose parent is the run span of ``trace_id`` (None: not a traceable id)."""
+    """A context whose parent is the run span of ``trace_id`` (None: not a traceable id).
+    Remembered per trace id (a worker asks once per job of the run); contexts are immutable,
+    and ``install``/``uninstall`` forget them (the sampling decision is in them)."""
     if not valid_trace_id(trace_id):
         return None
     tid = int(trace_id, 16)
