@@ -23,6 +23,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.trace import NonRecordingSpan, Span, SpanContext, TraceFlags
+from opentelemetry.trace.status import Status, StatusCode
 
 ENABLED = False
 """True once ``nexus.core.telemetry_setup.configure`` installed a tracer provider."""
@@ -114,6 +115,31 @@ def span(
     if not ENABLED:
         return _NULL
     return tracer().start_as_current_span(name, context=parent, attributes=attributes)
+
+
+def quiet() -> contextlib.AbstractContextManager[None]:
+    """Library instrumentations record nothing inside (tracing off: the null context): for
+    statements a Nexus span already times, a worker's claim and commit (ADR 0255)."""
+    if not ENABLED:
+        return _NULL
+    from opentelemetry.instrumentation.utils import suppress_instrumentation  # noqa: PLC0415
+
+    return suppress_instrumentation()
+
+
+def annotate(attributes: Attributes) -> None:
+    """Add ``attributes`` to the current span (tracing off: nothing)."""
+    if ENABLED:
+        trace.get_current_span().set_attributes(attributes)
+
+
+def mark_failed(code: str) -> None:
+    """The current span failed with the Nexus error ``code`` (``error.type``; the message
+    stays in the job row and the logs, which are redacted, not in the span)."""
+    if ENABLED:
+        current = trace.get_current_span()
+        current.set_attribute("error.type", code)
+        current.set_status(Status(StatusCode.ERROR, code))
 
 
 @contextlib.contextmanager
