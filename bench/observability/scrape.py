@@ -123,7 +123,7 @@ async def main(args: argparse.Namespace) -> None:
         f"max {times[-1]:.1f} ms; exposition {sizes} bytes (target p99 <= 50 ms)",
         "median per query: "
         + ", ".join(f"{k} {statistics.median(v):.1f} ms" for k, v in parts.items()),
-        f"load average at the end: {read_load()} (2 cores shared by 8 engineers)",
+        f"load average at the end: {read_load()} (2 cores, shared with other helpers)",
     ]
     print("\n".join(lines))
     (HERE / "scrape_result.txt").write_text("\n".join(lines) + "\n")

@@ -4,14 +4,17 @@
 Three clusters (PostgreSQL database + RabbitMQ vhost + ``nexus orchestrator`` + ``nexus
 worker``) run side by side, started once, and take W1 runs in turn, interleaved:
 
-- ``base``: the code before tracing existed (``--base`` commit, exported to a temporary
-  directory and put first on PYTHONPATH), no tracing code at all;
+- ``base``: the code before tracing existed (``--base`` commit: main just before obs-core,
+  the tracing and metrics, was merged; exported to a temporary directory, put first on
+  PYTHONPATH, and its database migrated by that code), no tracing code at all;
 - ``off``: this checkout, telemetry disabled (the default);
 - ``on``: this checkout, telemetry enabled, 100% sampling, file exporter, with the library
   instrumentations (asyncpg, aio-pika, redis, httpx) installed;
 - ``on-core``: as ``on`` without the library instrumentations (Nexus's own spans only).
 
-Medians of ms/step per variant and the ratios against ``off`` / ``base``.
+Medians of ms/step per variant, the ratios of the medians against ``off`` / ``base``, and the
+paired ratios (each repeat's runs of two variants, taken back to back, divided; their median
+is less sensitive to the machine's load drifting between repeats).
 
     uv run python bench/observability/w1_tracing.py --n 300 --repeats 5
 """
@@ -26,7 +29,6 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
@@ -34,9 +36,6 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "orchestrator"))
 from cluster import Procs, nexus_env, rabbit_vhost  # noqa: E402
 from infra import REPO, create_database, drop_database, new_db_name, read_load  # noqa: E402
-
-from nexus.core.settings import load_settings  # noqa: E402
-from nexus.platform import Platform  # noqa: E402
 
 VARIANTS: dict[str, dict[str, str]] = {
     "base": {},
@@ -65,8 +64,9 @@ class Variant:
         self.name, self.work, self.args = name, work / name, args
         self.db, self.vhost = new_db_name("obsw1"), f"bench-obs-{uuid.uuid4().hex[:8]}"
         self.procs = Procs(self.work)
-        self.platform: Platform | None = None
+        self.client: asyncio.subprocess.Process | None = None
         self.ms_per_step: list[float] = []
+        self.cpu_per_step: list[float] = []  # CPU ms of the orchestrator + worker trees
 
     async def start(self, base_src: Path | None) -> None:
         self.work.mkdir(parents=True)
@@ -87,28 +87,41 @@ class Variant:
     async def ready(self) -> None:
         await asyncio.to_thread(self.procs.wait_log, "orchestrator", "orchestrator running", 300)
         await asyncio.to_thread(self.procs.wait_log, "worker", "worker consuming", 300)
-        settings = load_settings(
-            env="test",
-            database={"url": self.env["NEXUS_DATABASE__URL"], "auto_migrate": False},
-            broker={"url": self.env["NEXUS_BROKER__URL"]},
-            storage={"url": self.env["NEXUS_STORAGE__URL"]},
+        self.client = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(HERE / "w1_client.py"),
+            env=self.env,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=(self.work / "client.log").open("ab"),
         )
-        self.platform = Platform(settings)
-        await self.platform.open()
+        await self._answer()
+
+    async def _answer(self) -> str:
+        assert self.client is not None and self.client.stdout is not None
+        while line := (await self.client.stdout.readline()).decode():
+            if line.startswith("W1 "):
+                return line[3:].strip()
+        raise RuntimeError(f"{self.name}: the W1 client stopped (see {self.work}/client.log)")
 
     async def run_w1(self, n: int) -> float:
-        assert self.platform is not None
-        t0 = time.perf_counter()
-        run_id, _ = await self.platform.create_run("chain", {"n": n}, idempotency_key=None)
-        run = await self.platform.wait_for_run(run_id, poll_s=0.02, timeout_s=600)
-        assert run.status == "succeeded", run.status
-        ms = (time.perf_counter() - t0) * 1000 / n
+        assert self.client is not None and self.client.stdin is not None
+        cpu0 = self.procs.cpu_s()
+        self.client.stdin.write(f"{n}\n".encode())
+        await self.client.stdin.drain()
+        ms = float(await self._answer())
         self.ms_per_step.append(ms)
+        self.cpu_per_step.append((self.procs.cpu_s() - cpu0) * 1000 / n)
         return ms
 
     async def stop(self) -> None:
-        if self.platform is not None:
-            await self.platform.close()
+        if self.client is not None and self.client.stdin is not None:
+            self.client.stdin.close()
+            try:
+                await asyncio.wait_for(self.client.wait(), 30)
+            except TimeoutError:
+                self.client.kill()
+                await self.client.wait()
         self.procs.stop_all()
         await drop_database(self.db)
         await rabbit_vhost(self.vhost, delete=True)
@@ -125,11 +138,13 @@ async def main(args: argparse.Namespace) -> None:
             await v.ready()
             await v.run_w1(max(20, args.n // 10))  # warm-up (imports, prepared statements)
             v.ms_per_step.clear()
+            v.cpu_per_step.clear()
         for r in range(args.repeats):
             order = variants if r % 2 == 0 else variants[::-1]
             for v in order:
                 ms = await v.run_w1(args.n)
-                print(f"repeat {r} {v.name}: {ms:.3f} ms/step", flush=True)
+                cpu = v.cpu_per_step[-1]
+                print(f"repeat {r} {v.name}: {ms:.3f} ms/step, {cpu:.3f} CPU ms/step", flush=True)
     finally:
         for v in variants:
             await v.stop()
@@ -138,31 +153,47 @@ async def main(args: argparse.Namespace) -> None:
 
 
 def write_report(variants: list[Variant], args: argparse.Namespace) -> None:
-    med: dict[str, float] = {v.name: statistics.median(v.ms_per_step) for v in variants}
     lines = [
         "## W1 with tracing (bench/observability/w1_tracing.py)",
         "",
         f"Chain of {args.n} no-op steps in cluster mode (PostgreSQL + RabbitMQ, one orchestrator",
         f"and one worker process per variant), {args.repeats} interleaved repeats, medians.",
-        f"Load average at the end: {read_load()} (2 cores shared by 8 engineers: noisy).",
+        "Wall: ms per step as the client sees it; CPU: CPU ms per step of the variant's",
+        "orchestrator and worker processes (user + system; PostgreSQL and RabbitMQ not counted).",
+        f"Load average at the end: {read_load()} (2 cores, shared with other helpers).",
         "",
-        "| variant | median ms/step | runs (ms/step) |",
-        "| --- | --- | --- |",
+        "| variant | wall ms/step | CPU ms/step | runs wall (ms/step) | runs CPU (ms/step) |",
+        "| --- | --- | --- | --- | --- |",
     ]
     for v in variants:
-        runs = ", ".join(f"{x:.2f}" for x in v.ms_per_step)
-        lines.append(f"| {v.name} | {med[v.name]:.3f} | {runs} |")
+        wall = ", ".join(f"{x:.2f}" for x in v.ms_per_step)
+        cpu = ", ".join(f"{x:.2f}" for x in v.cpu_per_step)
+        lines.append(
+            f"| {v.name} | {statistics.median(v.ms_per_step):.3f} | "
+            f"{statistics.median(v.cpu_per_step):.3f} | {wall} | {cpu} |"
+        )
     lines.append("")
-    ratios: list[tuple[str, str, float]] = []
+    by_name = {v.name: v for v in variants}
     for a, b, target in (("on", "off", 1.10), ("on-core", "off", 1.10), ("off", "base", 1.02)):
-        if a in med and b in med:
-            ratio = med[a] / med[b]
-            verdict = "meets" if ratio <= target else "misses"
-            lines.append(f"- {a}/{b} = {ratio:.3f} (target <= {target:.2f}: {verdict})")
-            ratios.append((a, b, ratio))
+        if a in by_name and b in by_name:
+            for what in ("ms_per_step", "cpu_per_step"):
+                lines.append(f"- {ratio_line(a, b, what, by_name, target)}")
     text = "\n".join(lines) + "\n"
     print(text)
     (HERE / "w1_result.md").write_text(text)
+
+
+def ratio_line(a: str, b: str, what: str, by_name: dict[str, Variant], target: float) -> str:
+    xs, ys = getattr(by_name[a], what), getattr(by_name[b], what)
+    ratio = statistics.median(xs) / statistics.median(ys)
+    paired = [x / y for x, y in zip(xs, ys, strict=True)]
+    per = ", ".join(f"{x:.3f}" for x in paired)
+    verdict = "meets" if ratio <= target else "misses"
+    label = "wall" if what == "ms_per_step" else "CPU"
+    return (
+        f"{label} {a}/{b} = {ratio:.3f} (target <= {target:.2f}: {verdict}); paired median "
+        f"{statistics.median(paired):.3f} (per repeat {per})"
+    )
 
 
 if __name__ == "__main__":
@@ -170,7 +201,9 @@ if __name__ == "__main__":
     parser.add_argument("--n", type=int, default=300)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--variants", default="base,off,on,on-core")
-    parser.add_argument("--base", default="8f031cb", help="commit before tracing existed")
+    parser.add_argument(
+        "--base", default="4344c0d", help="main before obs-core (tracing, metrics) was merged"
+    )
     parser.add_argument("--lease-s", dest="lease_s", type=float, default=30.0)
     parser.add_argument("--concurrency", type=int, default=4)
     asyncio.run(main(parser.parse_args()))

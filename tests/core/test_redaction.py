@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from nexus.core import redaction
 from nexus.core.redaction import find, redact, redact_value
 
 
@@ -54,3 +57,42 @@ def test_structures_and_secret_keys() -> None:
         "n": 3,
         "nested": {"Password": "***"},
     }
+
+
+def _ungated(text: str) -> list[tuple[str, int, int]]:
+    """``find`` without its gates: every rule's pattern over the whole text."""
+    taken: list[tuple[str, int, int]] = []
+    for rule in redaction._RULES:  # pyright: ignore[reportPrivateUsage]
+        for m in rule.pattern.finditer(text):
+            if rule.check is not None and not rule.check(m.group(0)):
+                continue
+            if any(m.start() < end and start < m.end() for _, start, end in taken):
+                continue
+            taken.append((rule.kind, m.start(), m.end()))
+    return sorted(taken, key=lambda f: f[1])
+
+
+PIECES = [
+    "a", "Z", "x", "@", ".", "-", " ", "+", "(", ")", "_", "eyJ", "sk-", "AKIA", "ghp_", "xoxb-",
+    "AIza", "nx_", "Bearer ", "bEaReR ", "1", "3", "8", "0", "9", "X", "１", "٣", "mail.com",
+    "4111", "1381234", "5678", "192.", "86 ", "abcdefghijklmnop", "身份证",
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=40).map("".join))
+def test_the_gates_only_skip_rules_that_cannot_match(text: str) -> None:
+    assert [(f.kind, f.start, f.end) for f in find(text)] == _ungated(text)
+
+
+def test_gated_examples_match_the_ungated_rules() -> None:
+    examples = [
+        "tom.smith@example.co.uk",
+        "+86 138 1234 5678",
+        "demo.noop",
+        "run_" + "1" * 32,
+        "fullwidth １３８１２３４５６７８",
+        "BEARER abcdefghijklmnopqrstuvwxyz0123",
+    ]
+    for text in examples:
+        assert [(f.kind, f.start, f.end) for f in find(text)] == _ungated(text)

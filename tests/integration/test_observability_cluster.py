@@ -182,8 +182,8 @@ async def test_one_trace_across_api_orchestrator_and_workers(
     dispatch = next(d for d in dispatches if d in ancestors(attempt, ids))
     assert attempt["attributes"]["nexus.job_id"] == job.job_id
     assert attempt["attributes"]["nexus.attempt"] == 2
-    children = {s["name"] for s in spans if s["parent_id"] == attempt["span_id"]}
-    assert {"nexus.job.execute", "nexus.job.commit"} <= children
+    assert attempt["attributes"]["nexus.execute_s"] >= 0  # one span per attempt (ADR 0255)
+    assert attempt["attributes"]["nexus.commit_s"] > 0
     claims = [s for s in by_name(spans, "nexus.job.claim") if dispatch in ancestors(s, ids)]
     assert claims and claims[0]["start_ns"] <= attempt["start_ns"]
     assert request["start_ns"] <= run_span["start_ns"] < reclaim["start_ns"] < attempt["start_ns"]

@@ -50,7 +50,7 @@ async def test_expositions_match_the_catalogue_and_move(platform: Platform) -> N
     worker = check_exposition("worker", exposition.render("worker"))
     check_exposition("api", exposition.render("api", Metrics().registry, platform.gauges))
 
-    assert value(orch, "nexus_runs", pipeline="chain", state="succeeded") == 2
+    assert not samples(orch["nexus_runs"])  # finished runs leave the gauge (nexus_runs_total)
     jobs_done = value(worker, "nexus_jobs_total", skill="demo.noop", status="succeeded")
     # the second run's jobs are cache hits: same nodes, same inputs
     assert jobs_done - value(before, "nexus_jobs_total", skill="demo.noop", status="succeeded") == 3
@@ -74,7 +74,7 @@ async def test_runs_finished_counter_and_active_gauges(platform: Platform) -> No
     assert (await platform.wait_for_run(run_id, timeout_s=30)).status == "succeeded"
     await platform.gauges.refresh()
     done = check_exposition("orchestrator", exposition.render("orchestrator", platform.gauges))
-    assert value(done, "nexus_runs", pipeline="demo", state="succeeded") == 1
+    assert not samples(done["nexus_runs"])
     # counted by a task after the commit that finished the run (the pipeline is read there)
     async with asyncio.timeout(10):
         while not value(done, "nexus_runs_total", pipeline="demo", status="succeeded"):

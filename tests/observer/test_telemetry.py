@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 import structlog
+from opentelemetry.instrumentation.utils import is_instrumentation_enabled
+from opentelemetry.trace import SpanKind
 
 from nexus.core import metrics, telemetry, telemetry_setup
 from nexus.core.logging import configure_logging, get_logger
@@ -74,8 +76,12 @@ async def test_run_is_one_trace_with_job_spans(platform: Platform, traced: Setti
     jobs = [s for s in spans if s["name"].startswith("nexus.job demo.")]
     assert len(jobs) == 3  # one attempt per chain node
     for job in jobs:
-        children = {s["name"] for s in spans if s["parent_id"] == job["span_id"]}
-        assert {"nexus.job.execute", "nexus.job.commit"} <= children
+        attrs = job["attributes"]  # one span per attempt, the skill's and the commit's time
+        assert attrs["nexus.execute_s"] >= 0 and attrs["nexus.commit_s"] > 0
+        assert (
+            job["end_ns"] - job["start_ns"]
+            >= (attrs["nexus.execute_s"] + attrs["nexus.commit_s"]) * 1e9
+        )
         # every job span hangs (through dispatches and commits) under the run span
         node = job
         while node["parent_id"] is not None:
@@ -84,6 +90,39 @@ async def test_run_is_one_trace_with_job_spans(platform: Platform, traced: Setti
     assert {s["service"] for s in spans} == {"nexus-embedded"}
     (tree,) = span_tree(spans)
     assert tree.span is root
+
+
+async def test_a_failed_attempt_is_an_error_span_with_its_code(
+    platform: Platform, traced: Settings
+) -> None:
+    run_id, _ = await platform.create_run(
+        "demo", {"n": 2, "sleep_s": 0, "rounds": 10, "fatal_node": 1}
+    )
+    run = await platform.wait_for_run(run_id, timeout_s=30)
+    assert run.status == "failed"
+    telemetry_setup.flush()
+    spans = read_spans(telemetry_setup.trace_file(traced), run.trace_id)
+    works = {s["attributes"]["nexus.job_id"]: s for s in by_name(spans, "nexus.job demo.work")}
+    failed = [s for s in works.values() if s["status"] == "error"]
+    (span,) = failed
+    assert span["attributes"]["error.type"] == "skill_failed"
+    assert "nexus.commit_s" not in span["attributes"]  # nothing was committed
+    assert all(s["status"] == "unset" for s in works.values() if s is not span)  # the others
+
+
+def test_library_spans_outside_a_trace_are_not_recorded(traced: Settings) -> None:
+    tracer = telemetry.tracer()
+    with tracer.start_as_current_span("SELECT", kind=SpanKind.CLIENT) as orphan:
+        assert not orphan.is_recording()  # a background statement: no trace of its own
+    with tracer.start_as_current_span("POST /x", kind=SpanKind.SERVER) as request:
+        assert request.is_recording()  # a request starts a trace
+        with tracer.start_as_current_span("SELECT", kind=SpanKind.CLIENT) as statement:
+            assert statement.is_recording()  # ...and its statements are in it
+        with telemetry.quiet():
+            assert not is_instrumentation_enabled()  # the step statements: the step's span
+            with telemetry.span("nexus.job.commit") as own:
+                assert own is not None and own.is_recording()  # Nexus's spans still are
+        assert is_instrumentation_enabled()
 
 
 async def test_provider_span_follows_genai_conventions(traced: Settings) -> None:
@@ -121,6 +160,24 @@ def test_spans_are_redacted(traced: Settings) -> None:
     (span,) = read_spans(telemetry_setup.trace_file(traced), trace_id)
     assert "jane.doe@example.com" not in json.dumps(span)
     assert span["attributes"]["api_key"] != "sk-1"
+
+
+def test_generated_ids_pass_whole_and_repeats_stay_redacted(traced: Settings) -> None:
+    job_id = "job_0a13812345678" + "f" * 19  # hex digits that look like a phone number
+    attrs = {"nexus.job_id": job_id, "note": job_id, "who": "jane.doe@example.com"}
+    with telemetry.span("x", attrs), telemetry.span("y", attrs):  # the second: remembered
+        trace_id = telemetry.new_trace_id()
+    with telemetry.span("z", {"nexus.job_id": "jane.doe@example.com"}):  # not an id
+        other = telemetry.new_trace_id()
+    telemetry_setup.flush()
+    spans = read_spans(telemetry_setup.trace_file(traced), trace_id)
+    assert [s["name"] for s in spans] == ["x", "y"]
+    for span in spans:
+        assert span["attributes"]["nexus.job_id"] == job_id
+        assert span["attributes"]["note"] == "job_0a[phone]" + "f" * 19
+        assert span["attributes"]["who"] == "[email]"
+    (z,) = read_spans(telemetry_setup.trace_file(traced), other)
+    assert z["attributes"]["nexus.job_id"] == "[email]"
 
 
 def test_traceparent_travels_in_amqp_headers(traced: Settings) -> None:

@@ -55,26 +55,45 @@ def _luhn_ok(s: str) -> bool:
     return total % 10 == 0
 
 
+_DIGIT = re.compile(r"\d")  # the same (Unicode) digits as the rules' \d
+
+
 @dataclass(frozen=True)
 class _Rule:
     kind: str
     pattern: re.Pattern[str]
     check: Any = None  # (matched text) -> bool; None: always
+    # What every match contains (a literal, a few): a text without it is not scanned with
+    # ``pattern``. None: a digit (the number-shaped rules).
+    gate: re.Pattern[str] | None = None
 
 
 # Order matters: the longer, more specific shapes first (a JWT before an API key, an ID
 # number before a phone number).
 _RULES: tuple[_Rule, ...] = (
-    _Rule("jwt", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")),
+    _Rule(
+        "jwt",
+        re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
+        gate=re.compile("eyJ"),
+    ),
     _Rule(
         "api_key",
         re.compile(
             r"\b(?:sk-(?:proj-|ant-)?[A-Za-z0-9_-]{16,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{30,}"
             r"|xox[abpr]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35}|nx_[A-Za-z0-9_-]{20,})"
         ),
+        gate=re.compile("sk-|AKIA|gh[pousr]_|xox[abpr]-|AIza|nx_"),
     ),
-    _Rule("bearer", re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{16,}")),
-    _Rule("email", re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")),
+    _Rule(
+        "bearer",
+        re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{16,}"),
+        gate=re.compile("(?i:bearer)"),
+    ),
+    _Rule(
+        "email",
+        re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b"),
+        gate=re.compile("@"),
+    ),
     _Rule(
         "cn_id",
         re.compile(
@@ -98,6 +117,9 @@ _RULES: tuple[_Rule, ...] = (
 )
 
 
+_TRIGGER = re.compile("|".join([_DIGIT.pattern, *(r.gate.pattern for r in _RULES if r.gate)]))
+
+
 @dataclass(frozen=True)
 class Finding:
     kind: str
@@ -107,8 +129,13 @@ class Finding:
 
 def find(text: str) -> list[Finding]:
     """Every sensitive value in ``text``, non-overlapping, in order."""
+    if _TRIGGER.search(text) is None:  # most texts: names, words, ids without digits
+        return []
+    digits = _DIGIT.search(text) is not None
     taken: list[Finding] = []
     for rule in _RULES:
+        if not digits if rule.gate is None else rule.gate.search(text) is None:
+            continue
         for m in rule.pattern.finditer(text):
             if rule.check is not None and not rule.check(m.group(0)):
                 continue

@@ -12,6 +12,7 @@ Context crosses processes as W3C ``traceparent``: HTTP headers, and broker messa
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import secrets
 from collections.abc import Generator, Mapping, MutableMapping
@@ -22,6 +23,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.trace import NonRecordingSpan, Span, SpanContext, TraceFlags
+from opentelemetry.trace.status import Status, StatusCode
 
 ENABLED = False
 """True once ``nexus.core.telemetry_setup.configure`` installed a tracer provider."""
@@ -51,6 +53,7 @@ def install(tracer_: trace.Tracer, sample_ratio: float) -> None:
     global ENABLED
     _state["tracer"] = tracer_
     _state["sample_bound"] = round(sample_ratio * (1 << 64))
+    run_parent.cache_clear()
     ENABLED = True  # pyright: ignore[reportConstantRedefinition]
 
 
@@ -58,6 +61,7 @@ def uninstall() -> None:
     global ENABLED
     ENABLED = False  # pyright: ignore[reportConstantRedefinition]
     _state["tracer"] = trace.get_tracer("nexus")
+    run_parent.cache_clear()
 
 
 def tracer() -> trace.Tracer:
@@ -88,8 +92,11 @@ def run_span_id(trace_id: str) -> int:
     return int.from_bytes(digest[:8], "big") or 1
 
 
+@functools.lru_cache(maxsize=1024)
 def run_parent(trace_id: str) -> otel_context.Context | None:
-    """A context whose parent is the run span of ``trace_id`` (None: not a traceable id)."""
+    """A context whose parent is the run span of ``trace_id`` (None: not a traceable id).
+    Remembered per trace id (a worker asks once per job of the run); contexts are immutable,
+    and ``install``/``uninstall`` forget them (the sampling decision is in them)."""
     if not valid_trace_id(trace_id):
         return None
     tid = int(trace_id, 16)
@@ -108,6 +115,31 @@ def span(
     if not ENABLED:
         return _NULL
     return tracer().start_as_current_span(name, context=parent, attributes=attributes)
+
+
+def quiet() -> contextlib.AbstractContextManager[None]:
+    """Library instrumentations record nothing inside (tracing off: the null context): for
+    statements a Nexus span already times, a worker's claim and commit (ADR 0255)."""
+    if not ENABLED:
+        return _NULL
+    from opentelemetry.instrumentation.utils import suppress_instrumentation  # noqa: PLC0415
+
+    return suppress_instrumentation()
+
+
+def annotate(attributes: Attributes) -> None:
+    """Add ``attributes`` to the current span (tracing off: nothing)."""
+    if ENABLED:
+        trace.get_current_span().set_attributes(attributes)
+
+
+def mark_failed(code: str) -> None:
+    """The current span failed with the Nexus error ``code`` (``error.type``; the message
+    stays in the job row and the logs, which are redacted, not in the span)."""
+    if ENABLED:
+        current = trace.get_current_span()
+        current.set_attribute("error.type", code)
+        current.set_status(Status(StatusCode.ERROR, code))
 
 
 @contextlib.contextmanager

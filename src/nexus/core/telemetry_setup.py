@@ -5,23 +5,65 @@ stays False, so no span object is ever built. On: a tracer provider with the pro
 ``service.name``, parent-based trace-id-ratio sampling (one decision per trace, honoured by
 every process), a batch processor and the exporter (OTLP/HTTP or JSON lines), behind the
 shared redaction; the official instrumentations of httpx, asyncpg, redis and aio-pika
-(FastAPI is instrumented per app by the gateway).
+(FastAPI is instrumented per app by the gateway). A client span that would start a trace of
+its own (an SQL statement, a Redis command or an HTTP call outside any run or request: the
+orchestrator's sweeps, a worker's heartbeats, start-up) is not recorded (``TraceRoots``,
+ADR 0255).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
-from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+from opentelemetry.sdk.trace.sampling import (
+    Decision,
+    ParentBased,
+    Sampler,
+    SamplingResult,
+    TraceIdRatioBased,
+)
+from opentelemetry.trace import Link, SpanKind
+from opentelemetry.util.types import Attributes
 
 from nexus.core import telemetry
 from nexus.core.settings import Settings, TelemetrySettings
 from nexus.core.trace_export import JsonLinesExporter, Redacting
 
 _provider: TracerProvider | None = None
+
+
+class TraceRoots(Sampler):
+    """The sampler of spans that start a trace: by trace-id ratio, except client spans (a
+    library call outside any trace), which are dropped: one trace per background statement
+    is noise, and costs its process a span and an export each."""
+
+    def __init__(self, ratio: float) -> None:
+        self.ratio = TraceIdRatioBased(ratio)
+
+    def should_sample(
+        self,
+        parent_context: Context | None,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[Link] | None = None,
+        trace_state: Any = None,
+    ) -> SamplingResult:
+        if kind is SpanKind.CLIENT:
+            return SamplingResult(Decision.DROP)
+        return self.ratio.should_sample(
+            parent_context, trace_id, name, kind, attributes, links, trace_state
+        )
+
+    def get_description(self) -> str:
+        return f"TraceRoots{{{self.ratio.get_description()}}}"
 
 
 def trace_file(settings: Settings) -> Path:
@@ -51,7 +93,7 @@ def configure(settings: Settings, process: str, *, exporter: SpanExporter | None
         return _provider is not None
     provider = TracerProvider(
         resource=Resource.create({"service.name": t.service_name or f"nexus-{process}"}),
-        sampler=ParentBased(TraceIdRatioBased(t.sample_ratio)),
+        sampler=ParentBased(TraceRoots(t.sample_ratio)),
         id_generator=telemetry.RunIds(),
     )
     chosen = exporter or _exporter(settings)

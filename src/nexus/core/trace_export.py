@@ -2,7 +2,13 @@
 
 Every span leaves the process through ``Redacting``: string attributes go through
 ``nexus.core.redaction`` (the function of the logs and the audit log), secret-named keys are
-replaced whole. The file exporter appends one JSON object per span to one file that many
+replaced whole. Two shortcuts keep that off the hot path's budget (ADR 0256): the run and
+job ids Nexus generates (``ID_KEYS``: a prefix and 32 hex digits, whose digit runs the phone
+and card patterns would otherwise mangle) are not scanned, and the redaction of a repeated
+string (a skill name, an SQL statement: the same few hundred in every span) is remembered
+(``_redact_text``, bounded; it holds the original strings as long as the spans would).
+
+The file exporter appends one JSON object per span to one file that many
 processes may share (an exclusive ``flock`` per batch keeps lines whole); ``read_spans``
 reads it back for ``nexus runs trace`` and ``GET /api/v1/runs/{id}/trace``.
 """
@@ -10,7 +16,9 @@ reads it back for ``nexus runs trace`` and ``GET /api/v1/runs/{id}/trace``.
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
+import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,18 +26,37 @@ from typing import Any
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
-from nexus.core.redaction import REDACTED, is_secret_key, redact_value
+from nexus.core.redaction import REDACTED, is_secret_key, redact
+
+_NEXUS_ID = re.compile(r"[a-z]{2,12}_[0-9a-f]{32}")  # ``core.ids.new_id``
+
+
+ID_KEYS = frozenset({"nexus.run_id", "nexus.job_id"})
+MEMO_MAX_CHARS = 8192
+
+
+@functools.lru_cache(maxsize=4096)
+def _redact_text(value: str) -> str:
+    return redact(value)
 
 
 def _clean(key: str, value: Any) -> Any:
     """Strings only: counts such as ``gen_ai.usage.input_tokens`` are not secrets."""
     if not isinstance(value, str):
         return value
-    return REDACTED if is_secret_key(key) else redact_value(value)
+    if is_secret_key(key):
+        return REDACTED
+    if key in ID_KEYS and _NEXUS_ID.fullmatch(value):
+        return value
+    return _redact_text(value) if len(value) <= MEMO_MAX_CHARS else redact(value)
 
 
 def redacted(span: ReadableSpan) -> ReadableSpan:
-    attributes = {k: _clean(k, v) for k, v in (span.attributes or {}).items()}
+    """``span`` with its attributes redacted: the span itself when nothing changed (most)."""
+    original = span.attributes or {}
+    attributes = {k: _clean(k, v) for k, v in original.items()}
+    if attributes == original:
+        return span
     return ReadableSpan(
         name=span.name,
         context=span.context,

@@ -45,7 +45,7 @@ CATALOGUE: tuple[MetricDef, ...] = (
         "nexus_runs",
         "gauge",
         ("pipeline", "state"),
-        "Runs by pipeline and state.",
+        "Active runs (pending, running, compensating) by pipeline and state.",
         ("api", "orchestrator"),
     ),
     MetricDef(
@@ -59,7 +59,7 @@ CATALOGUE: tuple[MetricDef, ...] = (
         "nexus_jobs",
         "gauge",
         ("skill", "state"),
-        "Jobs by skill and state.",
+        "Active jobs (pending, ready, running, awaiting_approval) by skill and state.",
         ("api", "orchestrator"),
     ),
     MetricDef(

@@ -1,6 +1,7 @@
 """Incident summaries of runs: which job failed, with which code, after which attempts, because of
 which upstream jobs, and what it blocked. Pure: the caller reads the run, its jobs, graph edges
-and events through the orchestrator's queries and passes them in; evidence from the log and
+and events through the orchestrator's queries and passes them in (typed as
+``nexus.contracts.rows``, the orchestrator's own row records); evidence from the log and
 trace files is read by ``evidence.py``.
 """
 
@@ -9,9 +10,10 @@ from __future__ import annotations
 from collections import Counter, defaultdict, deque
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Literal
 
 from nexus.contracts.observe import Attempt, JobIncident, StageTiming, UpstreamCause
+from nexus.contracts.rows import EventRow, JobRow
 
 NOT_OK = {"failed", "skipped", "cancelled"}
 Outcome = Literal["succeeded", "failed", "retried", "cancelled"]
@@ -24,49 +26,13 @@ END_OUTCOME: dict[str, Outcome] = {
 MAX_EVENT_LINES = 20
 
 
-class JobFacts(Protocol):
-    @property
-    def job_id(self) -> str: ...
-    @property
-    def node_key(self) -> str: ...
-    @property
-    def skill(self) -> str: ...
-    @property
-    def status(self) -> str: ...
-    @property
-    def attempt(self) -> int: ...
-    @property
-    def max_attempts(self) -> int: ...
-    @property
-    def error_code(self) -> str | None: ...
-    @property
-    def error_message(self) -> str | None: ...
-    @property
-    def started_at(self) -> datetime | None: ...
-    @property
-    def finished_at(self) -> datetime | None: ...
-    @property
-    def cache_hit(self) -> bool: ...
-
-
-class EventFacts(Protocol):
-    @property
-    def type(self) -> str: ...
-    @property
-    def job_id(self) -> str | None: ...
-    @property
-    def payload(self) -> dict[str, Any]: ...
-    @property
-    def occurred_at(self) -> datetime: ...
-
-
 def seconds(start: datetime | None, end: datetime | None) -> float | None:
     if start is None or end is None:
         return None
     return max(0.0, (end - start).total_seconds())
 
 
-def attempts_of(events: Sequence[EventFacts]) -> list[Attempt]:
+def attempts_of(events: Sequence[EventRow]) -> list[Attempt]:
     """Pair each ``started`` event with the event that ended that attempt."""
     attempts: list[Attempt] = []
     open_: dict[int, tuple[datetime, str | None]] = {}
@@ -96,7 +62,7 @@ def attempts_of(events: Sequence[EventFacts]) -> list[Attempt]:
     return sorted(attempts, key=lambda a: a.attempt)
 
 
-def event_lines(events: Sequence[EventFacts]) -> list[str]:
+def event_lines(events: Sequence[EventRow]) -> list[str]:
     """The job's own event log as lines: what happened, with the failure payloads."""
     lines: list[str] = []
     for e in events:
@@ -136,10 +102,10 @@ class Graph:
 
 
 def incident_of(
-    job: JobFacts,
-    jobs: dict[str, JobFacts],
+    job: JobRow,
+    jobs: dict[str, JobRow],
     graph: Graph,
-    events: Sequence[EventFacts],
+    events: Sequence[EventRow],
     extra_lines: Sequence[str] = (),
 ) -> JobIncident:
     causes = [
@@ -175,7 +141,7 @@ def incident_of(
     )
 
 
-def failing_jobs(jobs: Sequence[JobFacts]) -> list[JobFacts]:
+def failing_jobs(jobs: Sequence[JobRow]) -> list[JobRow]:
     """Failed jobs first (root causes before consequences is decided by the caller's graph),
     then skipped ones that were skipped for another reason than an upstream failure."""
     failed = [j for j in jobs if j.status == "failed"]
@@ -183,7 +149,7 @@ def failing_jobs(jobs: Sequence[JobFacts]) -> list[JobFacts]:
     return failed + odd
 
 
-def slowest_stages(jobs: Sequence[JobFacts], limit: int = 5) -> list[StageTiming]:
+def slowest_stages(jobs: Sequence[JobRow], limit: int = 5) -> list[StageTiming]:
     timed = [
         StageTiming(
             node_key=j.node_key,
@@ -199,7 +165,7 @@ def slowest_stages(jobs: Sequence[JobFacts], limit: int = 5) -> list[StageTiming
     return timed[:limit]
 
 
-def count_statuses(jobs: Sequence[JobFacts]) -> dict[str, int]:
+def count_statuses(jobs: Sequence[JobRow]) -> dict[str, int]:
     return dict(sorted(Counter(j.status for j in jobs).items()))
 
 

@@ -113,7 +113,10 @@ class WorkerRuntime:
         await self._slots.acquire()
         parent = telemetry.extract(message) if telemetry.ENABLED else None
         try:
-            with telemetry.span("nexus.job.claim", {"nexus.job_id": job_id}, parent=parent):
+            with (
+                telemetry.span("nexus.job.claim", {"nexus.job_id": job_id}, parent=parent),
+                telemetry.quiet(),  # one statement, timed by the claim span (ADR 0255)
+            ):
                 claim = await self.ledger.claim_job(job_id, owner=self.owner, lease_s=self.lease_s)
         except asyncio.CancelledError:
             self._slots.release()
@@ -138,8 +141,9 @@ class WorkerRuntime:
 
     async def _execute(self, claim: Claim, parent: Any = None) -> None:
         """Run a claimed job, then any job its commit claimed for us, holding one slot.
-        Tracing on: each attempt is a span under the dispatch span its message carried (an
-        eagerly claimed job: under the commit that claimed it)."""
+        Tracing on: each attempt is one span under the dispatch span its message carried (an
+        eagerly claimed job: under the run span), with how long the skill and the commit
+        took as attributes (ADR 0255)."""
         current: Claim | None = claim
         try:
             while current is not None:
@@ -191,26 +195,30 @@ class WorkerRuntime:
             self._running[task.job_id] = _Running(
                 task.attempt, work, time.monotonic() + self.heartbeat_s
             )
-            with telemetry.span("nexus.job.execute", {"nexus.skill": task.skill}):
-                async with asyncio.timeout(task.timeout_s):
-                    output = await work
+            async with asyncio.timeout(task.timeout_s):
+                output = await work
+            executed = time.perf_counter()
             artifacts = [
                 await self.store.put_file(k.path, media_type=k.media_type, name=k.name)
                 for k in ctx.kept
             ]
             eager = EagerClaim(self.owner, self.lease_s, self._queues)
-            with telemetry.span("nexus.job.commit", {"nexus.skill": task.skill}):
-                try:
+            try:
+                with telemetry.quiet():  # the step statement; its time is nexus.commit_s
                     _, dispatches = await self.ledger.complete_job(
                         task.job_id, task.attempt, output, artifacts, claim_next=eager
                     )
-                except Exception:
-                    # The output is not committed; the lease expires and the job is reclaimed
-                    # and run again (retryable), instead of failing a skill that succeeded.
-                    log.exception("job.commit_failed")
-                    return None
-                outcome = "succeeded"
-                await self.publisher.publish(dispatches)
+            except Exception:
+                # The output is not committed; the lease expires and the job is reclaimed
+                # and run again (retryable), instead of failing a skill that succeeded.
+                log.exception("job.commit_failed")
+                telemetry.mark_failed("commit_failed")
+                return None
+            outcome = "succeeded"
+            if telemetry.ENABLED:
+                execute_s, commit_s = executed - started, time.perf_counter() - executed
+                telemetry.annotate({"nexus.execute_s": execute_s, "nexus.commit_s": commit_s})
+            await self.publisher.publish(dispatches)
             return eager.claimed
         except asyncio.CancelledError:
             outcome = "abandoned"
@@ -240,6 +248,7 @@ class WorkerRuntime:
 
     async def _report_failure(self, job_id: str, attempt: int, err: NexusError) -> None:
         log.warning("job.failed", error_code=err.code.value, detail=err.detail[:300])
+        telemetry.mark_failed(err.code.value)
         try:
             _, dispatches = await self.ledger.fail_job(job_id, attempt, err.code, err.detail)
         except Exception:

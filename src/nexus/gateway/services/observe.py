@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from nexus.contracts.observe import RunExplanation, SlaReport
+from nexus.contracts.rows import EventRow, JobRow
 from nexus.core.ids import utcnow
 from nexus.core.settings import Settings
 from nexus.observer import evidence, explain
@@ -51,9 +52,9 @@ async def _read_run_data(platform: Platform, run_id: str, tenant_id: str | None)
 async def explain_run(platform: Platform, run_id: str, *, tenant_id: str | None) -> RunExplanation:
     """The incident summary of a run; a run of another tenant does not exist (run_not_found)."""
     run, jobs, edges, events = await _read_run_data(platform, run_id, tenant_id)
-    by_id: dict[str, explain.JobFacts] = {j.job_id: j for j in jobs}
+    by_id: dict[str, JobRow] = {j.job_id: j for j in jobs}
     graph = explain.Graph([(e.job_id, e.upstream_job_id) for e in edges])
-    events_of: dict[str, list[explain.EventFacts]] = {}
+    events_of: dict[str, list[EventRow]] = {}
     for e in events:
         if e.job_id is not None:
             events_of.setdefault(e.job_id, []).append(e)
