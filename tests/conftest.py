@@ -16,6 +16,13 @@ from pathlib import Path
 
 import pytest
 
+# An xdist worker starts with COLUMNS=80 (the controller's width for its own reporting). The
+# CLI's rich console, made at import, would freeze that width and ignore the COLUMNS a test
+# sets: tables would wrap and truncate ids as in no serial run. Unset, it reads COLUMNS when
+# it prints, as for a user.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.pop("COLUMNS", None)
+
 from tests.integration.conftest import cluster_services, pg_database  # noqa: F401
 from tests.integration.pg_template import PROCESS_TEMPLATE, pg_migrated_database  # noqa: F401
 

@@ -5,6 +5,9 @@ counted, not kept."""
 
 from __future__ import annotations
 
+import gc
+import threading
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,6 +15,7 @@ import pytest
 
 from nexus.contracts.governance import PolicyInput
 from nexus.core.metrics import POLICY_DECISIONS
+from nexus.governance import engine as eng
 from nexus.governance.book import PolicyBook
 from nexus.governance.defaults import DEFAULT_POLICY
 from nexus.governance.engine import compile_policy, context_free, memo_fields
@@ -133,3 +137,21 @@ def test_a_node_running_an_uploaded_skill_is_that_skill_to_the_policy() -> None:
     gate = PolicyGate(PassThroughGate(), book, reg)
     verdict = gate.review(request)
     assert verdict.action == "hold" and "user-uploaded skill upper" in verdict.reason
+
+
+def test_an_engine_dropped_on_another_thread_is_parked_and_freed_by_its_own() -> None:
+    """The binding's engine may only be dropped on the thread that made it (PyO3
+    unsendable); the cyclic GC may drop a policy anywhere: no unraisable error, no leak."""
+    compiled = eng.compile_policy(DEFAULT_POLICY, version=1)
+    holder: list[object] = [compiled]
+    holder.append(holder)  # a cycle: only the cyclic collector frees it
+    del compiled, holder
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        worker = threading.Thread(target=gc.collect)
+        worker.start()
+        worker.join()
+    me = threading.get_ident()
+    assert any(owner == me for owner, _ in eng._PARKED)  # pyright: ignore[reportPrivateUsage]
+    eng.compile_policy(DEFAULT_POLICY, version=2)  # this thread compiles: frees its parked
+    assert not any(owner == me for owner, _ in eng._PARKED)  # pyright: ignore[reportPrivateUsage]

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections import OrderedDict
+import threading
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -63,13 +64,49 @@ def _with_future_keywords(source: str) -> str:
     return f"{source[: found.end()]}\n{_FUTURE}{source[found.end() :]}"
 
 
-def _engine(source: str, package: str, syntax: Syntax) -> Any:
-    engine = _regorus.Engine()
+# The binding's Engine is PyO3 "unsendable": dropping it on another thread than the one that
+# made it raises (an unraisable error, and the engine leaks). The cyclic garbage collector runs
+# on whichever thread happens to allocate (an asyncio.to_thread worker, say), so an engine
+# caught in a reference cycle can be dropped anywhere. A foreign-thread drop parks it here
+# instead, and its own thread frees it the next time it compiles a policy.
+_PARKED: deque[tuple[int, Any]] = deque()
+
+
+class PinnedEngine:
+    """The only reference to one regorus engine, with the thread that made it."""
+
+    __slots__ = ("engine", "thread")
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+        self.thread = threading.get_ident()
+
+    def __del__(self) -> None:
+        if threading.get_ident() != self.thread:
+            _PARKED.append((self.thread, self.engine))
+
+
+def _free_parked() -> None:
+    """Drop the parked engines this thread made (the others stay parked)."""
+    me = threading.get_ident()
+    for _ in range(len(_PARKED)):
+        try:
+            owner, engine = _PARKED.popleft()
+        except IndexError:
+            return
+        if owner != me:
+            _PARKED.append((owner, engine))
+        del engine
+
+
+def _engine(source: str, package: str, syntax: Syntax) -> PinnedEngine:
+    _free_parked()
+    pinned = PinnedEngine(_regorus.Engine())
     if syntax == "v0":
-        engine.set_rego_v0(True)
+        pinned.engine.set_rego_v0(True)
         source = _with_future_keywords(source)
-    engine.add_policy("policy.rego", source)
-    return engine
+    pinned.engine.add_policy("policy.rego", source)
+    return pinned
 
 
 @dataclass
@@ -80,7 +117,7 @@ class CompiledPolicy:
     package: str
     syntax: Syntax
     version: int
-    engine: Any
+    engine: PinnedEngine
     rules: dict[str, str]  # rule name -> its path, for the rules the policy defines
     # The context fields its decision can depend on (besides action, principal, resource);
     # None: it may read more than that, so nothing is memoised.
@@ -90,8 +127,9 @@ class CompiledPolicy:
     def evaluate_json(self, input_json: str) -> PolicyDecision:
         """Only the rules the module defines are evaluated (one engine call each)."""
         try:
-            self.engine.set_input_json(input_json)
-            raw = {name: self.engine.eval_rule(path) for name, path in self.rules.items()}
+            engine = self.engine.engine
+            engine.set_input_json(input_json)
+            raw = {name: engine.eval_rule(path) for name, path in self.rules.items()}
         except RuntimeError as exc:  # a conflict or a type error at evaluation: fail closed
             reason = f"policy error: {_first_line(str(exc))[:300]}"
             return PolicyDecision(verdict="deny", reasons=[reason], policy_version=self.version)
@@ -171,7 +209,7 @@ def compile_policy(source: str, version: int = 0) -> CompiledPolicy:
         except RuntimeError as exc:
             errors.append(f"as Rego {syntax}: {_first_line(str(exc))}")
             continue
-        rules = _rules(engine, package)
+        rules = _rules(engine.engine, package)
         return CompiledPolicy(
             source, package, syntax, version, engine, rules, memo_context=memo_fields(source)
         )
