@@ -49,7 +49,7 @@ async def _end(db: Database, hub: TokenHub, row: Any, orch: Any) -> None:
         run = store.run_of(row)
         for call in await store.list_tool_calls(conn, row.agent_run_id):
             if call.status in ("pending", "waiting_approval", "running"):
-                await store.update_tool_call(
+                await store.set_tool_call(
                     conn, call.tool_call_id, status="cancelled", error_code=code
                 )
         await store.finish_run(conn, run, status, error_code=code, error_message=orch.error_message)

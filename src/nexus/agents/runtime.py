@@ -81,7 +81,8 @@ class AgentRuntime:
                 f"the session spent ${session.spent_usd:.4f} of its ${session.budget_usd:.4f}",
             )
         principal = principal_of(row)
-        tools = await self.toolbox.tools(principal, session)
+        specs = await self.toolbox.specs(row.tenant_id)  # read once a turn, used twice
+        tools = await self.toolbox.tools(principal, session, specs)
         scope = ctx.call_scope()
         question = next((m.content for m in reversed(messages) if m.role == "user"), "")
         facts = await self.memory.recall(session, question, scope)
@@ -95,7 +96,7 @@ class AgentRuntime:
             if exc.code in BUDGET_CODES:
                 await self._fail(run, ErrorCode.BUDGET_EXCEEDED, exc.detail or str(exc))
             raise
-        return await self._record(row, session, principal, turn, result, tools, ctx)
+        return await self._record(row, session, principal, turn, result, tools, specs, ctx)
 
     async def _chat(
         self,
@@ -155,15 +156,16 @@ class AgentRuntime:
         turn: int,
         result: ChatResult,
         tools: list[Any],
+        specs: dict[str, Any],
         ctx: SkillContext,
     ) -> dict[str, Any]:
         by_name = {t.name: t for t in tools}
-        specs = await self.toolbox.specs(row.tenant_id)
         tokens = result.usage.input_tokens + result.usage.output_tokens
         out_calls: list[dict[str, Any]] = []
         async with self.db.transaction() as conn:
-            if await store.read_turn(conn, row.agent_run_id, turn) is not None:
-                return await store.read_turn(conn, row.agent_run_id, turn) or {}
+            recorded = await store.read_turn(conn, row.agent_run_id, turn)
+            if recorded is not None:
+                return recorded
             message = await store.add_message(
                 conn,
                 session,

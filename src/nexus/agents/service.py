@@ -11,6 +11,8 @@ turn, e.g. an approval refused, ends its agent run; a held tool call gets its ap
 from __future__ import annotations
 
 import asyncio
+import math
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Protocol
 
@@ -225,11 +227,17 @@ class AgentService:
     async def stream(
         self, principal: Principal, agent_run_id: str, *, after_seq: int = 0
     ) -> AsyncIterator[AgentEvent]:
-        await self.agent_run(principal, agent_run_id)  # another tenant's: not found
+        async with self.db.read() as conn:  # another tenant's: not found
+            await store.agent_run_row(conn, agent_run_id, tenant_id=principal.tenant_id)
         seq = after_seq
+        checked = -math.inf
         async with self.hub.subscribe(agent_run_id) as live:
             while True:
-                await self.reconcile(agent_run_id)
+                # What the hub does not signal (a run ended outside a turn, an approval the
+                # policy upkeep filed) is looked for at most once a poll interval (ADR 0306).
+                if time.monotonic() - checked >= self.poll_s:
+                    await self.reconcile(agent_run_id)
+                    checked = time.monotonic()
                 async with self.db.read() as conn:
                     events = await store.list_events(conn, agent_run_id, after_seq=seq)
                 for event in events:
@@ -269,7 +277,9 @@ class AgentService:
 
     async def agent_run(self, principal: Principal, agent_run_id: str) -> AgentRunRecord:
         async with self.db.read() as conn:
-            await store.agent_run_row(conn, agent_run_id, tenant_id=principal.tenant_id)
+            row = await store.agent_run_row(conn, agent_run_id, tenant_id=principal.tenant_id)
+        if row.status in store.TERMINAL:
+            return store.run_of(row)  # nothing left to reconcile
         await self.reconcile(agent_run_id)
         async with self.db.read() as conn:
             return await store.read_run(conn, agent_run_id)

@@ -365,12 +365,17 @@ async def model_call_ids(conn: Conn, session_id: str) -> dict[str, str]:
     return {r.tool_call_id: r.model_call_id for r in rows}
 
 
-async def update_tool_call(conn: Conn, tool_call_id: str, **values: Any) -> ToolCallRecord:
+async def set_tool_call(conn: Conn, tool_call_id: str, **values: Any) -> None:
+    """``update_tool_call`` without reading the record back (callers that do not use it)."""
     await conn.execute(
         update(TOOL_CALLS)
         .where(TOOL_CALLS.c.tool_call_id == tool_call_id)
         .values(updated_at=utcnow(), version=TOOL_CALLS.c.version + 1, **values)
     )
+
+
+async def update_tool_call(conn: Conn, tool_call_id: str, **values: Any) -> ToolCallRecord:
+    await set_tool_call(conn, tool_call_id, **values)
     return await read_tool_call(conn, tool_call_id)
 
 

@@ -267,7 +267,7 @@ class StudioTools:
             if pending is None:
                 job = await queries.read_job_by_key(conn, run_id, node_key)
                 pending = {"variant": int(job.variant) + 1}
-                await store.update_tool_call(conn, ctx.tool_call_id, output={"_pending": pending})
+                await store.set_tool_call(conn, ctx.tool_call_id, output={"_pending": pending})
         return int(pending["variant"])
 
     async def recast_voice(self, inp: RecastArgs, ctx: SkillContext) -> ToolResult:

@@ -94,7 +94,7 @@ class ToolRunner:
         if tc.status in DONE:
             return str(tc.status)
         async with self.db.transaction() as conn:
-            await store.update_tool_call(conn, tool_call_id, status="running", job_id=ctx.job_id)
+            await store.set_tool_call(conn, tool_call_id, status="running", job_id=ctx.job_id)
             if row.status == "waiting_approval":
                 await store.update_run(conn, agent_run_id, status="running")
         self.hub.publish(agent_run_id, "")

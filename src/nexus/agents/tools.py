@@ -93,10 +93,18 @@ class ToolBox:
         found = await self.catalogue.list_specs(tenant_id, category="agent")
         return {s.name: s for s in found if s.name not in LOOP_SKILLS}
 
-    async def tools(self, principal: Principal, session: SessionRecord) -> list[ToolSpec]:
-        """The tools this session's model sees (policy allow or needs_approval)."""
+    async def tools(
+        self,
+        principal: Principal,
+        session: SessionRecord,
+        specs: dict[str, SkillSpec] | None = None,
+    ) -> list[ToolSpec]:
+        """The tools this session's model sees (policy allow or needs_approval), from
+        ``specs`` when the caller has read them already."""
         out: list[ToolSpec] = []
-        for spec in (await self.specs(session.tenant_id)).values():
+        if specs is None:
+            specs = await self.specs(session.tenant_id)
+        for spec in specs.values():
             decision = self.book.evaluate(policy_input(principal, session, spec))
             if decision.verdict != "deny":
                 out.append(as_tool(spec))
