@@ -36,7 +36,9 @@ def _observed(platform: Platform, process: Process) -> Generator[None]:
         extra.append(platform.gauges)
     if settings.metrics_port:
         try:
-            stop = exposition.serve(process, settings.metrics_port, *extra)
+            pools = {s.queue_pool for s in platform.registry.skills.values()}
+            pools |= set(exposition.MODEL_POOLS)
+            stop = exposition.serve(process, settings.metrics_port, *extra, pools=sorted(pools))
         except OSError as exc:  # another process of this host has the port: run without
             err_console.print(f"metrics port {settings.metrics_port} unavailable: {exc}")
     try:

@@ -391,7 +391,8 @@ class TelemetrySettings(BaseModel):
         default=None, description="service.name; default nexus-<process> (api, worker...)."
     )
     instrument_libraries: bool = Field(
-        default=True, description="Also trace FastAPI, httpx, asyncpg, redis and aio-pika calls."
+        default=False,
+        description="Also trace httpx, asyncpg, redis and aio-pika calls (opt-in, ADR 0258).",
     )
 
 
