@@ -116,7 +116,7 @@ async def create_run(client: httpx.AsyncClient, project_id: str) -> str:
         body: dict[str, Any] = {
             "project_id": project_id,
             "pipeline": "demo",
-            "params": {"n": 2, "sleep_s": 3.0, "rounds": 10},
+            "params": {"n": 1, "sleep_s": 3.0, "rounds": 4},
         }
     else:
         story = await client.post(
