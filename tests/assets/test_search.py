@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nexus.asset_knowledge import search as search_module
 from nexus.asset_knowledge.ingest import AssetInput
 from nexus.asset_knowledge.library import AssetLibrary
 from nexus.contracts.assets import AssetAdded
@@ -108,3 +109,39 @@ async def test_filtered_vectors_rank_like_the_index(platform: Platform, tmp_path
         assert np.allclose([s for _, s in memory], [s for _, s in stored], atol=1e-5)
         found = await lib.search("t1", "p1", query, kinds=["portrait", "background"])
         assert {c.kind for c in found} <= {"portrait", "background"}
+
+
+async def test_unfiltered_vectors_rank_like_the_index(platform: Platform, tmp_path: Path) -> None:
+    """Up to EXACT_MAX_CHUNKS an unfiltered search ranks in memory too (ADR 0247): the same
+    chunks and similarities as the vector index; above it, the index answers."""
+    await _library(platform, tmp_path)
+    lib = platform.assets
+    searcher = lib.searcher
+    index = await searcher.index("t1", "p1")
+    scope = CallScope(tenant_id="t1", project_id="p1")
+    calls: list[int] = []
+    real = lib.vectors.search
+
+    async def counting(*args: object, **kwargs: object) -> list[tuple[str, float]]:
+        calls.append(1)
+        return await real(*args, **kwargs)  # type: ignore[arg-type]
+
+    lib.vectors.search = counting  # type: ignore[method-assign]
+    for query in ("海边的灯塔", "a girl in red", "night street"):
+        model, vector = await lib.embedder.query(scope, query)
+        matrix = searcher._matrices[("t1", "p1")]  # pyright: ignore[reportPrivateUsage]
+        memory = matrix.search(index, model, vector, None, 10)
+        stored = await real(model, "t1", "p1", vector, 10, None)
+        assert [c for c, _ in memory] == [c for c, _ in stored], query
+        assert np.allclose([s for _, s in memory], [s for _, s in stored], atol=1e-5)
+        in_memory = await lib.search("t1", "p1", query, method="vector")
+        assert calls == []  # answered from the matrix
+        original = search_module.EXACT_MAX_CHUNKS
+        search_module.EXACT_MAX_CHUNKS = len(index) - 1
+        try:
+            from_index = await lib.search("t1", "p1", query, method="vector")
+        finally:
+            search_module.EXACT_MAX_CHUNKS = original
+        assert calls and [c.asset_id for c in from_index] == [c.asset_id for c in in_memory]
+        calls.clear()
+    assert await lib.search("t1", "p1", "   ", method="vector") == []

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -28,6 +28,10 @@ Method = Literal["hybrid", "keyword", "vector"]
 # Part of the library fingerprint (ADR 0244): bump it when the same library and query would
 # rank differently (terms, fusion, translations), so the pipeline matches again.
 RANKING_VERSION = 2
+# Projects up to this many chunks rank vectors exactly in memory (ADR 0247): 10,000 chunks
+# of 384 floats are one 15 MB matmul of ~1 ms; above it, the vector index (sqlite-vec or
+# pgvector HNSW) answers unfiltered searches.
+EXACT_MAX_CHUNKS = 50_000
 
 
 class Searcher:
@@ -151,8 +155,8 @@ class Searcher:
         scope = CallScope(tenant_id=tenant_id, project_id=project_id)
         model, vector = await self.embedder.query(scope, query)
         matrix = self._matrices.get((tenant_id, project_id))
-        if mask is not None and matrix is not None:
-            # filtered: exact over the allowed chunks in memory (ADR 0246), not the index
+        if matrix is not None and (mask is not None or len(index) <= EXACT_MAX_CHUNKS):
+            # exact over the (allowed) chunks in memory (ADR 0246, 0247), not the index
             hits = matrix.search(index, model, vector, mask, self.depth * 4)
         else:
             hits = await self.vectors.search(
@@ -180,6 +184,14 @@ class ProjectVectors:
 
     models: npt.NDArray[np.object_]
     matrix: npt.NDArray[np.float32]
+    usable: dict[str, npt.NDArray[np.bool_]] = field(default_factory=dict[str, Any])
+
+    def _usable(self, model: str) -> npt.NDArray[np.bool_]:
+        """The rows of ``model`` (computed once per model: an object compare of every row)."""
+        found = self.usable.get(model)
+        if found is None:
+            found = self.usable[model] = self.models == model
+        return found
 
     @classmethod
     def of(cls, rows: Sequence[Any]) -> ProjectVectors:
@@ -198,16 +210,20 @@ class ProjectVectors:
         index: ProjectIndex,
         model: str,
         vector: npt.NDArray[np.float32],
-        mask: npt.NDArray[np.bool_],
+        mask: npt.NDArray[np.bool_] | None,
         k: int,
     ) -> list[tuple[str, float]]:
-        """Exact cosine (rows are unit length) over the allowed chunks, best first."""
+        """Exact cosine (rows are unit length) over the allowed chunks (all of them when
+        ``mask`` is None), best first."""
         if self.matrix.shape[1] != vector.shape[0]:
             return []
-        rows = np.flatnonzero(mask & (self.models == model))
+        usable = self._usable(model)
+        rows = np.flatnonzero(usable if mask is None else mask & usable)
         if rows.size == 0:
             return []
-        sims = self.matrix[rows] @ vector
+        # One pass over the matrix, no row copy; einsum, not BLAS: a matrix-vector product
+        # gains nothing from BLAS threads and, on a busy machine, loses 3-4x waiting on them.
+        sims = np.einsum("ij,j->i", self.matrix, vector)[rows]
         if rows.size > k:
             top = np.argpartition(-sims, k - 1)[:k]
             rows, sims = rows[top], sims[top]
