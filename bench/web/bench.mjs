@@ -20,6 +20,7 @@ const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b)
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
 }
+const p95 = (xs) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(xs.length * 0.95) - 1)]
 const stats = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs), n: xs.length })
 
 async function api(url, path, token, init = {}) {
@@ -57,11 +58,13 @@ function tokensScript(pair) {
 }
 
 // In-page probe: the time (performance.now) when a selector first matches, checked on every
-// DOM mutation, then one frame later (the browser has painted it).
+// DOM mutation, then in the frame after the one that renders it: a requestAnimationFrame
+// callback runs before its frame's style, layout and paint, so the first callback would miss
+// them (ADR 0285); the second runs once they are done.
 const PROBE = `
 window.__probe = (selector, count) => new Promise((resolve) => {
   const check = () => document.querySelectorAll(selector).length >= count
-  const done = () => requestAnimationFrame(() => resolve(performance.now()))
+  const done = () => requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now())))
   if (check()) return done()
   const mo = new MutationObserver(() => { if (check()) { mo.disconnect(); done() } })
   mo.observe(document, { childList: true, subtree: true, attributes: true })
@@ -69,8 +72,35 @@ window.__probe = (selector, count) => new Promise((resolve) => {
 window.__frames = []
 ;(function loop(last) { requestAnimationFrame((t) => { window.__frames.push([t, t - last]); loop(t) }) })(performance.now())
 window.__loaf = []
-try { new PerformanceObserver((l) => window.__loaf.push(...l.getEntries().map((e) => e.duration))).observe({ type: 'long-animation-frame', buffered: true }) } catch {}
+// Long Animation Frames with their attribution: the scripts that ran (who invoked them, how
+// long, how much of it was forced style/layout) and when rendering (rAF, style, layout, paint) began
+try {
+  new PerformanceObserver((l) => window.__loaf.push(...l.getEntries().map((e) => ({
+    start: e.startTime, duration: e.duration, renderStart: e.renderStart, styleStart: e.styleAndLayoutStart,
+    scripts: e.scripts.map((s) => ({ invoker: s.invoker, fn: s.sourceFunctionName, url: (s.sourceURL || '').split('/').pop(), duration: s.duration, forced: s.forcedStyleAndLayoutDuration })),
+  })))).observe({ type: 'long-animation-frame', buffered: true })
+} catch {}
 `
+
+// The longest long-animation-frame of a window, split into its scripts (by invoker), the
+// rendering steps before style/layout (rAF callbacks: the store's flush and Vue's patch) and
+// style + layout + paint; null when no frame passed 50 ms.
+function attribute(entries) {
+  if (!entries.length) return null
+  const e = entries.reduce((a, b) => (b.duration > a.duration ? b : a))
+  const end = e.start + e.duration
+  const render = e.renderStart ? end - e.renderStart : 0
+  const styleLayoutPaint = e.styleStart ? end - e.styleStart : 0
+  const scripts = e.scripts.map((s) => ({ invoker: s.invoker, fn: s.fn, url: s.url, ms: Math.round(s.duration), forced: Math.round(s.forced) }))
+  return {
+    duration: Math.round(e.duration), longFrames: entries.length, scriptMs: Math.round(e.scripts.reduce((t, s) => t + s.duration, 0)),
+    renderMs: Math.round(render), styleLayoutPaintMs: Math.round(styleLayoutPaint), scripts,
+  }
+}
+
+// every long frame of the page, relative to the graph's paint: [start, ms, script ms, top invoker]
+const timeline = (entries, t0) => entries.map((e) => [Math.round(e.start - t0), Math.round(e.duration),
+  Math.round(e.scripts.reduce((t, s) => t + s.duration, 0)), e.scripts[0] ? `${e.scripts[0].invoker} ${e.scripts[0].url}` : ''])
 
 async function withPage(browser, init, fn) {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } })
@@ -120,7 +150,7 @@ async function firstLoad(browser, url, pair) {
 }
 
 async function runPage(browser, url, pair, runId, nodes, expected, after = 0) {
-  const out = { render: [], bare: [], maxFrame: [], idleFrame: [], loaf: [], events: [], applyMs: [], bareStream: [] }
+  const out = { render: [], bare: [], maxFrame: [], idleFrame: [], p95Frame: [], withGraph: [], timeline: [], loaf: [], attribution: [], events: [], applyMs: [], bareStream: [] }
   for (let i = 0; i < REPEATS; i++) {
     const r = await withPage(browser, tokensScript(pair), async (page) => {
       // a resumed stream (Last-Event-ID), as after a dropped connection: only the last events
@@ -145,8 +175,10 @@ async function runPage(browser, url, pair, runId, nodes, expected, after = 0) {
       })
       // frames after the graph is painted (its render is the figure above) until the stream
       // ends and every event is applied
+      const withGraph = await page.evaluate(([a, b]) => Math.max(...window.__frames.filter(([t]) => t > a && t <= b + 200).map(([, d]) => d)), [graphEnd, Math.max(sse[1], appliedAt)])
       const frames = await page.evaluate(([a, b]) => window.__frames.filter(([t]) => t > a && t <= b + 200).map(([, d]) => d), [Math.max(painted, sse[0]), Math.max(sse[1], appliedAt)])
       const loaf = await page.evaluate(() => window.__loaf)
+      const windowLoaf = attribute(loaf.filter((e) => e.start + e.duration > Math.max(painted, sse[0]) && e.start <= Math.max(sse[1], appliedAt) + 200))
       // peer 1: the same nodes drawn by one innerHTML string in the same page
       const bare = await page.evaluate((n) => new Promise((resolve) => {
         const t0 = performance.now()
@@ -176,7 +208,7 @@ async function runPage(browser, url, pair, runId, nodes, expected, after = 0) {
         const start = performance.now()
         setTimeout(() => resolve(Math.max(...window.__frames.filter(([t]) => t >= start).map(([, d]) => d))), ms)
       }), Math.max(window_, 500))
-      return { render: painted - graphEnd, bare, maxFrame: Math.max(...frames), idleFrame, loaf: loaf.length ? Math.max(...loaf) : 0, events: seen, applyMs: sse[1] - sse[0], bareStream: bareStream[0] }
+      return { render: painted - graphEnd, bare, maxFrame: Math.max(...frames), withGraph, p95Frame: p95(frames), idleFrame, loaf: loaf.length ? Math.max(...loaf.map((e) => e.duration)) : 0, attribution: windowLoaf, timeline: timeline(loaf, painted), events: seen, applyMs: sse[1] - sse[0], bareStream: bareStream[0] }
     })
     for (const k of Object.keys(out)) out[k].push(r[k])
   }
@@ -200,6 +232,16 @@ function context() {
   }
 }
 
+// the repeat whose longest long frame is the median one (null entries: no frame over 50 ms)
+const medianEntry = (xs) => {
+  const s = [...xs].sort((a, b) => (a?.duration ?? 0) - (b?.duration ?? 0))
+  return s[Math.floor((s.length - 1) / 2)] ?? null
+}
+const attr = (a) => {
+  if (!a) return 'no frame over 50 ms'
+  const top = [...a.scripts].sort((x, y) => y.ms - x.ms).slice(0, 2).map((x) => `${x.invoker} ${x.ms} ms`).join(', ')
+  return `${a.duration} ms: scripts ${a.scriptMs} ms (${top || 'none'}), rendering from rAF ${a.renderMs} ms of which style/layout/paint ${a.styleLayoutPaintMs} ms; ${a.longFrames} frames over 50 ms`
+}
 const fmt = (s, unit = 'ms', d = 0) => `${s.median.toFixed(d)} ${unit} (min ${s.min.toFixed(d)}, max ${s.max.toFixed(d)})`
 
 async function main() {
@@ -218,12 +260,15 @@ async function main() {
       context: ctx, graph: { nodes: seeded.nodes, edges: seeded.edges }, sizes,
       signIn: stats(load.signIn), projects: stats(load.projects), floor: stats(load.floor),
       jsWire: stats(load.jsWire), jsRaw: stats(load.jsRaw),
-      render: stats(run.render), bareRender: stats(run.bare), maxFrame: stats(run.maxFrame), idleFrame: stats(run.idleFrame), loaf: stats(run.loaf),
+      render: stats(run.render), bareRender: stats(run.bare), maxFrame: stats(run.maxFrame), p95Frame: stats(run.p95Frame), withGraph: stats(run.withGraph), withGraph1000: stats(run1000.withGraph), idleFrame: stats(run.idleFrame), loaf: stats(run.loaf),
+      attribution: medianEntry(run.attribution), attribution1000: medianEntry(run1000.attribution),
       events: stats(run.events), streamMs: stats(run.applyMs), bareStream: stats(run.bareStream),
-      maxFrame1000: stats(run1000.maxFrame), idleFrame1000: stats(run1000.idleFrame), events1000: stats(run1000.events),
+      maxFrame1000: stats(run1000.maxFrame), p95Frame1000: stats(run1000.p95Frame), idleFrame1000: stats(run1000.idleFrame), events1000: stats(run1000.events),
     }
-    writeFileSync(join(HERE, 'results.json'), JSON.stringify({ ...r, raw: { load, run, run1000 } }, null, 2))
-    writeFileSync(join(HERE, 'REPORT.md'), report(r))
+    // BENCH_OUT=DIR keeps a side-by-side run (e.g. a baseline build) out of the committed report
+    const out = process.env.BENCH_OUT ?? HERE
+    writeFileSync(join(out, 'results.json'), JSON.stringify({ ...r, raw: { load, run, run1000 } }, null, 2))
+    writeFileSync(join(out, 'REPORT.md'), report(r))
     console.log(report(r))
   } finally {
     await browser.close()
@@ -246,9 +291,14 @@ one \`nexus serve\` (embedded, SQLite) on loopback. Peers are measured side by s
 | JavaScript of the first route, bytes on the wire (gzip) | <= 250 kB | ${kb(r.jsWire.median)} (${kb(r.jsRaw.median)} inflated) | all ${r.sizes.chunks} chunks gzipped: ${kb(r.sizes.allJsGzip)} | first route is ${((r.jsWire.median / r.sizes.allJsGzip) * 100).toFixed(0)}% of all JS |
 | run graph render, ${r.graph.nodes} nodes / ${r.graph.edges} edges (graph response to painted) | <= 300 ms | ${fmt(r.render)} | bare innerHTML of ${r.graph.nodes} SVG groups: ${fmt(r.bareRender)} | ${(r.render.median / r.bareRender.median).toFixed(1)}x |
 | longest frame while the event burst is applied | <= 100 ms | ${fmt(r.maxFrame)} | the same page idle for as long, right after: ${fmt(r.idleFrame)} | ${(r.maxFrame.median / Math.max(r.idleFrame.median, 1)).toFixed(1)}x |
+| p95 frame while the event burst is applied | — | ${fmt(r.p95Frame)} | — | — |
+| longest frame from the graph response on (the graph's first paint included) | — | ${fmt(r.withGraph)}; resumed stream ${fmt(r.withGraph1000)} | — | — |
+| the burst's longest long-animation-frame, attributed (median repeat) | — | ${attr(r.attribution)} | — | — |
 | longest long-animation-frame entry (whole page life) | — | ${fmt(r.loaf)} | — | — |
 | events in the burst (SSE replay of the finished run) | >= 1000 | ${r.events.median} | — | — |
 | longest frame, a resumed stream of the last ${r.events1000.median} events | <= 100 ms | ${fmt(r.maxFrame1000)} | the same page idle for as long, right after: ${fmt(r.idleFrame1000)} | ${(r.maxFrame1000.median / Math.max(r.idleFrame1000.median, 1)).toFixed(1)}x |
+| p95 frame, the resumed stream | — | ${fmt(r.p95Frame1000)} | — | — |
+| the resumed stream's longest long-animation-frame, attributed | — | ${attr(r.attribution1000)} | — | — |
 | stream read and applied, request to end | — | ${fmt(r.streamMs)} | bare fetch + split + JSON.parse of the same stream: ${fmt(r.bareStream)} | ${(r.streamMs.median / r.bareStream.median).toFixed(1)}x |
 
 Context: ${c.nproc} CPUs, ${c.memoryGiB} GiB, load average ${c.loadavgStart.join('/')} at start and
@@ -261,11 +311,15 @@ How each figure is taken:
 - *JavaScript on the wire*: Chromium's response body sizes of every script the sign-in route
   loads (the gateway serves the build's precompressed \`.gz\` files).
 - *Graph render*: from the \`/graph\` response's end (Resource Timing) to the frame after the
-  last of the ${r.graph.nodes} node groups exists; the run is a finished \`dag\` run (10 layers x 50).
+  one that draws the last of the ${r.graph.nodes} node groups (so its style, layout and paint are
+  in); the run is a finished \`dag\` run (10 layers x 50).
 - *Longest frame*: gaps between successive requestAnimationFrame callbacks from the frame
   after the graph is painted (or the SSE request's start, if later) to the stream's end
   (+200 ms) and the page has applied every event, while the store folds them into the graph
-  (at most 75 per frame, fewer after slow frames). The
+  (slices until ~8 ms of script per frame, at most 200 events, fewer after slow frames).
+  *p95* is over the same gaps. The *attributed* long frame is the longest
+  long-animation-frame entry in that window: its scripts by invoker, and the rendering
+  from its first rAF callback (style, layout, paint after the scripts). The
   idle peer is the same page doing nothing for as long right after: on a machine this
   loaded, it shows how much of a long frame is the machine rather than the page.
 `

@@ -1,37 +1,18 @@
-// One run, live: its status, its job graph (views folded from SSE events, applied once per
-// animation frame however many arrive), the event log, and cancel / retry.
+// One run, live: its status, its job graph (views folded from SSE events, applied over
+// animation frames within a time budget however many arrive), the event log, and cancel / retry.
 import { defineStore } from 'pinia'
-import { computed, ref, shallowRef, triggerRef } from 'vue'
+import { computed, nextTick, ref, shallowRef, triggerRef } from 'vue'
 import { api, client } from '@/api'
 import { toJobView, toRunView, type JobView, type RunView } from '@/api/mappers'
 import { followRun } from '@/api/sse'
 import type { EventEnvelope, JobDetail } from '@/api/types'
 import type { GraphEdge } from '@/lib/dag'
 import { foldEvents, stageProgress } from '@/lib/events'
+import { createFrameQueue } from '@/lib/frameQueue'
 
 export const LOG_LIMIT = 400
-// A burst (a resumed or finished run replays hundreds of events at once) is spread over
-// frames: each frame folds at most `budget` events, so no frame re-renders the whole graph
-// twice. The budget adapts to the machine (ADR 0274): it halves when the previous frame took
-// longer than SLOW_FRAME_MS and grows again by a few events per fast frame.
-export const EVENTS_PER_FRAME = 75
-export const MIN_EVENTS_PER_FRAME = 8
-const SLOW_FRAME_MS = 50
-const FAST_FRAME_MS = 24
-
-/** The next batch size from the last one and how long the last frame took (AIMD). */
-export function nextBudget(budget: number, frameMs: number): number {
-  if (frameMs > SLOW_FRAME_MS) return Math.max(MIN_EVENTS_PER_FRAME, Math.floor(budget / 2))
-  if (frameMs < FAST_FRAME_MS) return Math.min(EVENTS_PER_FRAME, budget + 8)
-  return budget
-}
 
 type StreamState = 'idle' | 'connecting' | 'live' | 'reconnecting' | 'ended'
-
-function nextFrame(cb: () => void): void {
-  if (typeof requestAnimationFrame === 'function') requestAnimationFrame(cb)
-  else setTimeout(cb, 16)
-}
 
 export const useRunStore = defineStore('run', () => {
   const run = ref<RunView | null>(null)
@@ -42,11 +23,17 @@ export const useRunStore = defineStore('run', () => {
   const lastEventId = ref(0)
   const stream = ref<StreamState>('idle')
   const detail = ref<JobDetail | null>(null)
-  let pending: EventEnvelope[] = []
-  let lastSeen = 0 // a plain number per event; the ref is written once per frame
-  let scheduled = false
-  let budget = EVENTS_PER_FRAME
-  let lastFrameAt = 0
+  let lastSeen = 0 // a plain number per event; the refs are written once per applied slice
+  // A burst (a resumed or finished run replays hundreds of events at once) is spread over
+  // frames: each frame folds slices until ~8 ms of script (fold + Vue's patch) is spent
+  // (ADR 0284, after ADR 0274). The job views are plain objects in a shallowRef'd map: one
+  // trigger per slice, never a deep-reactive write per event.
+  const queue = createFrameQueue<EventEnvelope>({
+    apply: (batch) => {
+      applyBatch(batch)
+      return nextTick()
+    },
+  })
   let abort: AbortController | null = null
   let refetching: Promise<void> | null = null
 
@@ -70,7 +57,7 @@ export const useRunStore = defineStore('run', () => {
     eventCount.value = 0
     lastEventId.value = 0
     lastSeen = 0
-    pending = []
+    queue.clear()
     detail.value = null
     await loadGraph(runId)
   }
@@ -83,47 +70,29 @@ export const useRunStore = defineStore('run', () => {
     })
   }
 
-  function schedule(): void {
-    if (scheduled) return
-    scheduled = true
-    nextFrame(() => {
-      const now = typeof performance === 'object' ? performance.now() : Date.now()
-      if (lastFrameAt) budget = nextBudget(budget, now - lastFrameAt)
-      lastFrameAt = pending.length > budget ? now : 0 // measure only frames inside a burst
-      flush(budget)
-    })
-  }
-
-  /** Apply queued events now, at most ``limit`` (the rest in the next frame). */
-  function flush(limit = Number.POSITIVE_INFINITY): void {
-    scheduled = false
-    const batch = pending.length > limit ? pending.splice(0, limit) : pending
-    if (batch === pending) pending = []
-    if (pending.length) schedule()
+  /** Fold one slice of events into the graph, the log and the counters. */
+  function applyBatch(batch: EventEnvelope[]): void {
     if (!batch.length) return
     const result = foldEvents(jobs.value, batch)
     triggerRef(jobs)
     const merged = log.value.concat(batch)
     log.value = merged.length > LOG_LIMIT ? merged.slice(merged.length - LOG_LIMIT) : merged
     eventCount.value += batch.length
-    lastEventId.value = lastSeen
+    lastEventId.value = Math.max(lastEventId.value, (batch.at(-1) as EventEnvelope).event_id)
     if (result.runStatus && run.value) {
       run.value = { ...run.value, status: result.runStatus, terminal: ['succeeded', 'failed', 'cancelled'].includes(result.runStatus) }
     }
     if (result.unknownJobs > 0) refetchGraph()
   }
 
-  function drained(): Promise<void> {
-    return new Promise((resolve) => {
-      const check = () => (pending.length ? nextFrame(check) : resolve())
-      check()
-    })
+  /** Apply every queued event now (tests; the frames apply them otherwise). */
+  function flush(): Promise<void> {
+    return queue.flushAll()
   }
 
   function receive(event: EventEnvelope): void {
-    pending.push(event)
+    queue.push(event)
     lastSeen = Math.max(lastSeen, event.event_id)
-    schedule()
   }
 
   /** Follow the run's events (resuming after the last one seen) until the run ends. */
@@ -144,7 +113,7 @@ export const useRunStore = defineStore('run', () => {
     if (controller.signal.aborted) return
     // Let the frames drain what the stream delivered faster than they apply it: flushing the
     // rest at once here was the burst's one long frame (ADR 0274).
-    await drained()
+    await queue.drained()
     // the events carried every job's final state; the run row adds its error, if any
     run.value = toRunView(await api.readRun(runId))
   }
