@@ -20,6 +20,7 @@ from nexus.agents import store, studio_ops
 from nexus.agents.hub import TokenHub
 from nexus.agents.loop import PIPELINE
 from nexus.agents.reconcile import reconcile
+from nexus.agents.resume import resume_after_refusal
 from nexus.agents.tools import ToolBox
 from nexus.contracts.agents import (
     AgentEvent,
@@ -294,4 +295,6 @@ class AgentService:
         return await self.toolbox.tools(principal, session)
 
     async def reconcile(self, agent_run_id: str) -> None:
+        # A refused approval first: an answer for the model, and the run goes on (ADR 0307).
+        await resume_after_refusal(self.db, self.host, self.budgets, self.hub, agent_run_id)
         await reconcile(self.db, self.hub, agent_run_id)
