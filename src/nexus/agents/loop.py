@@ -114,7 +114,9 @@ async def resumed_nodes(db: Database, p: AgentParams) -> list[NodeSpec]:
         return build_agent(p)
     async with db.read() as conn:
         output = await store.read_turn(conn, p.agent_run_id, p.resume_turn)
-        status = {c.tool_call_id: c.status for c in await store.list_tool_calls(conn, p.agent_run_id)}
+        status = {
+            c.tool_call_id: c.status for c in await store.list_tool_calls(conn, p.agent_run_id)
+        }
     if output is None:
         return [turn_node(p.agent_run_id, p.resume_turn)]
     out = TurnOut.model_validate(output)
@@ -175,6 +177,7 @@ def register(registry: Registry) -> None:
         )
     )
     registry.add_expander("agent.next", next_nodes)
+
     async def build(p: AgentParams, tenant_id: str, project_id: str) -> list[NodeSpec]:
         return await resumed_nodes(_runtime(registry).db, p)
 

@@ -76,7 +76,11 @@ async def resume_after_refusal(
     except NexusError as exc:
         async with db.transaction() as conn:
             await store.finish_run(
-                conn, store.run_of(row), "failed", error_code=exc.code.value, error_message=exc.detail
+                conn,
+                store.run_of(row),
+                "failed",
+                error_code=exc.code.value,
+                error_message=exc.detail,
             )
         hub.publish(agent_run_id, "")
         return True
@@ -149,7 +153,8 @@ async def _switch(conn: Conn, row: Any, run_id: str) -> None:
         .values(
             run_id=run_id,
             status="waiting_approval" if held else "running",
-            updated_at=utcnow(), version=runs.c.version + 1,
+            updated_at=utcnow(),
+            version=runs.c.version + 1,
         )
     )
     if moved.rowcount:
