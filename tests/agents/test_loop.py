@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from tests.agents.conftest import (
     ALICE,
     BOB,
@@ -25,6 +27,8 @@ from tests.fakes.openai_server import OpenAIServer
 from nexus.agents import store
 from nexus.contracts.agents import AgentEvent
 from nexus.core.errors import NexusError
+from nexus.core.ids import utcnow
+from nexus.governance.approvals import APPROVALS
 from nexus.observer.audit import list_audit
 from nexus.orchestrator import queries
 from nexus.platform import Platform
@@ -209,7 +213,8 @@ async def test_parallel_calls_bad_arguments_and_unknown_tools(
     )
 
 
-async def test_a_sensitive_tool_waits_and_a_rejection_ends_the_run(platform: Platform) -> None:
+async def _produce_and_decide(platform: Platform, decide: Any) -> tuple[list[AgentEvent], str]:
+    """Ask for a production (always held) and let ``decide(approval_id)`` answer the hold."""
     session = await new_session(platform)
     run = await platform.agents.post_message(
         ALICE, session.session_id, "produce: The keeper lit the lamp."
@@ -218,12 +223,51 @@ async def test_a_sensitive_tool_waits_and_a_rejection_ends_the_run(platform: Pla
     async for event in platform.agents.stream(ALICE, run.agent_run_id):
         events.append(event)
         if event.kind == "approval_needed":
-            approval_id = str(event.data["approval_id"])
-            await platform.decide_approval(
-                "t1", approval_id, user_id=str(BOB.user_id), approve=False, note="not today"
-            )
+            await decide(str(event.data["approval_id"]))
+    return events, run.agent_run_id
+
+
+def _tool_answer(events: list[AgentEvent]) -> dict[str, Any]:
+    messages = [e.data["message"] for e in events if e.kind == "message"]
+    return dict(json.loads(next(m["content"] for m in messages if m["role"] == "tool")))
+
+
+async def test_a_rejected_tool_is_an_answer_and_the_run_goes_on(platform: Platform) -> None:
+    async def reject(approval_id: str) -> None:
+        await platform.decide_approval(
+            "t1", approval_id, user_id=str(BOB.user_id), approve=False, note="not today"
+        )
+
+    events, agent_run_id = await _produce_and_decide(platform, reject)
     final = events[-1].data["agent_run"]
-    assert (final["status"], final["error_code"]) == ("failed", "approval_rejected")
-    [call] = await platform.agents.tool_calls(ALICE, run.agent_run_id)
-    assert (call.tool_name, call.status) == ("agent__start_production", "cancelled")
-    assert "not today" in (final["error_message"] or "")
+    assert (final["status"], final["error_code"]) == ("succeeded", None)
+    assert _tool_answer(events) == {
+        "error": "rejected by usr_bob: not today",
+        "error_code": "approval_rejected",
+    }
+    [call] = await platform.agents.tool_calls(ALICE, agent_run_id)
+    assert (call.tool_name, call.status, call.error_code) == (
+        "agent__start_production",
+        "denied",
+        "approval_rejected",
+    )
+    assert [e.kind for e in events].count("run_started") == 2  # the continuation
+    assert "rejected by usr_bob: not today" in str(events[-2].data["message"]["content"])
+
+
+async def test_an_expired_approval_is_an_answer_too(platform: Platform) -> None:
+    async def expire(approval_id: str) -> None:
+        async with platform.db.transaction() as conn:
+            await conn.execute(
+                update(APPROVALS)
+                .where(APPROVALS.c.approval_id == approval_id)
+                .values(expires_at=utcnow() - timedelta(seconds=1))
+            )
+
+    events, agent_run_id = await _produce_and_decide(platform, expire)
+    assert events[-1].data["agent_run"]["status"] == "succeeded"
+    answer = _tool_answer(events)
+    assert answer["error_code"] == "approval_expired"
+    assert str(answer["error"]).startswith("the approval expired at ")
+    [call] = await platform.agents.tool_calls(ALICE, agent_run_id)
+    assert (call.status, call.error_code) == ("denied", "approval_expired")

@@ -38,9 +38,9 @@ def build_agents(
     hub = build_hub(settings)
     toolbox = ToolBox(catalogue, book)
     embedder = getattr(platform.assets, "embedder", None)
-    runtime = AgentRuntime(
-        platform.db, platform.registry, platform.models, toolbox, hub, Memory(platform.db, embedder)
-    )
+    vectors = getattr(platform.assets, "vectors", None)  # the library's index (ADR 0308)
+    memory = Memory(platform.db, embedder, vectors)
+    runtime = AgentRuntime(platform.db, platform.registry, platform.models, toolbox, hub, memory)
     platform.registry.services["agents"] = runtime
     platform.registry.services["agent_host"] = platform
     return AgentService(platform.db, platform, toolbox, hub, platform.budgets)

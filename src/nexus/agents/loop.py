@@ -16,9 +16,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from nexus.agents import store
 from nexus.agents.runtime import AgentRuntime
+from nexus.agents.tool_calls import DONE
 from nexus.contracts.governance import SkillPermissions
 from nexus.contracts.graph import NodeSpec
+from nexus.core.db import Database
 from nexus.core.registry import Pipeline, Registry, RetryPolicy, Skill, SkillContext
 
 PIPELINE = "agent"
@@ -31,6 +34,8 @@ class AgentParams(BaseModel):
     agent_run_id: str = Field(min_length=1, max_length=64)
     session_id: str = Field(min_length=1, max_length=64)
     max_steps: int = Field(default=12, ge=1, le=100)
+    # A continuation after a refused approval (ADR 0307): the turn whose open calls it runs.
+    resume_turn: int | None = Field(default=None, ge=1)
 
 
 class TurnIn(BaseModel):
@@ -78,23 +83,49 @@ def build_agent(p: AgentParams) -> list[NodeSpec]:
     return [turn_node(p.agent_run_id, 1)]
 
 
-def next_nodes(parent: NodeSpec, output: dict[str, Any], run: dict[str, Any]) -> list[NodeSpec]:
-    """``agent.next``: the turn's tool calls (in parallel), then the next turn after them."""
-    out = TurnOut.model_validate(output)
-    if out.done or not out.calls:
-        return []
-    agent_run_id = str(run["agent_run_id"])
+def _calls_then_turn(agent_run_id: str, out: TurnOut, keep: dict[str, bool]) -> list[NodeSpec]:
+    """One node per kept call (``keep``: id -> held for approval), then the next turn."""
     tools = [
         NodeSpec(
             key=f"tool[{out.turn}.{i}]",
             skill="agent.tool",
             params={"agent_run_id": agent_run_id, "tool_call_id": call.tool_call_id},
-            requires_approval=call.approval,
+            requires_approval=keep[call.tool_call_id],
         )
         for i, call in enumerate(out.calls)
-        if call.node
+        if call.tool_call_id in keep
     ]
     return [*tools, turn_node(agent_run_id, out.turn + 1, [t.key for t in tools])]
+
+
+def next_nodes(parent: NodeSpec, output: dict[str, Any], run: dict[str, Any]) -> list[NodeSpec]:
+    """``agent.next``: the turn's tool calls (in parallel), then the next turn after them."""
+    out = TurnOut.model_validate(output)
+    if out.done or not out.calls:
+        return []
+    keep = {c.tool_call_id: c.approval for c in out.calls if c.node}
+    return _calls_then_turn(str(run["agent_run_id"]), out, keep)
+
+
+async def resumed_nodes(db: Database, p: AgentParams) -> list[NodeSpec]:
+    """A continuation (ADR 0307): the recorded turn's calls still open (held ones held
+    again), then the next turn; a plain run is ``build_agent``'s."""
+    if p.resume_turn is None:
+        return build_agent(p)
+    async with db.read() as conn:
+        output = await store.read_turn(conn, p.agent_run_id, p.resume_turn)
+        status = {
+            c.tool_call_id: c.status for c in await store.list_tool_calls(conn, p.agent_run_id)
+        }
+    if output is None:
+        return [turn_node(p.agent_run_id, p.resume_turn)]
+    out = TurnOut.model_validate(output)
+    keep = {
+        c.tool_call_id: status.get(c.tool_call_id) == "waiting_approval"
+        for c in out.calls
+        if c.node and status.get(c.tool_call_id) not in DONE
+    }
+    return _calls_then_turn(p.agent_run_id, out, keep)
 
 
 def _runtime(registry: Registry) -> AgentRuntime:
@@ -146,6 +177,16 @@ def register(registry: Registry) -> None:
         )
     )
     registry.add_expander("agent.next", next_nodes)
+
+    async def build(p: AgentParams, tenant_id: str, project_id: str) -> list[NodeSpec]:
+        return await resumed_nodes(_runtime(registry).db, p)
+
     registry.add_pipeline(
-        Pipeline(PIPELINE, AgentParams, build_agent, description="An agent session's message.")
+        Pipeline(
+            PIPELINE,
+            AgentParams,
+            build_agent,
+            description="An agent session's message.",
+            build_in_project=build,
+        )
     )

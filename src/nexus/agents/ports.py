@@ -23,8 +23,17 @@ from nexus.contracts.governance import Principal
 
 
 class AgentSessions(Protocol):
-    async def create_session(self, principal: Principal, body: SessionCreate) -> SessionRecord:
+    async def create_session(
+        self, principal: Principal, body: SessionCreate, *, idempotency_key: str | None = None
+    ) -> SessionRecord:
         """A new session owned by ``principal.user_id`` in ``body.project_id``."""
+        ...
+
+    async def create_session_once(
+        self, principal: Principal, body: SessionCreate, idempotency_key: str | None
+    ) -> tuple[SessionRecord, bool]:
+        """(session, created): the same key and request again -> the first session, False;
+        the same key with another request -> ``idempotency_mismatch`` (durable, ADR 0309)."""
         ...
 
     async def get_session(self, principal: Principal, session_id: str) -> SessionRecord: ...

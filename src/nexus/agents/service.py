@@ -16,10 +16,13 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Protocol
 
-from nexus.agents import store, studio_ops
+from sqlalchemy.exc import IntegrityError
+
+from nexus.agents import idempotency, store, studio_ops
 from nexus.agents.hub import TokenHub
 from nexus.agents.loop import PIPELINE
 from nexus.agents.reconcile import reconcile
+from nexus.agents.resume import resume_after_refusal
 from nexus.agents.tools import ToolBox
 from nexus.contracts.agents import (
     AgentEvent,
@@ -83,39 +86,80 @@ class AgentService:
         self.poll_s = poll_s
 
     # -- sessions -----------------------------------------------------------------------
-    async def create_session(self, principal: Principal, body: SessionCreate) -> SessionRecord:
+    async def create_session(
+        self, principal: Principal, body: SessionCreate, *, idempotency_key: str | None = None
+    ) -> SessionRecord:
+        return (await self.create_session_once(principal, body, idempotency_key))[0]
+
+    async def create_session_once(
+        self, principal: Principal, body: SessionCreate, idempotency_key: str | None
+    ) -> tuple[SessionRecord, bool]:
+        """(session, created): a repeated key with the same request is the first session
+        (durably, ADR 0309); with another request ``idempotency_mismatch``."""
         if body.run_id is not None:
             async with self.db.read() as conn:
                 await studio_ops.read_studio_run(conn, principal.tenant_id, body.run_id)
+        digest = idempotency.request_hash(principal, body) if idempotency_key else None
+        try:
+            async with self.db.transaction() as conn:
+                if idempotency_key and digest:
+                    found = await idempotency.session_by_key(
+                        conn, principal.tenant_id, idempotency_key, digest
+                    )
+                    if found is not None:
+                        return found, False
+                return await self._insert_session(
+                    conn, principal, body, idempotency_key, digest
+                ), True
+        except IntegrityError:
+            if not (idempotency_key and digest):
+                raise
+        async with self.db.read() as conn:  # a concurrent create with the same key won
+            found = await idempotency.session_by_key(
+                conn, principal.tenant_id, idempotency_key, digest
+            )
+        if found is None:
+            raise NexusError(ErrorCode.IDEMPOTENCY_IN_PROGRESS)
+        return found, False
+
+    async def _insert_session(
+        self,
+        conn: Any,
+        principal: Principal,
+        body: SessionCreate,
+        idempotency_key: str | None,
+        digest: str | None,
+    ) -> SessionRecord:
         trace_id = telemetry.current_ids()
-        async with self.db.transaction() as conn:
-            session = await store.insert_session(
-                conn,
+        session = await store.insert_session(
+            conn,
+            tenant_id=principal.tenant_id,
+            project_id=body.project_id,
+            owner_id=principal.user_id,
+            title=body.title,
+            status="active",
+            budget_usd=body.budget_usd,
+            max_steps=body.max_steps,
+            run_id=body.run_id,
+            engine=body.engine,
+            policy_context={"roles": list(principal.roles)},
+            trace_id=trace_id[0] if trace_id else "",
+            idempotency_key=idempotency_key,
+            request_hash=digest,
+        )
+        await insert_audit(
+            conn,
+            AuditRecord(
+                action="agent.session_create",
+                actor_type="api_key" if principal.via == "api_key" else "user",
+                actor_id=principal.user_id,
                 tenant_id=principal.tenant_id,
-                project_id=body.project_id,
-                owner_id=principal.user_id,
-                title=body.title,
-                status="active",
-                budget_usd=body.budget_usd,
-                max_steps=body.max_steps,
-                run_id=body.run_id,
-                engine=body.engine,
-                policy_context={"roles": list(principal.roles)},
-                trace_id=trace_id[0] if trace_id else "",
-            )
-            await insert_audit(
-                conn,
-                AuditRecord(
-                    action="agent.session_create",
-                    actor_type="api_key" if principal.via == "api_key" else "user",
-                    actor_id=principal.user_id,
-                    tenant_id=principal.tenant_id,
-                    target_type="session",
-                    target_id=session.session_id,
-                    trace_id=session.trace_id,
-                    detail={"project_id": body.project_id, "run_id": body.run_id},
-                ),
-            )
+                target_type="session",
+                target_id=session.session_id,
+                trace_id=session.trace_id,
+                detail={"project_id": body.project_id, "run_id": body.run_id},
+            ),
+        )
         return session
 
     async def get_session(self, principal: Principal, session_id: str) -> SessionRecord:
@@ -294,4 +338,6 @@ class AgentService:
         return await self.toolbox.tools(principal, session)
 
     async def reconcile(self, agent_run_id: str) -> None:
+        # A refused approval first: an answer for the model, and the run goes on (ADR 0307).
+        await resume_after_refusal(self.db, self.host, self.budgets, self.hub, agent_run_id)
         await reconcile(self.db, self.hub, agent_run_id)

@@ -21,6 +21,9 @@ from nexus.core.records import RecordColumns
 
 class AgentSession(RecordColumns, Base):
     __tablename__ = "agents_sessions"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "idempotency_key", name="uq_agents_sessions_idempotency"),
+    )
 
     session_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     owner_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
@@ -35,6 +38,9 @@ class AgentSession(RecordColumns, Base):
     policy_context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     next_seq: Mapped[int] = mapped_column(Integer, default=0)  # the last message's seq
     active_run_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Idempotent creation (ADR 0309): ``idempotency_key`` (unique per tenant) and the digest
+    # of the request that created it.
+    request_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class AgentMessage(RecordColumns, Base):
@@ -124,7 +130,8 @@ class AgentEventRow(Base):
 
 
 class AgentMemory(RecordColumns, Base):
-    """A fact the user stated, per session and per project, with its embedding."""
+    """A fact the user stated, per session and per project; its vector is in the asset
+    library's vector index (derived, ADR 0308), ``embed_model`` the model that indexed it."""
 
     __tablename__ = "agents_memories"
 
@@ -132,6 +139,5 @@ class AgentMemory(RecordColumns, Base):
     session_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     scope: Mapped[str] = mapped_column(String(16), default="project")  # session | project
     fact: Mapped[str] = mapped_column(Text)
-    embedding: Mapped[list[float]] = mapped_column(JSON, default=list)
     embed_model: Mapped[str] = mapped_column(String(128), default="")
     tool_call_id: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)

@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy import update
 
 from nexus.agents import store
 from nexus.agents.hub import TokenHub
@@ -78,6 +79,31 @@ async def answer_call(
         "message",
         {"message": message.model_dump(mode="json")},
     )
+
+
+async def answer_refusal(
+    conn: Any, row: Any, session: SessionRecord, tool_call_id: str, code: ErrorCode, message: str
+) -> bool:
+    """THE path of an approval refused or expired: the held call becomes ``denied`` with its
+    answer for the model (like a policy deny); False when another reader answered it."""
+    tc = store.TOOL_CALLS
+    claimed = await conn.execute(
+        update(tc)
+        .where(tc.c.tool_call_id == tool_call_id, tc.c.status == "waiting_approval")
+        .values(
+            status="denied",
+            error_code=code.value,
+            error_message=message,
+            finished_at=utcnow(),
+            updated_at=utcnow(),
+            version=tc.c.version + 1,
+        )
+    )
+    if not claimed.rowcount:
+        return False
+    record = await store.read_tool_call(conn, tool_call_id)
+    await answer_call(conn, row, session, record, {"error": message, "error_code": code.value})
+    return True
 
 
 class ToolRunner:
